@@ -1,0 +1,63 @@
+"""Decode the records of one type into a frame, field by field.
+
+Each field is a column slice of the records' 2-D byte array, decoded whole
+(see :mod:`decoders`). A field that does not decode marks its records with
+a problem; the caller rejects them. ``FILLER`` is not read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bascule.legacy_adapters.charsets import Charset
+from bascule.legacy_adapters.copybook import Field
+from bascule.legacy_adapters.decoders import decode_binary, decode_packed, decode_text, decode_zoned, to_dates
+from bascule.legacy_adapters.problems import Reason, concat_problems, problem_frame, show_bytes
+from bascule.legacy_adapters.progres_layout import RecordSpec
+
+RECORD_INDEX = "record_index"
+
+
+def decode_records(
+    records: np.ndarray, indexes: np.ndarray, spec: RecordSpec, charset: Charset
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frame of records of one type, and the problems of their fields.
+
+    ``records`` holds the records (one row each), ``indexes`` their
+    positions in the file. Rows with problems are still in the frame (with
+    meaningless values where a field did not decode); the reader removes
+    them once every check has run.
+    """
+    columns: dict[str, np.ndarray] = {RECORD_INDEX: indexes}
+    problems = []
+    for field in spec.fields:
+        block = records[:, field.offset : field.end]
+        values, faults = _decode_field(block, field, charset, field.name in spec.dates)
+        columns[field.name] = values
+        for bad, reason in faults:
+            if bad.any():
+                binary = field.kind in ("packed", "binary")
+                raw = [show_bytes(row.tobytes(), charset, binary) for row in block[bad]]
+                problems.append(problem_frame(indexes[bad], spec.code, reason, field.name, raw))
+    return pd.DataFrame(columns), concat_problems(problems)
+
+
+Faults = list[tuple[np.ndarray, Reason]]
+
+
+def _decode_field(block: np.ndarray, field: Field, charset: Charset, is_date: bool) -> tuple[np.ndarray, Faults]:
+    """Values of one field, and the records where it did not decode, by reason."""
+    if field.kind == "text":
+        text, bad = decode_text(block, charset)
+        return text, [(bad, Reason.INVALID_CHARACTER)]
+    if field.kind == "packed":
+        values, bad = decode_packed(block)
+    elif field.kind == "binary":
+        values, bad = decode_binary(block, field.signed)
+    else:
+        values, bad = decode_zoned(block, charset, field.signed)
+    if not is_date:
+        return values, [(bad, Reason.NOT_NUMERIC)]
+    dates, not_a_day = to_dates(values)
+    return dates, [(bad, Reason.NOT_NUMERIC), (not_a_day & ~bad, Reason.INVALID_DATE)]

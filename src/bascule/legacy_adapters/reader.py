@@ -1,0 +1,300 @@
+"""Read a PROGRES extract into typed frames, with nothing lost.
+
+Every record ends in the frame of its type or in the rejects, with its
+position in the file and the reasons it was rejected; the ``FT`` trailer's
+control totals are checked against what was read. ``ExtractReader`` reads
+chunk by chunk (bounded memory); ``read_extract`` gathers the whole
+extract for those who have the memory.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bascule.errors import ExtractUnreadable, InternalInconsistency
+from bascule.legacy_adapters.charsets import Charset, detect_charset
+from bascule.legacy_adapters.checks import SeenIds, UNIQUE_IDS, duplicate_problems, identity_problems, orphan_problems
+from bascule.legacy_adapters.chunks import DEFAULT_CHUNK_BYTES, RawChunk, raw_chunks
+from bascule.legacy_adapters.frames import RECORD_INDEX, decode_records
+from bascule.legacy_adapters.problems import Reason, concat_problems, problem_frame, show_bytes
+from bascule.legacy_adapters.progres_layout import (
+    HEADER,
+    PAYMENT,
+    PERSON,
+    STOPPAGE,
+    TRAILER,
+    VERSION_FIELD,
+    ProgresLayout,
+    layout_from_file,
+    shipped_layout,
+)
+from bascule.legacy_adapters.trailer import TrailerCheck, check_trailer
+
+UNKNOWN = "??"
+REJECT_COLUMNS = [RECORD_INDEX, "record_type", "reasons", "raw"]
+Frames = dict[str, pd.DataFrame]
+
+
+@dataclass
+class ExtractChunk:
+    """The records of whole persons: one frame per record type, and the rejects."""
+
+    first_index: int
+    record_count: int
+    frames: Frames
+    rejects: pd.DataFrame  # one row per rejected record: index, type, reasons, raw bytes
+    problems: pd.DataFrame  # one row per reason a record was rejected
+
+
+@dataclass
+class ExtractSummary:
+    """What was read, and whether the books balance."""
+
+    path: str
+    size_bytes: int
+    encoding: str
+    layout_version: int | None = None
+    caisse: str = ""
+    caisse_name: str = ""
+    extraction_date: str = ""
+    records: int = 0
+    counts: Counter[str] = field(default_factory=Counter)  # records of each type in the file
+    rows: Counter[str] = field(default_factory=Counter)  # rows of each type in the frames
+    rejected: int = 0
+    problems: list[pd.DataFrame] = field(default_factory=list)
+    trailer: TrailerCheck | None = None
+
+    @property
+    def all_problems(self) -> pd.DataFrame:
+        return concat_problems(self.problems)
+
+    @property
+    def accounted(self) -> bool:
+        """Every record of the file is in a frame or in the rejects."""
+        return self.records == sum(self.rows.values()) + self.rejected
+
+    @property
+    def balanced(self) -> bool:
+        return self.accounted and self.trailer is not None and self.trailer.balanced
+
+
+@dataclass
+class Extract:
+    """A whole extract in memory: frames, rejects, problems and summary."""
+
+    frames: Frames
+    rejects: pd.DataFrame
+    problems: pd.DataFrame
+    summary: ExtractSummary
+
+
+class ExtractReader:
+    """Iterate over an extract in chunks of whole persons.
+
+    After the iteration, :attr:`summary` holds the counts and the trailer
+    check of the whole file.
+    """
+
+    def __init__(
+        self, path: str | Path, *, copybook: str | Path | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    ) -> None:
+        self.path = Path(path)
+        self.chunk_bytes = chunk_bytes
+        first = _first_bytes(self.path)
+        charset = detect_charset(first)
+        if charset is None:
+            raise ExtractUnreadable(
+                f"{self.path}: the first record is not an HD header in EBCDIC CP1147 or Latin-1 "
+                f"(it starts with {first[:2].hex().upper()}); is this a PROGRES extract?"
+            )
+        self.charset: Charset = charset
+        self.layout = layout_from_file(copybook) if copybook else _layout_of_header(first, charset)
+        if len(first) < self.layout.record_size:
+            raise ExtractUnreadable(f"{self.path}: {len(first)} bytes, shorter than one record")
+        self.summary = ExtractSummary(str(self.path), self.path.stat().st_size, charset.name)
+        self._seen = {code: SeenIds() for code in UNIQUE_IDS}
+        self._payments = _PaymentTotal()
+        self._type_names, self._type_table = _type_table(list(self.layout.specs), charset)
+
+    def __iter__(self) -> Iterator[ExtractChunk]:
+        with self.path.open("rb") as stream:
+            person = PERSON.encode(self.charset.name)
+            for raw in raw_chunks(stream, self.layout.record_size, person, self.chunk_bytes):
+                yield self._read_chunk(raw)
+        if not self.summary.accounted:
+            raise InternalInconsistency(
+                f"{self.summary.records} records read but {sum(self.summary.rows.values())} rows and "
+                f"{self.summary.rejected} rejects: please report this bug with the extract's layout"
+            )
+
+    # ----------------------------------------------------------- one chunk
+    def _read_chunk(self, raw: RawChunk) -> ExtractChunk:
+        indexes = raw.first_index + np.arange(len(raw.records))
+        types = self._type_names[self._type_table[_type_keys(raw.records)]]
+        last_index = indexes[-1] if raw.last and len(indexes) and not raw.tail else -1
+        problems = [self._placement_problems(raw.records, indexes, types, last_index)]
+        frames, field_problems = self._decode(raw.records, indexes, types)
+        problems += [field_problems, identity_problems(frames), duplicate_problems(frames, self._seen)]
+        rejected = set(concat_problems(problems)[RECORD_INDEX].tolist())
+        problems.append(orphan_problems(frames, rejected))
+        self._payments.add(frames.get(PAYMENT), field_problems)
+        self._count(types, frames)
+        if raw.last:
+            problems.append(self._finish(frames, field_problems, raw, indexes))
+        found = concat_problems(problems)
+        chunk = _split_rejects(raw, indexes, types, frames, found, self.charset)
+        self.summary.rows.update({code: len(frame) for code, frame in chunk.frames.items()})
+        self.summary.rejected += len(chunk.rejects)
+        if len(found):
+            self.summary.problems.append(found)
+        return chunk
+
+    def _decode(self, records: np.ndarray, indexes: np.ndarray, types: np.ndarray) -> tuple[Frames, pd.DataFrame]:
+        frames, problems = {}, []
+        for code, spec in self.layout.specs.items():
+            rows = np.flatnonzero(types == code)
+            if len(rows):
+                frames[code], found = decode_records(records[rows], indexes[rows], spec, self.charset)
+                problems.append(found)
+        return frames, concat_problems(problems)
+
+    def _placement_problems(
+        self, records: np.ndarray, indexes: np.ndarray, types: np.ndarray, last_index: int
+    ) -> pd.DataFrame:
+        unknown = types == UNKNOWN
+        shown = [show_bytes(r[:2].tobytes(), self.charset) for r in records[unknown]]
+        misplaced = ((types == HEADER) & (indexes != 0)) | ((types == TRAILER) & (indexes != last_index))
+        return concat_problems(
+            [
+                problem_frame(indexes[unknown], UNKNOWN, Reason.UNKNOWN_RECORD_TYPE, "PRG-TYPE-ENREG", shown),
+                problem_frame(indexes[misplaced & (types == HEADER)], HEADER, Reason.MISPLACED_RECORD, "", None,
+                              "an HD record after the first record"),
+                problem_frame(indexes[misplaced & (types == TRAILER)], TRAILER, Reason.MISPLACED_RECORD, "", None,
+                              "an FT record before the last record"),
+            ]
+        )
+
+    def _count(self, types: np.ndarray, frames: Frames) -> None:
+        codes, counts = np.unique(types, return_counts=True)
+        self.summary.counts.update(dict(zip(codes.tolist(), counts.tolist())))
+        self.summary.records += len(types)
+        header = frames.get(HEADER)
+        if header is not None and header[RECORD_INDEX].iloc[0] == 0:
+            self._describe(header.iloc[0])
+
+    def _describe(self, header: pd.Series) -> None:
+        self.summary.layout_version = int(header[VERSION_FIELD])
+        self.summary.caisse = f"{int(header['HD-CODE-CAISSE']):03d}"
+        self.summary.caisse_name = str(header["HD-LIBELLE-CAISSE"])
+        day = header["HD-DATE-EXTRACTION"]
+        self.summary.extraction_date = "" if pd.isna(day) else str(pd.Timestamp(day).date())
+
+    def _finish(self, frames: Frames, field_problems: pd.DataFrame, raw: RawChunk, indexes: np.ndarray) -> pd.DataFrame:
+        """The truncated last record, if any, and the trailer's control totals."""
+        found = []
+        if raw.tail:
+            index = raw.first_index + len(raw.records)
+            shown = show_bytes(raw.tail, self.charset)
+            detail = f"{len(raw.tail)} bytes of {self.layout.record_size}"
+            found.append(problem_frame([index], UNKNOWN, Reason.TRUNCATED_RECORD, "", [shown], detail))
+            self.summary.counts[UNKNOWN] += 1
+            self.summary.records += 1
+        counts = {"records": self.summary.records, "persons": self.summary.counts[PERSON],
+                  "stoppages": self.summary.counts[STOPPAGE]}
+        last = int(indexes[-1]) if len(indexes) and not raw.tail else -1
+        self.summary.trailer, trailer_problems = check_trailer(
+            frames.get(TRAILER), last, field_problems, counts, self._payments.total
+        )
+        found.append(trailer_problems)
+        return concat_problems(found)
+
+
+def read_extract(path: str | Path, *, copybook: str | Path | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Extract:
+    """Read a whole extract: one frame per record type, the rejects and the summary."""
+    reader = ExtractReader(path, copybook=copybook, chunk_bytes=chunk_bytes)
+    chunks = list(reader)
+    codes = sorted({code for chunk in chunks for code in chunk.frames})
+    frames = {code: pd.concat([c.frames[code] for c in chunks if code in c.frames], ignore_index=True) for code in codes}
+    rejects = pd.concat([c.rejects for c in chunks], ignore_index=True)
+    return Extract(frames, rejects, reader.summary.all_problems, reader.summary)
+
+
+# -------------------------------------------------------------------- helpers
+class _PaymentTotal:
+    """Sum of PA-MONTANT over the payment records whose amount could be read."""
+
+    def __init__(self) -> None:
+        self.cents = 0
+        self.unreadable = 0
+
+    def add(self, payments: pd.DataFrame | None, field_problems: pd.DataFrame) -> None:
+        if payments is None:
+            return
+        bad = field_problems.loc[field_problems["field"] == "PA-MONTANT", RECORD_INDEX]
+        readable = ~payments[RECORD_INDEX].isin(bad)
+        self.cents += int(payments.loc[readable, "PA-MONTANT"].sum())
+        self.unreadable += int((~readable).sum())
+
+    @property
+    def total(self) -> int | None:
+        return None if self.unreadable else self.cents
+
+
+def _split_rejects(
+    raw: RawChunk, indexes: np.ndarray, types: np.ndarray, frames: Frames, problems: pd.DataFrame, charset: Charset
+) -> ExtractChunk:
+    """Move every record with a problem out of the frames into the rejects."""
+    rejected = problems.groupby(RECORD_INDEX, sort=True)["reason"].agg(lambda r: tuple(dict.fromkeys(r)))
+    kept = {code: frame[~frame[RECORD_INDEX].isin(rejected.index)].reset_index(drop=True) for code, frame in frames.items()}
+    position = rejected.index.to_numpy() - raw.first_index
+    in_chunk = position < len(raw.records)
+    raws = [raw.records[p].tobytes() for p in position[in_chunk]] + ([raw.tail] if not in_chunk.all() else [])
+    kinds = list(types[position[in_chunk]]) + ([UNKNOWN] if not in_chunk.all() else [])
+    rejects = pd.DataFrame(
+        {RECORD_INDEX: rejected.index.to_numpy(dtype=np.int64), "record_type": kinds,
+         "reasons": list(rejected.to_numpy()), "raw": raws},
+        columns=REJECT_COLUMNS,
+    )
+    return ExtractChunk(raw.first_index, len(indexes) + bool(raw.tail), kept, rejects, problems)
+
+
+def _type_table(codes: list[str], charset: Charset) -> tuple[np.ndarray, np.ndarray]:
+    """Record type names, and the index into them of every two-byte value."""
+    names = np.array([UNKNOWN, *codes], dtype="U2")
+    table = np.zeros(1 << 16, dtype=np.intp)
+    for position, code in enumerate(codes, start=1):
+        first, second = code.encode(charset.name)
+        table[first << 8 | second] = position
+    return names, table
+
+
+def _type_keys(records: np.ndarray) -> np.ndarray:
+    return records[:, 0].astype(np.intp) << 8 | records[:, 1]
+
+
+def _first_bytes(path: Path) -> bytes:
+    try:
+        with path.open("rb") as stream:
+            return stream.read(4096)
+    except OSError as exc:
+        raise ExtractUnreadable(f"cannot open the extract {path}: {exc.strerror}") from exc
+
+
+def _layout_of_header(first: bytes, charset: Charset) -> ProgresLayout:
+    """The shipped layout named by the HD record's version field."""
+    probe = shipped_layout(1)
+    version_field = probe.specs[HEADER].field(VERSION_FIELD)
+    raw = first[version_field.offset : version_field.end]
+    try:
+        version = int(raw.decode(charset.name))
+    except ValueError:
+        raise ExtractUnreadable(
+            f"the HD record's {VERSION_FIELD} is not a number ({show_bytes(raw, charset)}); give --copybook"
+        ) from None
+    return shipped_layout(version)
