@@ -59,6 +59,7 @@ class ExtractSummary:
     path: str
     size_bytes: int
     encoding: str
+    record_size: int
     layout_version: int | None = None
     caisse: str = ""
     caisse_name: str = ""
@@ -117,7 +118,9 @@ class ExtractReader:
         self.layout = layout_from_file(copybook) if copybook else _layout_of_header(first, charset)
         if len(first) < self.layout.record_size:
             raise ExtractUnreadable(f"{self.path}: {len(first)} bytes, shorter than one record")
-        self.summary = ExtractSummary(str(self.path), self.path.stat().st_size, charset.name)
+        self.summary = ExtractSummary(
+            str(self.path), self.path.stat().st_size, charset.name, self.layout.record_size
+        )
         self._seen = {code: SeenIds() for code in UNIQUE_IDS}
         self._payments = _PaymentTotal()
         self._type_names, self._type_table = _type_table(list(self.layout.specs), charset)

@@ -1,0 +1,157 @@
+"""Two views of an extract's summary: a stable JSON document and a terminal report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from bascule import __version__
+from bascule.legacy_adapters.problems import Reason
+from bascule.legacy_adapters.reader import ExtractSummary
+from bascule.privacy import shown_value
+
+RECORD_TYPES = {
+    "HD": "header",
+    "AS": "insured person",
+    "EM": "employer",
+    "AR": "work stoppage",
+    "SA": "salary attestation",
+    "SL": "salary line",
+    "SU": "subrogation period",
+    "PA": "payment",
+    "FT": "trailer",
+    "??": "unknown or truncated",
+}
+
+
+def inspection_to_dict(summary: ExtractSummary, *, reveal: bool = False) -> dict[str, Any]:
+    """The JSON form of ``bascule inspect`` (documented in the README; keys are stable)."""
+    problems = summary.all_problems
+    return {
+        "bascule_version": __version__,
+        "path": summary.path,
+        "size_bytes": summary.size_bytes,
+        "encoding": summary.encoding,
+        "layout_version": summary.layout_version,
+        "caisse": summary.caisse,
+        "caisse_name": summary.caisse_name,
+        "extraction_date": summary.extraction_date or None,
+        "records": summary.records,
+        "counts": dict(sorted(summary.counts.items())),
+        "rows": dict(sorted(summary.rows.items())),
+        "rejected": summary.rejected,
+        "reject_reasons": problems["reason"].value_counts().sort_index().to_dict(),
+        "rejects": [
+            {
+                "record_index": int(p.record_index),
+                "offset": int(p.record_index) * summary.record_size,
+                "record_type": p.record_type,
+                "reason": p.reason,
+                "field": p.field or None,
+                "raw": shown_value(p.field, p.raw, reveal),
+                "detail": p.detail or None,
+            }
+            for p in problems.itertuples(index=False)
+        ],
+        "trailer": summary.trailer.to_dict() if summary.trailer else None,
+        "accounted": summary.accounted,
+        "balanced": summary.balanced,
+    }
+
+
+def render_inspection(summary: ExtractSummary, console: Console, *, examples: int = 3, reveal: bool = False) -> None:
+    """The terminal report: identity of the file, counts, rejects with examples, trailer."""
+    console.print(_identity(summary))
+    console.print(_counts(summary))
+    problems = summary.all_problems
+    if len(problems):
+        console.print(_rejects(summary, examples, reveal))
+    console.print(_trailer(summary))
+    console.print(_verdict(summary))
+
+
+def _identity(summary: ExtractSummary) -> Panel:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_row("file", f"{summary.path} ({summary.size_bytes:,} bytes)")
+    grid.add_row("encoding", summary.encoding)
+    grid.add_row("layout", f"{summary.layout_version:02d}" if summary.layout_version is not None else "unknown")
+    grid.add_row("caisse", f"{summary.caisse} {summary.caisse_name}".strip() or "unknown")
+    grid.add_row("extracted on", summary.extraction_date or "unknown")
+    return Panel(grid, title="PROGRES extract", expand=False)
+
+
+def _counts(summary: ExtractSummary) -> Table:
+    table = Table(title="Records", title_justify="left")
+    table.add_column("type")
+    table.add_column("meaning")
+    for heading in ("in file", "read", "rejected"):
+        table.add_column(heading, justify="right")
+    rejected = summary.all_problems.drop_duplicates("record_index")["record_type"].value_counts()
+    for code in sorted(summary.counts, key=_type_order):
+        table.add_row(
+            code, RECORD_TYPES.get(code, ""), f"{summary.counts[code]:,}",
+            f"{summary.rows.get(code, 0):,}", f"{int(rejected.get(code, 0)):,}",
+        )
+    table.add_section()
+    table.add_row("", "total", f"{summary.records:,}", f"{sum(summary.rows.values()):,}", f"{summary.rejected:,}")
+    return table
+
+
+def _rejects(summary: ExtractSummary, examples: int, reveal: bool) -> Table:
+    problems = summary.all_problems
+    table = Table(title="Rejects by reason (first examples)", title_justify="left")
+    for heading in ("reason", "records", "record (offset)", "field", "raw value", "detail"):
+        table.add_column(heading, justify="right" if heading == "records" else "left", overflow="fold")
+    size = summary.record_size
+    for reason, group in problems.groupby("reason", sort=True):
+        advice = Reason(reason).advice
+        for n, p in enumerate(group.head(examples).itertuples(index=False)):
+            first = n == 0
+            table.add_row(
+                Text(str(reason), style="bold") if first else "",
+                f"{group['record_index'].nunique():,}" if first else "",
+                f"{p.record_index:,} ({p.record_index * size:,})",
+                p.field, repr(shown_value(p.field, p.raw, reveal)), p.detail,
+            )
+        table.add_row("", "", Text(advice, style="dim italic"), "", "", "")
+        table.add_section()
+    return table
+
+
+def _trailer(summary: ExtractSummary) -> Table:
+    table = Table(title="Trailer check (FT)", title_justify="left")
+    for heading in ("control", "declared", "read", ""):
+        table.add_column(heading, justify="right" if heading in ("declared", "read") else "left")
+    trailer = summary.trailer
+    if trailer is not None:
+        for c in trailer.controls:
+            table.add_row(c.field, _number(c.declared), _number(c.found), "ok" if c.matches else Text("MISMATCH", "red"))
+        if trailer.note:
+            table.caption = trailer.note
+    return table
+
+
+def _verdict(summary: ExtractSummary) -> Text:
+    if not summary.accounted:
+        return Text("Records are missing from both the frames and the rejects: a bug, please report it.", "bold red")
+    lines = Text(f"Every one of the {summary.records:,} records is read or rejected with its reason.\n")
+    if summary.balanced:
+        lines.append("The books balance: the trailer's counts and total match what was read.", "bold green")
+    else:
+        lines.append("THE BOOKS DO NOT BALANCE: the trailer does not match what was read.", "bold red")
+    if summary.rejected:
+        lines.append(f"\n{summary.rejected:,} records rejected.", "bold yellow")
+    return lines
+
+
+def _number(value: int | None) -> str:
+    return "unreadable" if value is None else f"{value:,}"
+
+
+def _type_order(code: str) -> int:
+    order = list(RECORD_TYPES)
+    return order.index(code) if code in order else len(order)
