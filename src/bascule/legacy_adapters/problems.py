@@ -68,6 +68,8 @@ def problem_frame(
     """Problems of one kind on some records of one type."""
     indexes = np.asarray(record_index, dtype=np.int64)
     count = len(indexes)
+    if count == 0:
+        return _NO_PROBLEMS  # the common case: shared, never modified
     return pd.DataFrame(
         {
             "record_index": indexes,
@@ -81,14 +83,17 @@ def problem_frame(
     )
 
 
-def no_problems() -> pd.DataFrame:
-    return problem_frame([], "", Reason.ORPHAN)
+_NO_PROBLEMS = pd.DataFrame(
+    {"record_index": np.array([], dtype=np.int64), **{c: np.array([], dtype=object) for c in PROBLEM_COLUMNS[1:]}}
+)
 
 
 def concat_problems(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
-        return no_problems()
+        return _NO_PROBLEMS
+    if len(frames) == 1:
+        return frames[0].sort_values(["record_index", "reason"], kind="stable", ignore_index=True)
     return pd.concat(frames, ignore_index=True).sort_values(["record_index", "reason"], kind="stable", ignore_index=True)
 
 

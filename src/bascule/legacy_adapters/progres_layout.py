@@ -46,6 +46,7 @@ class ProgresLayout:
     layout: Layout
     record_size: int
     specs: dict[str, RecordSpec]
+    type_field: Field
 
     @classmethod
     def from_copybook(cls, layout: Layout) -> "ProgresLayout":
@@ -54,7 +55,8 @@ class ProgresLayout:
         for required in (HEADER, TRAILER):
             if required not in specs:
                 raise CopybookError(f"the copybook has no {required} record type; it is not a PROGRES layout")
-        return cls(layout=layout, record_size=layout.record_size, specs=specs)
+        type_field = next(f for f in layout.fields() if f.name == TYPE_FIELD)
+        return cls(layout=layout, record_size=layout.record_size, specs=specs, type_field=type_field)
 
 
 def shipped_layout(version: int) -> ProgresLayout:

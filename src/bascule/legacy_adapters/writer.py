@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from bascule.legacy_adapters.charsets import Charset
 from bascule.legacy_adapters.copybook import Field
-from bascule.legacy_adapters.progres_layout import TYPE_FIELD, ProgresLayout
+from bascule.legacy_adapters.progres_layout import ProgresLayout
 
 _LATIN1_PLUS, _LATIN1_MINUS = "{ABCDEFGHI", "}JKLMNOPQR"
 
@@ -27,8 +27,7 @@ def encode_record(layout: ProgresLayout, code: str, values: Mapping[str, object]
     """One record of type ``code``; fields not given are spaces or zero."""
     spec = layout.specs[code]
     record = bytearray(" ".encode(charset.name) * layout.record_size)
-    type_field = layout.layout.fields()[0]
-    assert type_field.name == TYPE_FIELD
+    type_field = layout.type_field
     record[type_field.offset : type_field.end] = code.encode(charset.name)
     for field in spec.fields:
         value = values.get(field.name)
