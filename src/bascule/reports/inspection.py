@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -70,6 +72,7 @@ def render_inspection(summary: ExtractSummary, console: Console, *, examples: in
     problems = summary.all_problems
     if len(problems):
         console.print(_rejects(summary, examples, reveal))
+        console.print(_advice(problems))
     console.print(_trailer(summary))
     console.print(_verdict(summary))
 
@@ -108,18 +111,25 @@ def _rejects(summary: ExtractSummary, examples: int, reveal: bool) -> Table:
         table.add_column(heading, justify="right" if heading == "records" else "left", overflow="fold")
     size = summary.record_size
     for reason, group in problems.groupby("reason", sort=True):
-        advice = Reason(reason).advice
         for n, p in enumerate(group.head(examples).itertuples(index=False)):
-            first = n == 0
             table.add_row(
-                Text(str(reason), style="bold") if first else "",
-                f"{group['record_index'].nunique():,}" if first else "",
+                Text(str(reason), style="bold") if n == 0 else "",
+                f"{group['record_index'].nunique():,}" if n == 0 else "",
                 f"{p.record_index:,} ({p.record_index * size:,})",
-                p.field, repr(shown_value(p.field, p.raw, reveal)), p.detail,
+                p.field,
+                repr(shown_value(p.field, p.raw, reveal)) if p.field else "",
+                p.detail,
             )
-        table.add_row("", "", Text(advice, style="dim italic"), "", "", "")
         table.add_section()
     return table
+
+
+def _advice(problems: pd.DataFrame) -> Text:
+    advice = Text("What the reasons mean:\n", style="bold")
+    for reason in sorted(problems["reason"].unique()):
+        advice.append(f"  {reason}: ", style="bold")
+        advice.append(f"{Reason(reason).advice}\n", style="")
+    return advice
 
 
 def _trailer(summary: ExtractSummary) -> Table:
@@ -129,7 +139,8 @@ def _trailer(summary: ExtractSummary) -> Table:
     trailer = summary.trailer
     if trailer is not None:
         for c in trailer.controls:
-            table.add_row(c.field, _number(c.declared), _number(c.found), "ok" if c.matches else Text("MISMATCH", "red"))
+            show = _euros if c.field == "FT-TOTAL-MONTANTS" else _number
+            table.add_row(c.field, show(c.declared), show(c.found), "ok" if c.matches else Text("MISMATCH", "red"))
         if trailer.note:
             table.caption = trailer.note
     return table
@@ -150,6 +161,13 @@ def _verdict(summary: ExtractSummary) -> Text:
 
 def _number(value: int | None) -> str:
     return "unreadable" if value is None else f"{value:,}"
+
+
+def _euros(cents: int | None) -> str:
+    if cents is None:
+        return "unreadable"
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d} €"
 
 
 def _type_order(code: str) -> int:

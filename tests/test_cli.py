@@ -1,0 +1,138 @@
+"""The command line: help everywhere, exit codes, the JSON contract, the terminal report."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from bascule import __version__, inspect_extract
+from bascule.cli import cli
+from bascule.reports.inspection import render_inspection
+from tests.conftest import VECTORS
+from tests.legacy_adapters.extract_bytes import ExtractBytes
+
+SAMPLE = Path(__file__).parents[1] / "sample_data" / "progres_441_cp1147.dat"
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+JSON_KEYS = {"encoding", "records", "counts", "rejects", "balanced"}
+
+
+def run(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def all_commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += all_commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("command", all_commands(), ids=" ".join)
+def test_every_command_has_help(command: tuple[str, ...]) -> None:
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output and len(result.output.splitlines()) > 4
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_inspect_clean_sample_exits_0() -> None:
+    result = run("inspect", SAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "The books balance" in result.output and "cp1147" in result.output
+
+
+def test_inspect_json_is_the_documented_contract() -> None:
+    result = run("inspect", SAMPLE, "--format", "json")
+    assert result.exit_code == 0
+    document = json.loads(result.output)
+    assert JSON_KEYS <= document.keys()
+    assert document["encoding"] == "cp1147" and document["balanced"] is True and document["rejects"] == []
+    assert document["records"] == sum(document["counts"].values()) == SAMPLE.stat().st_size // 200
+
+
+def test_inspect_rejects_exit_1_and_are_listed_in_json(tmp_path: Path) -> None:
+    extract = ExtractBytes.of(VECTORS / "vectors_latin1.dat").set(10, "PRG-NIR-CLE", 21)
+    result = run("inspect", extract.write(tmp_path / "bad.dat"), "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    assert document["rejected"] == 3
+    first = document["rejects"][0]
+    assert {k: first[k] for k in ("record_index", "reason", "field")} == {
+        "record_index": 10, "reason": "nir_key", "field": "PRG-NIR-CLE",
+    }
+    assert first["offset"] == 2000
+    assert first["raw"] == "1" + "•" * 14  # personal data is masked unless --reveal
+    revealed = json.loads(run("inspect", tmp_path / "bad.dat", "--format", "json", "--reveal").output)
+    assert revealed["rejects"][0]["raw"] == "101122B12345621"
+
+
+def test_inspect_unbalanced_books_exit_1(tmp_path: Path) -> None:
+    extract = ExtractBytes.of(VECTORS / "vectors_latin1.dat")
+    del extract.records[9]
+    result = run("inspect", extract.write(tmp_path / "short.dat"))
+    assert result.exit_code == 1
+    assert "DO NOT BALANCE" in result.output
+
+
+@pytest.mark.parametrize("content", [b"", b"NOT A PROGRES FILE" * 20, b"HD851"])
+def test_unreadable_files_exit_2_with_a_message(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "x.dat"
+    path.write_bytes(content)
+    result = run("inspect", path)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: ") and "Traceback" not in result.output
+
+
+def test_missing_file_exits_2() -> None:
+    result = run("inspect", "/no/such/extract.dat")
+    assert result.exit_code == 2 and "cannot open the extract" in result.output
+
+
+def test_unknown_layout_version_exits_2(tmp_path: Path) -> None:
+    extract = ExtractBytes.of(VECTORS / "vectors_latin1.dat").set(0, "HD-VERSION-LAYOUT", 7)
+    result = run("inspect", extract.write(tmp_path / "v7.dat"))
+    assert result.exit_code == 2 and "layout version 07" in result.output and "--copybook" in result.output
+
+
+def test_debug_shows_the_traceback() -> None:
+    result = run("--debug", "inspect", "/no/such/extract.dat")
+    assert result.exit_code != 0 and result.exception is not None
+
+
+def test_copybook_option_reads_with_the_given_layout() -> None:
+    copybook = Path(__file__).parents[1] / "src" / "bascule" / "legacy_adapters" / "layouts" / "progres_ij_01.cpy"
+    result = run("inspect", VECTORS / "vectors_cp1147.dat", "--copybook", copybook, "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.output)["balanced"]
+
+
+def snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / name
+    if os.environ.get("BASCULE_REGEN_SNAPSHOTS") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path}; create it with BASCULE_REGEN_SNAPSHOTS=1 pytest {__file__}"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{name} changed; if the change is intended, regenerate with BASCULE_REGEN_SNAPSHOTS=1"
+    )
+
+
+def test_terminal_report_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    extract = ExtractBytes.of(VECTORS / "vectors_latin1.dat").set(10, "PRG-NIR-CLE", 21).set(3, "EM-SIRET", "30033259000525")
+    extract.write(tmp_path / "extract.dat")
+    monkeypatch.chdir(tmp_path)
+    console = Console(width=110, color_system=None, file=io.StringIO())
+    render_inspection(inspect_extract("extract.dat"), console)
+    snapshot("inspect_rejects.txt", console.file.getvalue())

@@ -1,0 +1,47 @@
+"""Docs that are checked: every command and every JSON key is in the README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from bascule.cli import cli
+from bascule.legacy_adapters.problems import Reason
+from bascule.reports.inspection import inspection_to_dict
+from bascule import inspect_extract
+from tests.conftest import VECTORS
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    block = re.search(r"```bash\n(.*?)```", README, re.S)
+    assert block is not None and README.index(block.group(0)) < README.index("bascule verifies")
+    commands = block.group(1).strip().splitlines()
+    assert len(commands) == 2
+    assert "bascule inspect sample_data/" in commands[0] and "pytest" in commands[1]
+    sample = commands[0].split()[-1]
+    assert (Path(__file__).parents[1] / sample).exists()
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_is_documented(name: str) -> None:
+    assert f"bascule {name}" in README
+    command = cli.commands[name]
+    for option in command.params:
+        if isinstance(option, click.Option):
+            assert any(opt in README for opt in option.opts), f"{name} {option.opts} is not in the README"
+
+
+@pytest.mark.parametrize("reason", list(Reason))
+def test_every_reject_reason_is_documented(reason: Reason) -> None:
+    assert f"`{reason}`" in README
+
+
+def test_every_json_key_is_documented() -> None:
+    document = inspection_to_dict(inspect_extract(VECTORS / "vectors_latin1.dat"))
+    for key in document:
+        assert f"`{key}`" in README, key
