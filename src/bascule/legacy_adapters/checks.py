@@ -49,27 +49,41 @@ Frames = dict[str, pd.DataFrame]
 # ------------------------------------------------------------------ identity
 def identity_problems(frames: Frames) -> pd.DataFrame:
     """NIR keys on every person-bound record, SIRET keys, sex against NIR."""
-    found = [_nir_problems(code, frame) for code, frame in frames.items() if code in (PERSON, *PERSON_RECORDS)]
+    bound = [(code, frame) for code, frame in frames.items() if code in (PERSON, *PERSON_RECORDS)]
+    keys = _nir_keys(pd.unique(np.concatenate([frame[NIR].to_numpy(dtype=object) for _, frame in bound]))) if bound else None
+    found = [_nir_problems(code, frame, keys) for code, frame in bound]
     found += [_siret_problems(code, frames[code], *SIRET_FIELDS[code]) for code in SIRET_FIELDS if code in frames]
     if PERSON in frames:
         found.append(_sex_problems(frames[PERSON]))
     return concat_problems(found)
 
 
-def _nir_problems(code: str, frame: pd.DataFrame) -> pd.DataFrame:
-    full = frame[NIR].astype(str) + frame[NIR_KEY].map("{:02d}".format)
-    verdicts = _classify(full, _nir_verdict)
-    return _verdict_problems(code, frame, full, verdicts, NIR_KEY)
+# stdnum.fr.nir's format: 5 digits, the département (2 digits, 2A or 2B), 6 digits.
+# It is tested on the distinct NIRs only; their keys come from stdnum itself,
+# and tests hold this path equal to stdnum.fr.nir.validate.
+_NIR_FORMAT = r"[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{6}"
+NO_KEY = -1
 
 
-def _nir_verdict(number: str) -> Reason | None:
-    try:
-        stdnum_nir.validate(number)
-    except stdnum_errors.InvalidChecksum:
-        return Reason.NIR_KEY
-    except stdnum_errors.ValidationError:
-        return Reason.NIR_INVALID
-    return None
+def _nir_keys(nirs: np.ndarray) -> pd.Series:
+    """The key each distinct NIR should have (NO_KEY when the NIR is malformed)."""
+    distinct = pd.Series(nirs, dtype=object)
+    wellformed = distinct.str.fullmatch(_NIR_FORMAT).fillna(False).to_numpy(dtype=bool)
+    keys = np.full(len(distinct), NO_KEY, dtype=np.int64)
+    keys[wellformed] = [int(stdnum_nir.calc_check_digits(n)) for n in distinct[wellformed]]
+    return pd.Series(keys, index=distinct.to_numpy())
+
+
+def _nir_problems(code: str, frame: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
+    expected = lookup(keys, frame[NIR], NO_KEY).astype(np.int64)
+    given = frame[NIR_KEY].to_numpy()
+    indexes = frame[RECORD_INDEX].to_numpy()
+    found = []
+    for reason, hit in ((Reason.NIR_INVALID, expected == NO_KEY), (Reason.NIR_KEY, (expected != NO_KEY) & (expected != given))):
+        if hit.any():
+            shown = [f"{nir}{key:02d}" for nir, key in zip(frame[NIR].to_numpy()[hit], given[hit])]
+            found.append(problem_frame(indexes[hit], code, reason, NIR_KEY, shown))
+    return concat_problems(found)
 
 
 def _siret_problems(code: str, frame: pd.DataFrame, field: str, optional: bool) -> pd.DataFrame:
@@ -77,7 +91,7 @@ def _siret_problems(code: str, frame: pd.DataFrame, field: str, optional: bool) 
     verdicts = _classify(values, _siret_verdict)
     if optional:
         verdicts = verdicts.where(values != "", None)
-    return _verdict_problems(code, frame, values, verdicts, field)
+    return _verdict_problems(code, frame, verdicts, field)
 
 
 def _siret_verdict(number: str) -> Reason | None:
@@ -92,18 +106,27 @@ def _classify(values: pd.Series, verdict: Callable[[str], Reason | None]) -> pd.
     """Apply a per-value check once per distinct value."""
     distinct = pd.unique(values)
     table = pd.Series([verdict(v) for v in distinct], index=distinct, dtype=object)
-    return values.map(table)
+    return pd.Series(lookup(table, values, None), index=values.index, dtype=object)
 
 
-def _verdict_problems(
-    code: str, frame: pd.DataFrame, shown: pd.Series, verdicts: pd.Series, field: str
-) -> pd.DataFrame:
-    found = []
-    for reason in (Reason.NIR_INVALID, Reason.NIR_KEY, Reason.SIRET_INVALID):
-        hit = (verdicts == reason).to_numpy()
-        if hit.any():
-            found.append(problem_frame(frame[RECORD_INDEX].to_numpy()[hit], code, reason, field, list(shown[hit])))
-    return concat_problems(found)
+def lookup(table: pd.Series, keys: pd.Series, missing: object) -> np.ndarray:
+    """``table[key]`` for each key, ``missing`` where the table has none: one hash look-up per key.
+
+    (``Series.map`` on pandas string columns re-infers the result type
+    value by value, which costs more than the look-up itself.)
+    """
+    at = table.index.get_indexer(keys.to_numpy(dtype=object))
+    values = table.to_numpy()
+    if not len(values):
+        return np.full(len(keys), missing, dtype=object)
+    found = values[at.clip(min=0)]
+    return np.where(at >= 0, found, np.asarray(missing, dtype=found.dtype) if missing is not None else None)
+
+
+def _verdict_problems(code: str, frame: pd.DataFrame, verdicts: pd.Series, field: str) -> pd.DataFrame:
+    hit = (verdicts == Reason.SIRET_INVALID).to_numpy()
+    shown = list(frame[field].to_numpy()[hit])
+    return problem_frame(frame[RECORD_INDEX].to_numpy()[hit], code, Reason.SIRET_INVALID, field, shown)
 
 
 def _sex_problems(persons: pd.DataFrame) -> pd.DataFrame:
@@ -116,27 +139,20 @@ def _sex_problems(persons: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- duplicates
 class SeenIds:
-    """Identifiers already read, kept as sorted arrays so memory stays small.
+    """Identifiers already read in earlier chunks, for exact duplicate detection.
 
-    Runs are merged as they grow (the way a log-structured store does), so
-    membership is a few binary searches whatever the extract's size.
+    A set of the identifier strings: exact (no hashing shortcut that could
+    call two different identifiers equal), about 100 bytes an identifier.
     """
 
     def __init__(self) -> None:
-        self._runs: list[np.ndarray] = []
+        self._seen: set[str] = set()
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
-        found = np.zeros(len(keys), dtype=bool)
-        for run in self._runs:
-            at = np.searchsorted(run, keys).clip(max=len(run) - 1)
-            found |= run[at] == keys
-        return found
+        return np.fromiter(map(self._seen.__contains__, keys), dtype=bool, count=len(keys))
 
     def add(self, keys: np.ndarray) -> None:
-        self._runs.append(np.unique(keys))
-        while len(self._runs) > 1 and len(self._runs[-2]) <= 2 * len(self._runs[-1]):
-            last = self._runs.pop()
-            self._runs[-1] = np.union1d(self._runs[-1], last)
+        self._seen.update(keys)
 
 
 def duplicate_problems(frames: Frames, seen: dict[str, SeenIds]) -> pd.DataFrame:
@@ -145,7 +161,7 @@ def duplicate_problems(frames: Frames, seen: dict[str, SeenIds]) -> pd.DataFrame
     for code, column in UNIQUE_IDS.items():
         if code not in frames:
             continue
-        keys = frames[code][column].to_numpy(dtype=str)
+        keys = frames[code][column].to_numpy(dtype=object)
         again = pd.Series(keys).duplicated().to_numpy() | seen[code].contains(keys)
         seen[code].add(keys)
         found.append(_duplicates(code, frames[code], again, column))
@@ -212,20 +228,48 @@ def _missing_person(frame: pd.DataFrame, persons: pd.DataFrame | None, rejected:
 def _missing_parent(
     frame: pd.DataFrame, parents: pd.DataFrame | None, rejected: set[int], link: str, what: str
 ) -> pd.Series:
-    """Why each record's stoppage or attestation is not a valid earlier record."""
+    """Why each record's stoppage or attestation is not a valid earlier record (None when it is).
+
+    In PROGRES order a record comes right after its parent, so the last
+    parent record before it settles almost every case at once; only the
+    others are looked up by identifier.
+    """
     key = STOPPAGE_NO if what == "stoppage" else "SA-ID"
+    owner = STOPPAGE_NO if what == "attestation" else NIR
     if parents is None:
-        parents = pd.DataFrame({RECORD_INDEX: [], key: [], NIR: [], STOPPAGE_NO: []})
+        parents = pd.DataFrame({RECORD_INDEX: np.array([], dtype=np.int64), key: [], NIR: [], STOPPAGE_NO: []})
     valid = parents[~parents[RECORD_INDEX].isin(list(rejected))].drop_duplicates(key)
+    shown = np.full(len(frame), None, dtype=object)
+    unsettled = ~_follows_its_parent(frame, valid, link, key, owner)
+    if unsettled.any():
+        shown[unsettled] = _parent_lookup(frame[unsettled], valid, link, key, owner, what)
+    return pd.Series(shown, index=frame.index, dtype=object)
+
+
+def _follows_its_parent(frame: pd.DataFrame, valid: pd.DataFrame, link: str, key: str, owner: str) -> np.ndarray:
+    """The last valid parent record before each record is its parent, of the same owner."""
+    if valid.empty:
+        return np.zeros(len(frame), dtype=bool)
+    at = np.searchsorted(valid[RECORD_INDEX].to_numpy(), frame[RECORD_INDEX].to_numpy()) - 1
+    before = valid.iloc[at.clip(min=0)]
+    return (
+        (at >= 0)
+        & (before[key].to_numpy(dtype=object) == frame[link].to_numpy(dtype=object))
+        & (before[owner].to_numpy(dtype=object) == frame[owner].to_numpy(dtype=object))
+    )
+
+
+def _parent_lookup(
+    frame: pd.DataFrame, valid: pd.DataFrame, link: str, key: str, owner: str, what: str
+) -> np.ndarray:
     table = valid.set_index(key)
     keys = frame[link]
-    parent_index = keys.map(table[RECORD_INDEX]).to_numpy(dtype=float)
-    same_owner = keys.map(table[STOPPAGE_NO if what == "attestation" else NIR]).to_numpy(dtype=object)
-    own = frame[STOPPAGE_NO if what == "attestation" else NIR].to_numpy(dtype=object)
+    parent_index = lookup(table[RECORD_INDEX].astype(float), keys, np.nan).astype(float)
+    same_owner = lookup(table[owner].astype(object), keys, None)
     message = np.select(
-        [np.isnan(parent_index), parent_index > frame[RECORD_INDEX].to_numpy(), same_owner != own],
+        [np.isnan(parent_index), parent_index > frame[RECORD_INDEX].to_numpy(),
+         same_owner != frame[owner].to_numpy(dtype=object)],
         [f"its {what} {{}} is missing or rejected", f"its {what} {{}} comes after it", f"its {what} {{}} belongs to another"],
         default="",
     )
-    shown = [m.format(k) if m else None for m, k in zip(message, keys)]
-    return pd.Series(shown, index=frame.index, dtype=object)
+    return np.array([m.format(k) if m else None for m, k in zip(message, keys.to_numpy(dtype=object))], dtype=object)
