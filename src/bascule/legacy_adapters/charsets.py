@@ -9,13 +9,13 @@ zero ``0xC0`` prints as ``é``, not as the ``{`` of other code pages.
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 
 import ebcdic  # noqa: F401  (registers the cp1147 codec)
 import numpy as np
 
 INVALID = -1
+CONTROL_MARK = 0x8000_0000  # above every Unicode code point
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,19 +29,17 @@ class Charset:
     sign_digits: np.ndarray  # int8[256]: digit of an overpunched last byte, INVALID otherwise
     negative: np.ndarray  # bool[256]: the overpunched last byte says "negative"
     control: np.ndarray  # bool[256]: the byte is a C0 or C1 control character
-
-    def decode(self, raw: bytes) -> str:
-        return raw.decode(self.name)
+    marked_codepoints: np.ndarray  # uint32[256]: code points, CONTROL_MARK set on controls (decode and check in one pass)
 
 
-def _is_control(codepoints: np.ndarray) -> np.ndarray:
-    """C0 and C1 controls: never in a text field, the trace of binary data or a wrong encoding."""
-    return (codepoints < 0x20) | ((codepoints >= 0x7F) & (codepoints < 0xA0))
-
-
-def _codepoints(encoding: str) -> np.ndarray:
-    text = bytes(range(256)).decode(encoding)
-    return np.fromiter((ord(c) for c in text), dtype=np.uint32, count=256)
+def _charset(name: str, digits: np.ndarray, sign_digits: np.ndarray, negative: np.ndarray) -> Charset:
+    """A charset from its numeric tables; the character tables come from Python's codec."""
+    text = bytes(range(256)).decode(name)
+    points = np.fromiter((ord(c) for c in text), dtype=np.uint32, count=256)
+    # C0 and C1 controls: never in a text field, the trace of binary data or a wrong encoding
+    control = (points < 0x20) | ((points >= 0x7F) & (points < 0xA0))
+    marked = np.where(control, points | CONTROL_MARK, points).astype(np.uint32)
+    return Charset(name, "HD".encode(name), points, digits, sign_digits, negative, control, marked)
 
 
 def _latin1() -> Charset:
@@ -53,8 +51,7 @@ def _latin1() -> Charset:
         sign_digits[ord(plus)] = value
         sign_digits[ord(minus)] = value
         negative[ord(minus)] = True
-    points = _codepoints("latin-1")
-    return Charset("latin-1", b"HD", points, digits, sign_digits, negative, _is_control(points))
+    return _charset("latin-1", digits, sign_digits, negative)
 
 
 def _cp1147() -> Charset:
@@ -66,26 +63,12 @@ def _cp1147() -> Charset:
     for zone in (0xA, 0xB, 0xC, 0xD, 0xE, 0xF):
         sign_digits[zone << 4 : (zone << 4) + 10] = np.arange(10)
         negative[zone << 4 : (zone << 4) + 10] = zone in (0xB, 0xD)
-    points = _codepoints("cp1147")
-    return Charset("cp1147", "HD".encode("cp1147"), points, digits, sign_digits, negative, _is_control(points))
+    return _charset("cp1147", digits, sign_digits, negative)
 
 
 LATIN1 = _latin1()
 CP1147 = _cp1147()
 CHARSETS = {charset.name: charset for charset in (LATIN1, CP1147)}
-
-
-def charset_named(name: str) -> Charset:
-    """The charset for an encoding name as users write it (``latin1``, ``CP1147``…)."""
-    try:
-        canonical = codecs.lookup(name).name
-    except LookupError:
-        canonical = name
-    aliases = {"iso8859-1": "latin-1", "latin-1": "latin-1", "cp1147": "cp1147"}
-    found = CHARSETS.get(aliases.get(canonical, canonical))
-    if found is None:
-        raise KeyError(f"unknown encoding {name!r}; bascule reads {', '.join(CHARSETS)}")
-    return found
 
 
 def detect_charset(first_bytes: bytes) -> Charset | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bascule.legacy_adapters.charsets import INVALID, Charset
+from bascule.legacy_adapters.charsets import CONTROL_MARK, INVALID, Charset
 
 NOT_A_DATE = np.datetime64("NaT", "D")
 
@@ -22,9 +22,11 @@ def decode_text(block: np.ndarray, charset: Charset) -> tuple[np.ndarray, np.nda
     The mask marks records holding a control character.
     """
     rows, width = block.shape
-    points = charset.codepoints[block]
-    bad = charset.control[block].any(axis=1)
-    text = np.ascontiguousarray(points).view(f"<U{width}").reshape(rows)
+    points = charset.marked_codepoints[block]  # one table pass gives the characters and marks controls
+    bad = (points >= CONTROL_MARK).any(axis=1)
+    if bad.any():
+        points &= ~np.uint32(CONTROL_MARK)
+    text = points.view(f"<U{width}").reshape(rows)
     return np.strings.rstrip(text, " "), bad
 
 

@@ -40,7 +40,7 @@ def decode_records(
                 binary = field.kind in ("packed", "binary")
                 raw = [show_bytes(row.tobytes(), charset, binary) for row in block[bad]]
                 problems.append(problem_frame(indexes[bad], spec.code, reason, field.name, raw))
-    return pd.DataFrame(columns), concat_problems(problems)
+    return pd.DataFrame(columns, copy=False), concat_problems(problems)  # the arrays are fresh: no copy
 
 
 Faults = list[tuple[np.ndarray, Reason]]

@@ -151,7 +151,7 @@ class ExtractReader:
         if raw.last:
             problems.append(self._finish(frames, field_problems, raw, indexes))
         found = concat_problems(problems)
-        chunk = _split_rejects(raw, indexes, types, frames, found, self.charset)
+        chunk = _split_rejects(raw, frames, found)
         self.summary.rows.update({code: len(frame) for code, frame in chunk.frames.items()})
         self.summary.rejected += len(chunk.rejects)
         if len(found):
@@ -249,22 +249,24 @@ class _PaymentTotal:
         return None if self.unreadable else self.cents
 
 
-def _split_rejects(
-    raw: RawChunk, indexes: np.ndarray, types: np.ndarray, frames: Frames, problems: pd.DataFrame, charset: Charset
-) -> ExtractChunk:
+def _split_rejects(raw: RawChunk, frames: Frames, problems: pd.DataFrame) -> ExtractChunk:
     """Move every record with a problem out of the frames into the rejects."""
-    rejected = problems.groupby(RECORD_INDEX, sort=True)["reason"].agg(lambda r: tuple(dict.fromkeys(r)))
-    kept = {code: frame[~frame[RECORD_INDEX].isin(rejected.index)].reset_index(drop=True) for code, frame in frames.items()}
-    position = rejected.index.to_numpy() - raw.first_index
-    in_chunk = position < len(raw.records)
-    raws = [raw.records[p].tobytes() for p in position[in_chunk]] + ([raw.tail] if not in_chunk.all() else [])
-    kinds = list(types[position[in_chunk]]) + ([UNKNOWN] if not in_chunk.all() else [])
+    by_record = problems.groupby(RECORD_INDEX, sort=True)
+    reasons = by_record["reason"].agg(lambda r: tuple(dict.fromkeys(r)))
+    kinds = by_record["record_type"].first()
+    touched = set(kinds)
+    kept = {
+        code: frame[~frame[RECORD_INDEX].isin(reasons.index)].reset_index(drop=True) if code in touched else frame
+        for code, frame in frames.items()
+    }
+    positions = reasons.index.to_numpy() - raw.first_index
+    raws = [raw.records[p].tobytes() if p < len(raw.records) else raw.tail for p in positions]
     rejects = pd.DataFrame(
-        {RECORD_INDEX: rejected.index.to_numpy(dtype=np.int64), "record_type": kinds,
-         "reasons": list(rejected.to_numpy()), "raw": raws},
+        {RECORD_INDEX: reasons.index.to_numpy(dtype=np.int64), "record_type": kinds.to_numpy(dtype=object),
+         "reasons": list(reasons.to_numpy()), "raw": raws},
         columns=REJECT_COLUMNS,
     )
-    return ExtractChunk(raw.first_index, len(indexes) + bool(raw.tail), kept, rejects, problems)
+    return ExtractChunk(raw.first_index, len(raw.records) + bool(raw.tail), kept, rejects, problems)
 
 
 def _type_table(codes: list[str], charset: Charset) -> tuple[np.ndarray, np.ndarray]:
