@@ -71,7 +71,7 @@ def _nir_keys(nirs: np.ndarray) -> pd.Series:
     wellformed = distinct.str.fullmatch(_NIR_FORMAT).fillna(False).to_numpy(dtype=bool)
     keys = np.full(len(distinct), NO_KEY, dtype=np.int64)
     keys[wellformed] = [int(stdnum_nir.calc_check_digits(n)) for n in distinct[wellformed]]
-    return pd.Series(keys, index=distinct.to_numpy())
+    return pd.Series(keys, index=pd.Index(distinct.to_numpy(), dtype=object))
 
 
 def _nir_problems(code: str, frame: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
@@ -104,8 +104,8 @@ def _siret_verdict(number: str) -> Reason | None:
 
 def _classify(values: pd.Series, verdict: Callable[[str], Reason | None]) -> pd.Series:
     """Apply a per-value check once per distinct value."""
-    distinct = pd.unique(values)
-    table = pd.Series([verdict(v) for v in distinct], index=distinct, dtype=object)
+    distinct = pd.unique(values.to_numpy(dtype=object))
+    table = pd.Series([verdict(v) for v in distinct], index=pd.Index(distinct, dtype=object), dtype=object)
     return pd.Series(lookup(table, values, None), index=values.index, dtype=object)
 
 
@@ -162,7 +162,7 @@ def duplicate_problems(frames: Frames, seen: dict[str, SeenIds]) -> pd.DataFrame
         if code not in frames:
             continue
         keys = frames[code][column].to_numpy(dtype=object)
-        again = pd.Series(keys).duplicated().to_numpy() | seen[code].contains(keys)
+        again = pd.Series(keys, dtype=object).duplicated().to_numpy() | seen[code].contains(keys)
         seen[code].add(keys)
         found.append(_duplicates(code, frames[code], again, column))
     if EMPLOYER in frames:
@@ -222,7 +222,7 @@ def _missing_person(frame: pd.DataFrame, persons: pd.DataFrame | None, rejected:
         ["no AS record before it", "its NIR is not that of the AS record before it", "its AS record was rejected"],
         default="",
     )
-    return reasons.where(message == "", pd.Series(message, index=frame.index))
+    return reasons.where(message == "", pd.Series(message, index=frame.index, dtype=object))
 
 
 def _missing_parent(

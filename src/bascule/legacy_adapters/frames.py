@@ -17,6 +17,9 @@ from bascule.legacy_adapters.problems import Reason, concat_problems, problem_fr
 from bascule.legacy_adapters.progres_layout import RecordSpec
 
 RECORD_INDEX = "record_index"
+# pandas' own string dtype, held as Python strings whether pyarrow is installed or not: the
+# checks compare identifiers as Python objects, which pyarrow storage would make slower.
+TEXT = pd.StringDtype(storage="python", na_value=np.nan)
 
 
 def decode_records(
@@ -29,7 +32,7 @@ def decode_records(
     meaningless values where a field did not decode); the reader removes
     them once every check has run.
     """
-    columns: dict[str, np.ndarray] = {RECORD_INDEX: indexes}
+    columns: dict[str, object] = {RECORD_INDEX: indexes}
     problems = []
     for field in spec.fields:
         block = records[:, field.offset : field.end]
@@ -46,11 +49,11 @@ def decode_records(
 Faults = list[tuple[np.ndarray, Reason]]
 
 
-def _decode_field(block: np.ndarray, field: Field, charset: Charset, is_date: bool) -> tuple[np.ndarray, Faults]:
+def _decode_field(block: np.ndarray, field: Field, charset: Charset, is_date: bool) -> tuple[object, Faults]:
     """Values of one field, and the records where it did not decode, by reason."""
     if field.kind == "text":
         text, bad = decode_text(block, charset)
-        return text, [(bad, Reason.INVALID_CHARACTER)]
+        return pd.array(text, dtype=TEXT), [(bad, Reason.INVALID_CHARACTER)]
     if field.kind == "packed":
         values, bad = decode_packed(block)
     elif field.kind == "binary":
