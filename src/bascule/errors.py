@@ -1,7 +1,8 @@
 """One exception hierarchy for bascule, each class carrying its exit code.
 
 Exit codes follow DESIGN.md: 0 ok / GO, 1 divergences / NO-GO / rejects,
-2 an error of use or input, 130 interrupted.
+2 an error of use or input, 3 a bug of bascule's own (an invariant
+broken: please report it), 130 interrupted.
 """
 
 from __future__ import annotations

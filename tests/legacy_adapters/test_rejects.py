@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bascule import Reason, read_extract
-from bascule.legacy_adapters.reader import Extract
+from bascule.legacy_adapters.reader import Extract, ExtractReader
 from tests.conftest import VECTORS
 from tests.legacy_adapters.extract_bytes import ExtractBytes
 
@@ -206,3 +206,12 @@ def test_duplicates_are_found_across_chunks(vectors: ExtractBytes, tmp_path: Pat
     result = read_extract(path, chunk_bytes=200 * 10)
     assert set(result.problems["reason"]) == {"duplicate_id"}
     assert list(result.rejects["record_index"]) == [12]
+
+
+def test_a_reader_refuses_a_second_pass_that_would_count_everything_twice() -> None:
+    reader = ExtractReader(VECTORS / "vectors_latin1.dat")
+    records = sum(len(chunk.rejects) + sum(map(len, chunk.frames.values())) for chunk in reader)
+    assert records == reader.summary.records
+    with pytest.raises(RuntimeError, match="reads its file once"):
+        list(reader)
+    assert reader.summary.accounted

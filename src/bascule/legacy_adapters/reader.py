@@ -124,8 +124,14 @@ class ExtractReader:
         self._seen = {code: SeenIds() for code in UNIQUE_IDS}
         self._payments = _PaymentTotal()
         self._type_names, self._type_table = _type_table(list(self.layout.specs), charset)
+        self._started = False
 
     def __iter__(self) -> Iterator[ExtractChunk]:
+        # The summary and the sets of identifiers seen accumulate over one pass:
+        # a second pass would count every record twice and call them duplicates.
+        if self._started:
+            raise RuntimeError("an ExtractReader reads its file once; make a new one to read it again")
+        self._started = True
         with self.path.open("rb") as stream:
             person = PERSON.encode(self.charset.name)
             for raw in raw_chunks(stream, self.layout.record_size, person, self.chunk_bytes):
