@@ -1,0 +1,1 @@
+"""Legacy adapters: copybook parser, decoders and the PROGRES reader (frames + rejects)."""

@@ -1,0 +1,1 @@
+"""Shadow runner, day-grain comparison, verdicts and clustering (see DESIGN.md)."""

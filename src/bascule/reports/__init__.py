@@ -1,0 +1,1 @@
+"""Reports: what bascule tells its users, read from results, never recomputed."""
