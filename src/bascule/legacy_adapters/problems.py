@@ -32,6 +32,14 @@ class Reason(StrEnum):
     ORPHAN = "orphan"
     DUPLICATE_ID = "duplicate_id"
     TRAILER_MISMATCH = "trailer_mismatch"
+    # Found by the migration (bascule.migrate.validate): the record reads
+    # well, but the new model cannot take it as it is.
+    UNKNOWN_CODE = "unknown_code"
+    PREFIX_MISMATCH = "prefix_mismatch"
+    EXTENSION_WITHOUT_INITIAL = "extension_without_initial"
+    OVERLAPPING_STOPPAGES = "overlapping_stoppages"
+    ATTESTATION_WITHOUT_LINES = "attestation_without_lines"
+    SUBROGATION_OUTSIDE_CHAIN = "subrogation_outside_chain"
 
     @property
     def advice(self) -> str:
@@ -52,6 +60,13 @@ _ADVICE = {
     Reason.ORPHAN: "its person, stoppage or attestation is missing, rejected or comes after it",
     Reason.DUPLICATE_ID: "its identifier was already used by an earlier record",
     Reason.TRAILER_MISMATCH: "the FT control totals do not match the records read: records were lost or added",
+    Reason.UNKNOWN_CODE: "a code field holds a value LAYOUT.md does not define; the model will not guess its meaning",
+    Reason.PREFIX_MISMATCH: "the caisse, NIR or stoppage number of the prefix disagrees with the record's person, "
+    "or is set where it must be blank",
+    Reason.EXTENSION_WITHOUT_INITIAL: "AR-ARRET-INITIAL names no stoppage of the same person in the extract",
+    Reason.OVERLAPPING_STOPPAGES: "the stoppage overlaps an earlier stoppage of the same person (neither cancelled)",
+    Reason.ATTESTATION_WITHOUT_LINES: "a salary attestation (other than a cancellation) has no SL salary line",
+    Reason.SUBROGATION_OUTSIDE_CHAIN: "the subrogation period is not within its stoppage and its extensions",
 }
 
 PROBLEM_COLUMNS = ["record_index", "record_type", "reason", "field", "raw", "detail"]

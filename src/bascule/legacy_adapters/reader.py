@@ -50,6 +50,11 @@ class ExtractChunk:
     frames: Frames
     rejects: pd.DataFrame  # one row per rejected record: index, type, reasons, raw bytes
     problems: pd.DataFrame  # one row per reason a record was rejected
+    records: np.ndarray  # the chunk's whole records as bytes, uint8[records, record size]
+
+    def raw(self, record_indexes: np.ndarray) -> list[bytes]:
+        """The bytes of some whole records of the chunk, by record index."""
+        return [self.records[i - self.first_index].tobytes() for i in record_indexes]
 
 
 @dataclass
@@ -272,7 +277,7 @@ def _split_rejects(raw: RawChunk, frames: Frames, problems: pd.DataFrame) -> Ext
          "reasons": list(reasons.to_numpy()), "raw": raws},
         columns=REJECT_COLUMNS,
     )
-    return ExtractChunk(raw.first_index, len(raw.records) + bool(raw.tail), kept, rejects, problems)
+    return ExtractChunk(raw.first_index, len(raw.records) + bool(raw.tail), kept, rejects, problems, raw.records)
 
 
 def _type_table(codes: list[str], charset: Charset) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ from rich.text import Text
 from bascule import __version__
 from bascule.legacy_adapters.problems import Reason
 from bascule.legacy_adapters.reader import ExtractSummary
+from bascule.money import euros
 from bascule.privacy import shown_value
 
 RECORD_TYPES = {
@@ -139,7 +140,7 @@ def _trailer(summary: ExtractSummary) -> Table:
     trailer = summary.trailer
     if trailer is not None:
         for c in trailer.controls:
-            show = _euros if c.field == "FT-TOTAL-MONTANTS" else _number
+            show = euros if c.field == "FT-TOTAL-MONTANTS" else _number
             table.add_row(c.field, show(c.declared), show(c.found), "ok" if c.matches else Text("MISMATCH", "red"))
         if trailer.note:
             table.caption = trailer.note
@@ -161,13 +162,6 @@ def _verdict(summary: ExtractSummary) -> Text:
 
 def _number(value: int | None) -> str:
     return "unreadable" if value is None else f"{value:,}"
-
-
-def _euros(cents: int | None) -> str:
-    if cents is None:
-        return "unreadable"
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d} €"
 
 
 def _type_order(code: str) -> int:

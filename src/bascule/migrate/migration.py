@@ -1,0 +1,208 @@
+"""Migrate a PROGRES extract into the new model: idempotent, atomic per chunk, reconciled.
+
+The extract is known by the SHA-256 of its bytes. Migrating it again finds
+the finished run and changes nothing (``replace=True`` reloads it); a run
+cut short (a crash, an interruption) is resumed where it stopped, because
+each chunk of whole persons commits with a row that says it is done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bascule import __version__
+from bascule.errors import BasculeError, ExtractUnreadable
+from bascule.legacy_adapters.frames import RECORD_INDEX, decode_records
+from bascule.legacy_adapters.problems import concat_problems
+from bascule.legacy_adapters.progres_layout import HEADER, PAYMENT, TRAILER
+from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader, ExtractSummary
+from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database
+from bascule.migrate.load import insert_frame
+from bascule.migrate.model import MigrationChunk, MigrationRun, RejectedRecord, RunStatus
+from bascule.migrate.reconcile import Reconciliation, reconcile
+from bascule.migrate.translate import LOAD_ORDER, TRANSLATIONS, to_rows
+from bascule.migrate.validate import validation_problems
+
+# Smaller than the reader's default: a chunk is one transaction, and its rows
+# are held as Python values while they are written.
+DEFAULT_MIGRATION_CHUNK_BYTES = 16 * 1024 * 1024
+
+
+def migrate_extract(
+    extract: str | Path,
+    database: str = DEFAULT_DATABASE,
+    *,
+    replace: bool = False,
+    copybook: str | Path | None = None,
+    chunk_bytes: int = DEFAULT_MIGRATION_CHUNK_BYTES,
+    on_progress: Callable[[int], None] | None = None,
+) -> Reconciliation:
+    """Migrate ``extract`` into ``database`` and return the books of the run."""
+    path = Path(extract)
+    engine = open_database(database)
+    ensure_schema(engine)
+    digest = file_sha256(path)
+    run = _run_of(engine, digest)
+    if run is not None and replace:
+        delete_run(engine, run.id)
+        run = None
+    if run is not None and run.status is RunStatus.COMPLETE:
+        return reconcile(engine, run.id, "already migrated")
+    outcome = "resumed" if run is not None else "migrated"
+    reader = ExtractReader(path, copybook=copybook, chunk_bytes=run.chunk_bytes if run else chunk_bytes)
+    run_id = run.id if run is not None else _start_run(engine, path, digest, reader)
+    done = _committed_chunks(engine, run_id)
+    for chunk in reader:
+        if chunk.first_index not in done:
+            with engine.begin() as connection:
+                _load_chunk(connection, run_id, chunk, reader)
+        if on_progress:
+            on_progress(chunk.record_count * reader.layout.record_size)
+    _finish_run(engine, run_id, reader.summary)
+    return reconcile(engine, run_id, outcome)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while block := stream.read(8 * 1024 * 1024):
+                digest.update(block)
+    except OSError as exc:
+        raise ExtractUnreadable(f"cannot read the extract {path}: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
+def delete_run(engine: Engine, run_id: int) -> None:
+    """Remove a run and every row it loaded, children before parents, in one transaction."""
+    with engine.begin() as connection:
+        for code in reversed(LOAD_ORDER):
+            table = TRANSLATIONS[code].table
+            connection.execute(delete(table).where(table.run_id == run_id))
+        for table in (RejectedRecord, MigrationChunk):
+            connection.execute(delete(table).where(table.run_id == run_id))
+        connection.execute(delete(MigrationRun).where(MigrationRun.id == run_id))
+
+
+# ------------------------------------------------------------------ the run
+def _run_of(engine: Engine, digest: str) -> MigrationRun | None:
+    with Session(engine, expire_on_commit=False) as session:
+        return session.scalar(select(MigrationRun).where(MigrationRun.extract_sha256 == digest))
+
+
+def _start_run(engine: Engine, path: Path, digest: str, reader: ExtractReader) -> int:
+    values = {
+        "extract_sha256": digest, "extract_path": str(path.resolve()), "extract_bytes": path.stat().st_size,
+        "encoding": reader.charset.name, "chunk_bytes": reader.chunk_bytes, "bascule_version": __version__,
+        "started": dt.datetime.now(dt.UTC), "status": RunStatus.RUNNING,
+    }
+    try:
+        with engine.begin() as connection:
+            return connection.execute(insert(MigrationRun).values(values).returning(MigrationRun.id)).scalar_one()
+    except IntegrityError:
+        raise BasculeError(f"{path} is being migrated by another process right now; wait for it, then rerun") from None
+
+
+def _committed_chunks(engine: Engine, run_id: int) -> set[int]:
+    with engine.connect() as connection:
+        return set(connection.scalars(select(MigrationChunk.first_index).where(MigrationChunk.run_id == run_id)))
+
+
+def _finish_run(engine: Engine, run_id: int, summary: ExtractSummary) -> None:
+    declared = {c.field: c.declared for c in summary.trailer.controls} if summary.trailer else {}
+    with engine.begin() as connection:
+        connection.execute(
+            update(MigrationRun).where(MigrationRun.id == run_id).values(
+                layout_version=summary.layout_version,
+                records_read=dict(summary.counts),
+                trailer_balanced=summary.trailer is not None and summary.trailer.balanced,
+                trailer_records=declared.get("FT-NB-ENREG"),
+                trailer_persons=declared.get("FT-NB-ASSURES"),
+                trailer_stoppages=declared.get("FT-NB-ARRETS"),
+                trailer_total_cents=declared.get("FT-TOTAL-MONTANTS"),
+                finished=dt.datetime.now(dt.UTC),
+                status=RunStatus.COMPLETE,
+            )
+        )
+
+
+# ---------------------------------------------------------------- a chunk
+def _load_chunk(connection: Connection, run_id: int, chunk: ExtractChunk, reader: ExtractReader) -> None:
+    """Validate, translate and write one chunk, with its rejects and the row saying it is done."""
+    found = validation_problems(chunk.frames)
+    refused = set(found[RECORD_INDEX].tolist())
+    frames = {code: frame[~frame[RECORD_INDEX].isin(refused)] for code, frame in chunk.frames.items()}
+    for code, rows in to_rows(frames).items():
+        insert_frame(connection, TRANSLATIONS[code].table.__table__, rows, run_id)
+    rejects = _reject_rows(chunk, found)
+    insert_frame(connection, RejectedRecord.__table__, rejects, run_id)
+    _migrate_header_and_trailer(connection, run_id, frames)
+    cents, unreadable = _payment_amounts(rejects, reader)
+    connection.execute(insert(MigrationChunk).values(
+        run_id=run_id, first_index=chunk.first_index, record_count=chunk.record_count,
+        rejected_payment_cents=cents, unreadable_rejected_payments=unreadable,
+    ))
+
+
+def _reject_rows(chunk: ExtractChunk, migration_problems: pd.DataFrame) -> pd.DataFrame:
+    """One row per rejected record: its reasons and fields from the reader and the validation, its bytes."""
+    problems = concat_problems([chunk.problems, migration_problems])
+    if problems.empty:
+        return pd.DataFrame(columns=["record_index", "record_type", "reasons", "fields", "detail", "raw"])
+    grouped = problems.groupby(RECORD_INDEX, sort=True)
+    rejects = pd.DataFrame({
+        "record_type": grouped["record_type"].first(),
+        "reasons": grouped["reason"].agg(_joined),
+        "fields": grouped["field"].agg(_joined),
+        "detail": grouped["detail"].agg(lambda d: "; ".join(dict.fromkeys(x for x in d if x))),
+    }).rename_axis(RECORD_INDEX).reset_index()
+    read_raw = dict(zip(chunk.rejects[RECORD_INDEX].tolist(), chunk.rejects["raw"].tolist()))
+    indexes = rejects[RECORD_INDEX].to_numpy()
+    rejects["raw"] = [read_raw[i] if i in read_raw else chunk.raw([i])[0] for i in indexes]
+    return rejects
+
+
+def _joined(values: pd.Series) -> str:
+    return ",".join(dict.fromkeys(v for v in values if v))
+
+
+def _payment_amounts(rejects: pd.DataFrame, reader: ExtractReader) -> tuple[int, int]:
+    """The sum of PA-MONTANT over rejected payments, and how many had an amount that does not decode."""
+    payments = rejects[(rejects["record_type"] == PAYMENT)]
+    if payments.empty:
+        return 0, 0
+    whole = payments["raw"].map(len) == reader.layout.record_size
+    records = np.frombuffer(b"".join(payments["raw"][whole]), dtype=np.uint8).reshape(-1, reader.layout.record_size)
+    frame, problems = decode_records(records, payments[RECORD_INDEX][whole].to_numpy(), reader.layout.specs[PAYMENT],
+                                     reader.charset)
+    unreadable = set(problems.loc[problems["field"] == "PA-MONTANT", RECORD_INDEX].tolist())
+    readable = ~frame[RECORD_INDEX].isin(unreadable)
+    return int(frame.loc[readable, "PA-MONTANT"].sum()), len(unreadable) + int((~whole).sum())
+
+
+def _migrate_header_and_trailer(connection: Connection, run_id: int, frames: dict[str, pd.DataFrame]) -> None:
+    """The HD and FT records live in the run's own row."""
+    values: dict[str, object] = {}
+    header = frames.get(HEADER)
+    if header is not None and len(header):
+        row = header.iloc[0]
+        values |= {
+            "header_index": int(row[RECORD_INDEX]), "caisse": int(row["PRG-CAISSE"]),
+            "caisse_code": int(row["HD-CODE-CAISSE"]), "caisse_name": str(row["HD-LIBELLE-CAISSE"]),
+            "extraction_date": None if pd.isna(row["HD-DATE-EXTRACTION"]) else row["HD-DATE-EXTRACTION"].date(),
+        }
+    trailer = frames.get(TRAILER)
+    if trailer is not None and len(trailer):
+        row = trailer.iloc[0]
+        values |= {"trailer_index": int(row[RECORD_INDEX]), "trailer_caisse": int(row["PRG-CAISSE"])}
+    if values:
+        connection.execute(update(MigrationRun).where(MigrationRun.id == run_id).values(values))

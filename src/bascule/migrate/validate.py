@@ -1,0 +1,142 @@
+"""Rules across records that the new model needs before it takes a chunk.
+
+The reader has already rejected what cannot be read; these rules reject
+what reads well but would make a wrong or broken dossier in the new system
+(the 2024 pilot lost files exactly there): codes with no meaning, prefixes
+that disagree with their person, extensions whose initial stoppage is
+missing, overlapping stoppages, attestations with no salary line,
+subrogation periods outside their stoppage chain. A rejected record takes
+its dependants with it (reason ``orphan``), as in the reader, so that what
+is migrated is always whole families.
+
+Every rule works within one person, and chunks hold whole persons, so a
+chunk is validated on its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bascule.legacy_adapters.checks import NIR, STOPPAGE_NO, orphan_problems
+from bascule.legacy_adapters.frames import RECORD_INDEX
+from bascule.legacy_adapters.problems import Reason, concat_problems, problem_frame
+from bascule.legacy_adapters.progres_layout import (
+    ATTESTATION,
+    HEADER,
+    PERSON,
+    SALARY_LINE,
+    STOPPAGE,
+    SUBROGATION,
+    TRAILER,
+)
+from bascule.migrate.codes import AttestationReason, StoppageStatus
+from bascule.migrate.translate import TRANSLATIONS, parent_indexes, unknown_code_problems
+
+Frames = dict[str, pd.DataFrame]
+CAISSE, NIR_KEY = "PRG-CAISSE", "PRG-NIR-CLE"
+
+
+def validation_problems(frames: Frames) -> pd.DataFrame:
+    """Every record the model cannot take, with its reasons, dependants included."""
+    found = concat_problems(
+        [
+            unknown_code_problems(frames),
+            prefix_problems(frames),
+            extension_problems(frames.get(STOPPAGE)),
+            overlap_problems(frames.get(STOPPAGE)),
+            attestation_problems(frames.get(ATTESTATION), frames.get(SALARY_LINE)),
+            subrogation_problems(frames.get(SUBROGATION), frames.get(ATTESTATION), frames.get(STOPPAGE)),
+        ]
+    )
+    rejected = set(found[RECORD_INDEX].tolist())
+    return concat_problems([found, orphan_problems(frames, rejected)]) if rejected else found
+
+
+def prefix_problems(frames: Frames) -> pd.DataFrame:
+    """Prefix fields the model derives from elsewhere must agree with it, or be blank."""
+    found = []
+    for code in (HEADER, TRAILER):
+        if code in frames:
+            frame = frames[code]
+            for field, blank in ((NIR, ""), (NIR_KEY, 0), (STOPPAGE_NO, "")):
+                found.append(_where(code, frame, (frame[field] != blank).to_numpy(), Reason.PREFIX_MISMATCH, field, "must be blank"))
+    persons = frames.get(PERSON)
+    if persons is not None:
+        found.append(_where(PERSON, persons, (persons[STOPPAGE_NO] != "").to_numpy(), Reason.PREFIX_MISMATCH, STOPPAGE_NO, "must be blank"))
+        caisse = pd.Series(persons[CAISSE].to_numpy(), index=pd.Index(persons[NIR].to_numpy(dtype=object)))
+        for code in TRANSLATIONS:
+            if code != PERSON and code in frames:
+                frame = frames[code]
+                expected = caisse.reindex(frame[NIR].to_numpy(dtype=object)).to_numpy()
+                wrong = expected != frame[CAISSE].to_numpy()
+                found.append(_where(code, frame, wrong, Reason.PREFIX_MISMATCH, CAISSE, "not the caisse of the person's AS record"))
+    return concat_problems(found)
+
+
+def extension_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
+    """An extension must name an earlier stoppage of the same person."""
+    if stoppages is None:
+        return concat_problems([])
+    initial = stoppages["AR-ARRET-INITIAL"]
+    at = parent_indexes(initial, stoppages, STOPPAGE_NO)
+    by_index = stoppages.set_index(RECORD_INDEX)[NIR]
+    owner = by_index.reindex(at).to_numpy(dtype=object)
+    here = stoppages[RECORD_INDEX].to_numpy()
+    wrong = (initial != "").to_numpy() & ((at < 0) | (at >= here) | (owner != stoppages[NIR].to_numpy(dtype=object)))
+    return _where(STOPPAGE, stoppages, wrong, Reason.EXTENSION_WITHOUT_INITIAL, "AR-ARRET-INITIAL", "no earlier stoppage of this person has this number")
+
+
+def overlap_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
+    """A stoppage starting before an earlier stoppage of the same person ended (cancelled ones aside)."""
+    if stoppages is None:
+        return concat_problems([])
+    live = stoppages[stoppages["AR-STATUT"] != StoppageStatus.CANCELLED.value].sort_values(RECORD_INDEX)
+    ended = live.groupby(NIR, sort=False)["AR-DATE-FIN"].cummax()
+    previous_end = ended.groupby(live[NIR], sort=False).shift(1)
+    overlaps = (live["AR-DATE-DEBUT"] <= previous_end).to_numpy()
+    return _where(STOPPAGE, live, overlaps, Reason.OVERLAPPING_STOPPAGES, "AR-DATE-DEBUT", "starts before an earlier stoppage ended")
+
+
+def attestation_problems(attestations: pd.DataFrame | None, lines: pd.DataFrame | None) -> pd.DataFrame:
+    """An attestation other than a cancellation needs salary lines to compute anything from."""
+    if attestations is None:
+        return concat_problems([])
+    with_lines = set() if lines is None else set(lines["SL-SA-ID"].tolist())
+    cancelled = (attestations["SA-MOTIF"] == AttestationReason.CANCELLATION.value).to_numpy()
+    lonely = ~attestations["SA-ID"].isin(with_lines).to_numpy() & ~cancelled
+    return _where(ATTESTATION, attestations, lonely, Reason.ATTESTATION_WITHOUT_LINES, "SA-ID", "no SL record names this attestation")
+
+
+def subrogation_problems(
+    periods: pd.DataFrame | None, attestations: pd.DataFrame | None, stoppages: pd.DataFrame | None
+) -> pd.DataFrame:
+    """A subrogation period must lie within its stoppage chain (the initial stoppage and its extensions)."""
+    if periods is None or attestations is None or stoppages is None:
+        return concat_problems([])
+    span = _chain_spans(stoppages)
+    stoppage_of_attestation = pd.Series(
+        attestations[STOPPAGE_NO].to_numpy(dtype=object), index=pd.Index(attestations["SA-ID"].to_numpy(dtype=object))
+    )
+    stoppage = stoppage_of_attestation.reindex(periods["SU-SA-ID"].to_numpy(dtype=object)).to_numpy(dtype=object)
+    first = span["first"].reindex(stoppage).to_numpy()
+    last = span["last"].reindex(stoppage).to_numpy()
+    start, end = periods["SU-DATE-DEBUT"].to_numpy(), periods["SU-DATE-FIN"].to_numpy()
+    outside = (start < first) | (end > last)
+    return _where(SUBROGATION, periods, outside, Reason.SUBROGATION_OUTSIDE_CHAIN, "SU-DATE-DEBUT", "outside the days of its stoppage chain")
+
+
+def _chain_spans(stoppages: pd.DataFrame) -> pd.DataFrame:
+    """First and last day of the chain each stoppage belongs to, by stoppage number."""
+    initial = stoppages["AR-ARRET-INITIAL"]
+    root = initial.where(initial != "", stoppages[STOPPAGE_NO]).to_numpy(dtype=object)
+    chains = pd.DataFrame(
+        {"root": root, "first": stoppages["AR-DATE-DEBUT"].to_numpy(), "last": stoppages["AR-DATE-FIN"].to_numpy()}
+    )
+    bounds = chains.groupby("root").agg(first=("first", "min"), last=("last", "max"))
+    return bounds.reindex(root).set_axis(pd.Index(stoppages[STOPPAGE_NO].to_numpy(dtype=object)))
+
+
+def _where(code: str, frame: pd.DataFrame, hit: np.ndarray, reason: Reason, field: str, detail: str) -> pd.DataFrame:
+    shown = [str(v) for v in frame[field].to_numpy()[hit]]
+    return problem_frame(frame[RECORD_INDEX].to_numpy()[hit], code, reason, field, shown, detail)
