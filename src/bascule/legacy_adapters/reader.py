@@ -10,7 +10,7 @@ extract for those who have the memory.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,9 +52,12 @@ class ExtractChunk:
     problems: pd.DataFrame  # one row per reason a record was rejected
     records: np.ndarray  # the chunk's whole records as bytes, uint8[records, record size]
 
-    def raw(self, record_indexes: np.ndarray) -> list[bytes]:
-        """The bytes of some whole records of the chunk, by record index."""
-        return [self.records[i - self.first_index].tobytes() for i in record_indexes]
+    def raw(self, record_indexes: Iterable[int]) -> list[bytes]:
+        """The bytes of some records of the chunk, by record index (a truncated last record too)."""
+        whole = len(self.records)
+        tail = self.rejects["raw"].iloc[-1] if self.record_count > whole else b""
+        return [self.records[i - self.first_index].tobytes() if i - self.first_index < whole else tail
+                for i in record_indexes]
 
 
 @dataclass

@@ -48,9 +48,9 @@ def migrate_extract(
 ) -> Reconciliation:
     """Migrate ``extract`` into ``database`` and return the books of the run."""
     path = Path(extract)
+    digest = file_sha256(path)  # before the database: a wrong path creates nothing
     engine = open_database(database)
     ensure_schema(engine)
-    digest = file_sha256(path)
     run = _run_of(engine, digest)
     if run is not None and replace:
         delete_run(engine, run.id)
@@ -165,9 +165,7 @@ def _reject_rows(chunk: ExtractChunk, migration_problems: pd.DataFrame) -> pd.Da
         "fields": grouped["field"].agg(_joined),
         "detail": grouped["detail"].agg(lambda d: "; ".join(dict.fromkeys(x for x in d if x))),
     }).rename_axis(RECORD_INDEX).reset_index()
-    read_raw = dict(zip(chunk.rejects[RECORD_INDEX].tolist(), chunk.rejects["raw"].tolist()))
-    indexes = rejects[RECORD_INDEX].to_numpy()
-    rejects["raw"] = [read_raw[i] if i in read_raw else chunk.raw([i])[0] for i in indexes]
+    rejects["raw"] = chunk.raw(rejects[RECORD_INDEX].tolist())
     return rejects
 
 

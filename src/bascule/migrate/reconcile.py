@@ -125,12 +125,12 @@ def reconcile(engine: Engine, run_id: int, outcome: str) -> Reconciliation:
         rejected = dict(session.execute(
             select(RejectedRecord.record_type, func.count()).where(RejectedRecord.run_id == run_id)
             .group_by(RejectedRecord.record_type)
-        ).tuples().all())
+        ).all())
         reasons: Counter[str] = Counter()
         for combination, count in session.execute(
             select(RejectedRecord.reasons, func.count()).where(RejectedRecord.run_id == run_id)
             .group_by(RejectedRecord.reasons)
-        ).tuples():
+        ):
             reasons.update({reason: count for reason in combination.split(",")})
         migrated_cents = session.scalar(
             select(func.coalesce(func.sum(TRANSLATIONS["PA"].table.amount_cents), 0))

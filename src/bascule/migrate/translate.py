@@ -60,8 +60,8 @@ class Kept:
         """The legacy field's values from the model's column."""
         if self.flag:
             return values.astype(bool).map({True: codes.YesNo.YES.value, False: codes.YesNo.NO.value})
-        if self.code is not None:
-            return values.map({member.name: member.value for member in self.code})
+        if self.code is not None:  # members as the ORM reads them, or their names as stored
+            return values.map({**{m: m.value for m in self.code}, **{m.name: m.value for m in self.code}})
         if self.optional:
             return values.fillna("")
         return values

@@ -1,0 +1,94 @@
+"""Terminal reports of ``bascule migrate`` (the books of the run) and ``verify-migration``."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bascule.legacy_adapters.problems import Reason
+from bascule.migrate.reconcile import Reconciliation
+from bascule.migrate.verify import Verification
+from bascule.money import euros
+from bascule.reports.inspection import RECORD_TYPES
+
+
+def render_reconciliation(books: Reconciliation, console: Console) -> None:
+    """Counts per record type, the payments' money, the rejects by reason, and the verdict."""
+    console.print(f"Run [bold]{books.run_id}[/] ({books.outcome}): {books.extract_path}")
+    console.print(_counts(books))
+    console.print(_payments(books))
+    if books.rejects_by_reason:
+        console.print(_reasons(books))
+    for difference in books.differences:
+        console.print(Text(f"✗ {difference}", style="bold red"))
+    if books.balanced and not books.rejected:
+        console.print(Text("✓ every record migrated and the books balance", style="bold green"))
+    elif books.balanced:
+        console.print(Text(f"✓ the books balance, with {books.rejected:,} records rejected "
+                           "(they are in the rejected_record table with their bytes and reasons)", style="bold yellow"))
+
+
+def _counts(books: Reconciliation) -> Table:
+    table = Table(title="Records", title_justify="left")
+    table.add_column("type")
+    table.add_column("meaning")
+    for heading in ("read", "migrated", "rejected", ""):
+        table.add_column(heading, justify="right")
+    for count in books.counts:
+        mark = Text("✓", style="green") if count.balanced else Text("✗", style="bold red")
+        table.add_row(count.record_type, RECORD_TYPES.get(count.record_type, ""), f"{count.read:,}",
+                      f"{count.migrated:,}", f"{count.rejected:,}", mark)
+    table.add_section()
+    table.add_row("", "total", f"{books.records:,}", f"{books.migrated:,}", f"{books.rejected:,}")
+    return table
+
+
+def _payments(books: Reconciliation) -> Table:
+    table = Table(title="Payments (PA-MONTANT)", title_justify="left")
+    table.add_column("")
+    table.add_column("amount", justify="right")
+    table.add_row("declared by the FT trailer", euros(books.trailer["total_cents"]))
+    table.add_row("migrated", euros(books.migrated_cents))
+    table.add_row("rejected", euros(books.rejected_cents))
+    return table
+
+
+def _reasons(books: Reconciliation) -> Table:
+    table = Table(title="Rejects by reason", title_justify="left")
+    table.add_column("reason")
+    table.add_column("records", justify="right")
+    table.add_column("what to do")
+    for reason, count in books.rejects_by_reason.items():
+        table.add_row(reason, f"{count:,}", Reason(reason).advice)
+    return table
+
+
+def render_verification(verification: Verification, console: Console, *, reveal: bool = False) -> None:
+    """What did not survive the migration, by field, with examples; or that everything did."""
+    console.print(f"Run [bold]{verification.run_id}[/]: {verification.records:,} records of "
+                  f"{verification.extract_path} ({verification.migrated:,} migrated, {verification.rejected:,} rejected)")
+    for label, found in (("records found neither in the model nor in the rejects", verification.lost),
+                         ("records found more than once", verification.found_twice),
+                         ("rejected records whose bytes differ from the file", verification.raw_changed)):
+        if found:
+            shown = ", ".join(f"{i:,}" for i in found[:5])
+            console.print(Text(f"✗ {len(found):,} {label} (record index {shown}…)", style="bold red"))
+    if verification.losses:
+        console.print(_losses(verification, reveal))
+    if verification.survived:
+        console.print(Text("✓ every field of every migrated record survived, and every rejected record "
+                           "kept its bytes", style="bold green"))
+
+
+def _losses(verification: Verification, reveal: bool) -> Table:
+    table = Table(title="Fields that did not survive (first examples)", title_justify="left")
+    for heading in ("type", "field", "records", "record", "legacy", "migrated"):
+        table.add_column(heading, justify="right" if heading in ("records", "record") else "left", overflow="fold")
+    for loss in verification.losses.values():
+        for n, example in enumerate(loss.shown(e, reveal) for e in loss.examples):
+            first = n == 0
+            table.add_row(loss.record_type if first else "", loss.field if first else "",
+                          f"{loss.count:,}" if first else "", f"{example['record_index']:,}",
+                          repr(example["legacy"]), repr(example["migrated"]))
+    return table
