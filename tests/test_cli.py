@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import click
@@ -136,3 +137,56 @@ def test_terminal_report_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     console = Console(width=110, color_system=None, file=io.StringIO())
     render_inspection(inspect_extract("extract.dat"), console)
     snapshot("inspect_rejects.txt", console.file.getvalue())
+
+
+MIGRATE_KEYS = {"records", "migrated", "rejected", "balanced", "run_id"}
+
+
+def test_migrate_json_is_the_documented_contract_and_a_rerun_changes_nothing(database: str) -> None:
+    result = run("migrate", SAMPLE, "--db", database, "--format", "json")
+    assert result.exit_code == 0, result.output
+    books = json.loads(result.output)
+    assert MIGRATE_KEYS <= set(books)
+    assert books["balanced"] and books["records"] == books["migrated"] == 5063 and books["rejected"] == 0
+    again = json.loads(run("migrate", SAMPLE, "--db", database, "--format", "json").output)
+    assert again["outcome"] == "already migrated" and again["run_id"] == books["run_id"]
+
+
+def test_migrate_with_rejects_exits_1_and_says_why(tmp_path: Path) -> None:
+    extract = ExtractBytes.of(VECTORS / "vectors_latin1.dat")
+    extract.set(11, "AR-NATURE", "XXX")
+    result = run("migrate", extract.write(tmp_path / "extract.dat"), "--db", tmp_path / "x.db")
+    assert result.exit_code == 1, result.output
+    assert "unknown_code" in result.output and "the books balance, with 2 records rejected" in result.output
+
+
+def test_migrate_an_unreadable_extract_exits_2_and_creates_no_database(tmp_path: Path) -> None:
+    result = run("migrate", tmp_path / "missing.dat", "--db", tmp_path / "x.db")
+    assert result.exit_code == 2 and "cannot read the extract" in result.output
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_migrate_takes_its_database_from_bascule_db(tmp_path: Path) -> None:
+    result = CliRunner(env={"BASCULE_DB": str(tmp_path / "env.db")}).invoke(cli, ["migrate", str(SAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "env.db").exists()
+
+
+def test_verify_migration_exit_codes(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    assert run("migrate", SAMPLE, "--db", db).exit_code == 0
+    result = run("verify-migration", "--db", db, "--run", 1)
+    assert result.exit_code == 0 and "every field of every migrated record survived" in result.output
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE legacy_payment SET amount_cents = 0 WHERE record_index = 8")
+    result = run("verify-migration", "--db", db, "--run", 1, "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert not report["survived"] and report["fields"][0]["field"] == "PA-MONTANT"
+
+
+def test_db_upgrade_creates_and_then_keeps_the_schema(tmp_path: Path) -> None:
+    first = run("db", "upgrade", "--db", tmp_path / "x.db")
+    assert first.exit_code == 0 and "(was empty)" in first.output
+    second = run("db", "upgrade", "--db", tmp_path / "x.db")
+    assert second.exit_code == 0 and "was" not in second.output

@@ -45,3 +45,14 @@ def test_every_json_key_is_documented() -> None:
     document = inspection_to_dict(inspect_extract(VECTORS / "vectors_latin1.dat"))
     for key in document:
         assert f"`{key}`" in README, key
+
+
+def test_every_json_key_of_migrate_and_verify_is_documented(tmp_path: Path) -> None:
+    from bascule.migrate.migration import migrate_extract
+    from bascule.migrate.verify import verify_migration
+
+    database = f"sqlite:///{tmp_path / 'x.db'}"
+    books = migrate_extract(VECTORS / "vectors_latin1.dat", database)
+    verification = verify_migration(database, books.run_id)
+    for key in [*books.to_dict(), *books.to_dict()["payments"], *verification.to_dict()]:
+        assert f"`{key}`" in README, key

@@ -1,0 +1,103 @@
+"""verify-migration: it says "everything survived" only when everything did.
+
+Each test damages the database the way a faulty migration could (a changed
+amount, a lost row, a changed code, a reject whose bytes changed) and
+checks that the verification names it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bascule.errors import BasculeError
+from bascule.migrate.migration import migrate_extract
+from bascule.migrate.verify import verify_migration
+from tests.conftest import SAMPLE, VECTORS
+from tests.legacy_adapters.extract_bytes import ExtractBytes
+
+LATIN1 = VECTORS / "vectors_latin1.dat"
+
+
+def damage(database: str, *statements: str) -> None:
+    engine = create_engine(database)
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.execute(text("PRAGMA foreign_keys = OFF"))
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+@pytest.mark.parametrize("extract", [LATIN1, SAMPLE / "progres_441_cp1147.dat"], ids=["vectors", "sample"])
+def test_a_clean_migration_survives_whole(database: str, extract: Path) -> None:
+    run = migrate_extract(extract, database).run_id
+    result = verify_migration(database, run)
+    assert result.survived, result.to_dict()
+    assert result.records == result.migrated == len(extract.read_bytes()) // 200
+
+
+def test_a_changed_amount_is_named_by_field_and_count(database: str) -> None:
+    run = migrate_extract(LATIN1, database).run_id
+    damage(database, "UPDATE legacy_payment SET amount_cents = amount_cents + 1 WHERE record_index = 7")
+    result = verify_migration(database, run)
+    assert not result.survived
+    loss = result.losses[("PA", "PA-MONTANT")]
+    assert loss.count == 1 and len(result.losses) == 1
+    assert loss.examples[0] == {"record_index": 7, "legacy": 3702, "migrated": 3703, "change": "values_changed"}
+
+
+def test_a_changed_code_and_a_shared_field_are_found_on_every_record(database: str) -> None:
+    run = migrate_extract(LATIN1, database).run_id
+    damage(database, "UPDATE stoppage SET nature = 'MATERNITY' WHERE record_index = 2",
+           "UPDATE insured_person SET caisse = 441 WHERE record_index = 1")
+    result = verify_migration(database, run)
+    assert result.losses[("AR", "AR-NATURE")].examples[0]["migrated"] == "MAT"
+    # the caisse of person 1 is the caisse of each of their 9 records
+    assert sum(loss.count for (_, name), loss in result.losses.items() if name == "PRG-CAISSE") == 9
+
+
+def test_a_lost_row_is_a_lost_record(database: str) -> None:
+    run = migrate_extract(LATIN1, database).run_id
+    damage(database, "DELETE FROM subrogation_period WHERE record_index = 6")
+    result = verify_migration(database, run)
+    assert result.lost == [6] and result.migrated == 13
+
+
+def test_rejects_must_keep_the_bytes_of_the_file(database: str, tmp_path: Path) -> None:
+    extract = ExtractBytes.of(LATIN1)
+    extract.set(12, "PA-ID", "P000000001")  # a duplicate identifier: rejected
+    path = extract.write(tmp_path / "extract.dat")
+    run = migrate_extract(path, database).run_id
+    assert verify_migration(database, run).survived
+    damage(database, "UPDATE rejected_record SET raw = "
+                     + ("X'00'" if "sqlite" in database else "'\\x00'::bytea"))
+    assert verify_migration(database, run).raw_changed == [12]
+
+
+def test_personal_values_are_masked_in_examples_unless_revealed(database: str) -> None:
+    run = migrate_extract(LATIN1, database).run_id
+    damage(database, "UPDATE insured_person SET last_name = 'DUPONT' WHERE record_index = 1")
+    result = verify_migration(database, run)
+    example = result.to_dict()["fields"][0]["examples"][0]
+    assert example["migrated"] == "D•••••"
+    assert result.to_dict(reveal=True)["fields"][0]["examples"][0]["migrated"] == "DUPONT"
+
+
+def test_a_moved_extract_is_found_with_extract_and_a_different_one_is_refused(database: str, tmp_path: Path) -> None:
+    path = shutil.copy(LATIN1, tmp_path / "extract.dat")
+    run = migrate_extract(path, database).run_id
+    moved = Path(shutil.move(path, tmp_path / "moved.dat"))
+    with pytest.raises(BasculeError, match="--extract"):
+        verify_migration(database, run)
+    assert verify_migration(database, run, extract=moved).survived
+    with pytest.raises(BasculeError, match="SHA-256 differs"):
+        verify_migration(database, run, extract=VECTORS / "vectors_cp1147.dat")
+
+
+def test_an_unknown_run_is_an_error_of_use(database: str) -> None:
+    migrate_extract(LATIN1, database)
+    with pytest.raises(BasculeError, match="no migration run 99"):
+        verify_migration(database, 99)
