@@ -19,7 +19,6 @@ import resource
 import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import click
 from bench_read import ROOT, extract_for
@@ -45,7 +44,9 @@ def empty_database(kind: str) -> Iterator[str]:
 
 
 @click.command()
-@click.option("--db", "kind", default="sqlite", show_default=True, help="sqlite, postgresql, or the URL of an empty database.")
+@click.option(
+    "--db", "kind", default="sqlite", show_default=True, help="sqlite, postgresql, or the URL of an empty database."
+)
 @click.option("--persons", type=int, default=62_000, show_default=True)
 @click.option("--encoding", default="cp1147", show_default=True)
 @click.option("--chunk-mb", type=int, default=DEFAULT_MIGRATION_CHUNK_BYTES // 2**20, show_default=True)

@@ -22,9 +22,10 @@ import click
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "sample_data"))
 
+from progres_synth import ENCODINGS, write_extract  # noqa: E402
+
 from bascule import ExtractReader  # noqa: E402
 from bascule.legacy_adapters.chunks import DEFAULT_CHUNK_BYTES  # noqa: E402
-from progres_synth import ENCODINGS, write_extract  # noqa: E402
 
 
 def extract_for(persons: int, encoding: str, seed: int) -> Path:

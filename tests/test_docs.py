@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 import pytest
 
+from bascule import inspect_extract
 from bascule.cli import cli
 from bascule.legacy_adapters.problems import Reason
 from bascule.reports.inspection import inspection_to_dict
-from bascule import inspect_extract
 from tests.conftest import VECTORS
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")

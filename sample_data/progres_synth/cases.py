@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 DAY = dt.timedelta(days=1)
 
 
-def build_chain(g: "Generator", person: "Person", case: str, start: dt.date) -> Chain:
+def build_chain(g: Generator, person: Person, case: str, start: dt.date) -> Chain:
     recipe = RECIPES[case]
     chain = recipe(g, person, start)
     chain.case = case
@@ -25,7 +25,7 @@ def build_chain(g: "Generator", person: "Person", case: str, start: dt.date) -> 
 
 
 # ----------------------------------------------------------------- helpers
-def stoppages(g: "Generator", nature: str, start: dt.date, lengths: list[int], **ar: object) -> list[Stoppage]:
+def stoppages(g: Generator, nature: str, start: dt.date, lengths: list[int], **ar: object) -> list[Stoppage]:
     """An initial stoppage and its extensions, back to back."""
     found: list[Stoppage] = []
     first = start
@@ -37,7 +37,7 @@ def stoppages(g: "Generator", nature: str, start: dt.date, lengths: list[int], *
     return found
 
 
-def reference_lines(g: "Generator", before: dt.date, monthly: int) -> list[dict[str, object]]:
+def reference_lines(g: Generator, before: dt.date, monthly: int) -> list[dict[str, object]]:
     """R salary lines for the 3 calendar months before the month of ``before``."""
     lines = []
     month = dt.date(before.year, before.month, 1)
@@ -50,11 +50,11 @@ def reference_lines(g: "Generator", before: dt.date, monthly: int) -> list[dict[
     return sorted(lines, key=lambda line: line["SL-PERIODE-DEBUT"])  # type: ignore[arg-type, return-value]
 
 
-def monthly_salary(g: "Generator") -> int:
+def monthly_salary(g: Generator) -> int:
     return g.random.choice([160_000, 190_000, 210_000, 250_000, 300_000, 380_000, 520_000, 700_000])
 
 
-def attest(g: "Generator", stoppage: Stoppage, siret: str, lines: list[dict[str, object]], version: int = 0,
+def attest(g: Generator, stoppage: Stoppage, siret: str, lines: list[dict[str, object]], version: int = 0,
            motif: str = "IN", received: dt.date | None = None) -> Attestation:
     attestation = Attestation(g.next_id("SA", "S", 11), siret, version, motif,
                               received or stoppage.first + g.random.randint(1, 6) * DAY, salary_lines=lines)
@@ -62,7 +62,7 @@ def attest(g: "Generator", stoppage: Stoppage, siret: str, lines: list[dict[str,
     return attestation
 
 
-def salaried(g: "Generator", nature: str, start: dt.date, lengths: list[int], employers: int = 1,
+def salaried(g: Generator, nature: str, start: dt.date, lengths: list[int], employers: int = 1,
              reference_before: dt.date | None = None, **ar: object) -> Chain:
     """A chain with one attestation per employer on its initial stoppage."""
     chain = Chain("", stoppages(g, nature, start, lengths, **ar))
@@ -78,7 +78,7 @@ def salaried(g: "Generator", nature: str, start: dt.date, lengths: list[int], em
     return chain
 
 
-def _close_or_leave_open(g: "Generator", chain: Chain) -> None:
+def _close_or_leave_open(g: Generator, chain: Chain) -> None:
     from progres_synth.extract import EXTRACTION_DATE
 
     for stoppage in chain.stoppages:
@@ -89,29 +89,29 @@ def _close_or_leave_open(g: "Generator", chain: Chain) -> None:
 
 
 # ----------------------------------------------------------------- recipes
-def sickness(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def sickness(g: Generator, person: Person, start: dt.date) -> Chain:
     return salaried(g, "MAL", start, [g.random.randint(3, 21)])
 
 
-def sickness_extended(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def sickness_extended(g: Generator, person: Person, start: dt.date) -> Chain:
     return salaried(g, "MAL", start, [g.random.randint(7, 15) for _ in range(g.random.randint(2, 4))])
 
 
-def sickness_ald(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def sickness_ald(g: Generator, person: Person, start: dt.date) -> Chain:
     return salaried(g, "MAL", start, [g.random.randint(30, 90) for _ in range(g.random.randint(2, 5))], ald=True)
 
 
-def long_stoppage(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def long_stoppage(g: Generator, person: Person, start: dt.date) -> Chain:
     start = min(start, dt.date(2024, 1, 15))
     return salaried(g, "MAL", start, [g.random.randint(45, 60) for _ in range(g.random.randint(6, 9))])
 
 
-def work_accident(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def work_accident(g: Generator, person: Person, start: dt.date) -> Chain:
     lengths = [g.random.randint(10, 45)] + [g.random.randint(10, 30) for _ in range(g.random.randint(0, 2))]
     return salaried(g, "ATM", start, lengths, accident=start - g.random.randint(0, 1) * DAY)
 
 
-def maternity(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def maternity(g: Generator, person: Person, start: dt.date) -> Chain:
     kind = g.random.choice(["single", "single", "single", "third_child", "twins", "stillbirth"])
     days, prenatal, born, rank = {"single": (112, 42, 1, 1), "stillbirth": (112, 42, 1, 1),
                                   "third_child": (182, 56, 1, 3), "twins": (238, 84, 2, 1)}[kind]
@@ -120,14 +120,14 @@ def maternity(g: "Generator", person: "Person", start: dt.date) -> Chain:
                     stillbirth=kind == "stillbirth")
 
 
-def paternity(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def paternity(g: Generator, person: Person, start: dt.date) -> Chain:
     multiple = g.random.random() < 0.15
     chain = salaried(g, "PAT", start, [32 if multiple else 25], born=2 if multiple else 1, rank=1)
     chain.initial.birth = start - 4 * DAY
     return chain
 
 
-def therapeutic_part_time(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def therapeutic_part_time(g: Generator, person: Person, start: dt.date) -> Chain:
     """Full-time sickness, then a part-time return for therapeutic reasons, with P lines."""
     chain = salaried(g, "MAL", start, [g.random.randint(20, 50), g.random.randint(30, 75)])
     part_time = chain.stoppages[1]
@@ -144,14 +144,14 @@ def therapeutic_part_time(g: "Generator", person: "Person", start: dt.date) -> C
     return chain
 
 
-def subrogation(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def subrogation(g: Generator, person: Person, start: dt.date) -> Chain:
     chain = sickness_extended(g, person, start)
     attestation = chain.initial.attestations[0]
     attestation.subrogation.append((chain.initial.first, chain.last_day))
     return chain
 
 
-def subrogation_alternation(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def subrogation_alternation(g: Generator, person: Person, start: dt.date) -> Chain:
     """Subrogation, then none, then subrogation again, on one chain."""
     chain = salaried(g, "MAL", start, [g.random.randint(20, 30), g.random.randint(20, 40)])
     first, last = chain.initial.first, chain.last_day
@@ -161,7 +161,7 @@ def subrogation_alternation(g: "Generator", person: "Person", start: dt.date) ->
     return chain
 
 
-def corrected_attestation(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def corrected_attestation(g: Generator, person: Person, start: dt.date) -> Chain:
     """The employer corrects its attestation after payments began: a back payment follows."""
     chain = salaried(g, "MAL", start, [g.random.randint(25, 40), g.random.randint(15, 30)])
     first = chain.initial.attestations[0]
@@ -171,28 +171,28 @@ def corrected_attestation(g: "Generator", person: "Person", start: dt.date) -> C
     return chain
 
 
-def keeping_rights(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def keeping_rights(g: Generator, person: Person, start: dt.date) -> Chain:
     """Sick after losing one's job: salaries from before the contract ended."""
     person.contract_end = start - g.random.randint(30, 240) * DAY
     return salaried(g, "MAL", start, [g.random.randint(10, 30)], reference_before=person.contract_end + DAY)
 
 
-def several_employers(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def several_employers(g: Generator, person: Person, start: dt.date) -> Chain:
     return salaried(g, "MAL", start, [g.random.randint(10, 25)], employers=2)
 
 
-def cancelled(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def cancelled(g: Generator, person: Person, start: dt.date) -> Chain:
     chain = salaried(g, "MAL", start, [g.random.randint(5, 15)])
     chain.initial.status = "A"
     return chain
 
 
-def self_employed(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def self_employed(g: Generator, person: Person, start: dt.date) -> Chain:
     chain = Chain("", stoppages(g, "MAL", start, [g.random.randint(10, 40)]), salaried=False, self_employed=True)
     return chain
 
 
-def poly_active(g: "Generator", person: "Person", start: dt.date) -> Chain:
+def poly_active(g: Generator, person: Person, start: dt.date) -> Chain:
     chain = salaried(g, "MAL", start, [g.random.randint(10, 30)])
     chain.self_employed = True
     return chain

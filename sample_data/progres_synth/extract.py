@@ -106,7 +106,7 @@ def persons(seed: int, count: int) -> Iterator[Person]:
         yield person
 
 
-def person_records(person: Person, new_payment_id: "IdMaker") -> Iterator[Record]:
+def person_records(person: Person, new_payment_id: IdMaker) -> Iterator[Record]:
     """AS, then for each stoppage in date order its AR, EM, SA, SL, SU and PA records."""
     prefix = {"PRG-CAISSE": CAISSE, "PRG-NIR": person.nir[:13], "PRG-NIR-CLE": int(person.nir[13:])}
     yield "AS", {

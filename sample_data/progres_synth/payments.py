@@ -47,7 +47,7 @@ class Day:
     scheme: str
 
 
-def legacy_payments(person: "Person", chain: Chain, extraction: dt.date, new_id: Callable[[], str]) -> dict[str, list[dict[str, object]]]:
+def legacy_payments(person: Person, chain: Chain, extraction: dt.date, new_id: Callable[[], str]) -> dict[str, list[dict[str, object]]]:
     """PA fields by stoppage number."""
     lines: dict[str, list[dict[str, object]]] = {s.number: [] for s in chain.stoppages}
     settled = _days(person, chain, extraction, as_of=None)
@@ -61,7 +61,7 @@ def legacy_payments(person: "Person", chain: Chain, extraction: dt.date, new_id:
 
 
 # ---------------------------------------------------------------- the days
-def _days(person: "Person", chain: Chain, extraction: dt.date, as_of: dt.date | None) -> list[Day]:
+def _days(person: Person, chain: Chain, extraction: dt.date, as_of: dt.date | None) -> list[Day]:
     """Every payable day of the chain, with the amount known on ``as_of`` (None: on the day it is paid)."""
     days: list[Day] = []
     paid_sickness = chain_day = 0
@@ -132,7 +132,7 @@ def _in_force(chain: Chain, known: dt.date) -> list[Attestation]:
 
 
 # ------------------------------------------------------------- the amounts
-def _salaried_amount(person: "Person", chain: Chain, stoppage: Stoppage, day: dt.date, chain_day: int,
+def _salaried_amount(person: Person, chain: Chain, stoppage: Stoppage, day: dt.date, chain_day: int,
                      known: dt.date) -> tuple[int, int, int] | None:
     """(daily cents, daily base cents, rate in hundredths of a percent); ``chain_day`` counts from 1."""
     start = chain.initial.first
@@ -163,7 +163,7 @@ def _work_accident(salaries: list[int], reference: dt.date, chain_day: int) -> t
     return _round(min(capped * Fraction(80, 100), daily_salary * Fraction(79, 100))), _round(capped), 8_000
 
 
-def _self_employed_amount(person: "Person", chain: Chain) -> tuple[int, int, int]:
+def _self_employed_amount(person: Person, chain: Chain) -> tuple[int, int, int]:
     reference = chain.initial.first.replace(day=1) - DAY
     income = min(Fraction(person.self_employed_income), PASS[reference.year])
     if income < Fraction(PASS[reference.year], 10):
@@ -171,7 +171,7 @@ def _self_employed_amount(person: "Person", chain: Chain) -> tuple[int, int, int
     return _round(income / 730), _round(income / 730), 10_000
 
 
-def _reference_salaries(person: "Person", chain: Chain, known: dt.date) -> list[int]:
+def _reference_salaries(person: Person, chain: Chain, known: dt.date) -> list[int]:
     """Salaries of the 3 reference months, all employers summed month by month."""
     anchor = (person.contract_end + DAY) if person.keeps_rights and person.contract_end else chain.initial.first
     months = []
@@ -251,7 +251,7 @@ def _line(pa_id: str, nature: str, run: list[Day], payment_date: dt.date) -> dic
     }
 
 
-def _back_payments(person: "Person", chain: Chain, extraction: dt.date) -> Iterator[tuple[dt.date, list[Day]]]:
+def _back_payments(person: Person, chain: Chain, extraction: dt.date) -> Iterator[tuple[dt.date, list[Day]]]:
     """After a corrected attestation: the difference for the days already paid."""
     corrections = [a for a in chain.initial.attestations if a.motif == "RE" and a.received <= extraction]
     if not corrections:

@@ -21,20 +21,20 @@ class ExtractBytes:
         self.records = [bytearray(raw[i : i + size]) for i in range(0, len(raw), size)]
 
     @classmethod
-    def of(cls, path: Path) -> "ExtractBytes":
+    def of(cls, path: Path) -> ExtractBytes:
         return cls(path.read_bytes())
 
     def type_of(self, index: int) -> str:
         return bytes(self.records[index][:2]).decode(self.charset.name)
 
-    def set(self, index: int, name: str, value: object) -> "ExtractBytes":
+    def set(self, index: int, name: str, value: object) -> ExtractBytes:
         """Write a value, encoded the way the field wants it."""
         spec = self.layout.specs[self.type_of(index)]
         field = spec.field(name)
         self.records[index][field.offset : field.end] = encode_value(field, value, self.charset, name in spec.dates)
         return self
 
-    def poke(self, index: int, name: str, raw: bytes) -> "ExtractBytes":
+    def poke(self, index: int, name: str, raw: bytes) -> ExtractBytes:
         """Write raw bytes into a field, whatever they mean."""
         field = self.layout.specs[self.type_of(index)].field(name)
         assert len(raw) == field.size

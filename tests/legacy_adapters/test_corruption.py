@@ -7,9 +7,9 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from progres_synth import ENCODINGS, write_extract
 
 from bascule import read_extract
-from progres_synth import ENCODINGS, write_extract
 
 _DIR = Path(tempfile.mkdtemp(prefix="bascule-corruption-"))
 VALID = {name: _DIR / f"{name}.dat" for name in ENCODINGS}

@@ -74,7 +74,11 @@ def test_vectors_migrate_balanced_into_the_model(database: str, encoding: str) -
     person = rows(database, InsuredPerson, books.run_id)[0]
     expected = CONTENT[0]
     assert (person.nir, person.nir_key, person.last_name, person.first_name) == (
-        expected["PRG-NIR"], expected["PRG-NIR-CLE"], expected["AS-NOM"], expected["AS-PRENOM"])
+        expected["PRG-NIR"],
+        expected["PRG-NIR-CLE"],
+        expected["AS-NOM"],
+        expected["AS-PRENOM"],
+    )
     assert person.scheme is codes.Scheme.BOTH and person.sex is codes.Sex.FEMALE
     assert person.keeps_rights is False and person.contract_end_date is None
     assert person.self_employed_income_cents == cents(expected["AS-REVENU-TI"])
@@ -153,21 +157,30 @@ def _refuse_payment(engine: Engine, payment_id: str) -> None:
     """A real refusal by the database (a trigger), not a simulated one."""
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
-            connection.execute(text(
-                f"CREATE TRIGGER refuse BEFORE INSERT ON legacy_payment WHEN NEW.payment_id = '{payment_id}' "
-                "BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER refuse BEFORE INSERT ON legacy_payment WHEN NEW.payment_id = '{payment_id}' "
+                    "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            )
         else:
-            connection.execute(text(
-                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
-                f"IF NEW.payment_id = '{payment_id}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END "
-                "$$ LANGUAGE plpgsql"))
-            connection.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON legacy_payment "
-                                    "FOR EACH ROW EXECUTE FUNCTION refuse()"))
+            connection.execute(
+                text(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                    f"IF NEW.payment_id = '{payment_id}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END "
+                    "$$ LANGUAGE plpgsql"
+                )
+            )
+            connection.execute(
+                text("CREATE TRIGGER refuse BEFORE INSERT ON legacy_payment FOR EACH ROW EXECUTE FUNCTION refuse()")
+            )
 
 
 def _allow_payments(engine: Engine) -> None:
     with engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER refuse" + ("" if engine.dialect.name == "sqlite" else " ON legacy_payment")))
+        connection.execute(
+            text("DROP TRIGGER refuse" + ("" if engine.dialect.name == "sqlite" else " ON legacy_payment"))
+        )
 
 
 def test_rejected_records_keep_their_bytes_reasons_and_money(database: str, tmp_path: Path) -> None:
@@ -191,8 +204,9 @@ def test_books_that_do_not_balance_are_said(database: str, tmp_path: Path) -> No
     extract.set(13, "FT-TOTAL-MONTANTS", 10003701)
     books = migrate_extract(extract.write(tmp_path / "extract.dat"), database)
     assert not books.balanced
-    assert any("payments: the FT trailer declares 100,037.01 €" in d and "(difference 0.01 €)" in d
-               for d in books.differences), books.differences
+    assert any(
+        "payments: the FT trailer declares 100,037.01 €" in d and "(difference 0.01 €)" in d for d in books.differences
+    ), books.differences
 
 
 def test_attestations_in_force_are_the_highest_version_not_cancelled(database: str) -> None:

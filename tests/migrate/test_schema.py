@@ -9,7 +9,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from bascule.migrate.database import DatabaseError, current_revision, ensure_schema, head_revision, open_database, upgrade
+from bascule.migrate.database import (
+    DatabaseError,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    open_database,
+    upgrade,
+)
 from bascule.migrate.model import Base
 
 

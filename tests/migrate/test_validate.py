@@ -38,8 +38,10 @@ def problems(extract: ExtractBytes, tmp_path: Path) -> dict[int, set[str]]:
 
 def one_person(extract: ExtractBytes) -> ExtractBytes:
     """Give person 2's stoppage and payment to person 1 (drop person 2's AS, fix the trailer)."""
-    nir, key = (bytes(extract.records[1][f.offset:f.end]) for f in
-                (extract.layout.specs["AS"].field(n) for n in ("PRG-NIR", "PRG-NIR-CLE")))
+    nir, key = (
+        bytes(extract.records[1][f.offset : f.end])
+        for f in (extract.layout.specs["AS"].field(n) for n in ("PRG-NIR", "PRG-NIR-CLE"))
+    )
     for index in (11, 12):
         extract.poke(index, "PRG-NIR", nir).poke(index, "PRG-NIR-CLE", key)
     del extract.records[10]

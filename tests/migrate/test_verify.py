@@ -51,8 +51,11 @@ def test_a_changed_amount_is_named_by_field_and_count(database: str) -> None:
 
 def test_a_changed_code_and_a_shared_field_are_found_on_every_record(database: str) -> None:
     run = migrate_extract(LATIN1, database).run_id
-    damage(database, "UPDATE stoppage SET nature = 'MATERNITY' WHERE record_index = 2",
-           "UPDATE insured_person SET caisse = 441 WHERE record_index = 1")
+    damage(
+        database,
+        "UPDATE stoppage SET nature = 'MATERNITY' WHERE record_index = 2",
+        "UPDATE insured_person SET caisse = 441 WHERE record_index = 1",
+    )
     result = verify_migration(database, run)
     assert result.losses[("AR", "AR-NATURE")].examples[0]["migrated"] == "MAT"
     # the caisse of person 1 is the caisse of each of their 9 records
@@ -72,8 +75,7 @@ def test_rejects_must_keep_the_bytes_of_the_file(database: str, tmp_path: Path) 
     path = extract.write(tmp_path / "extract.dat")
     run = migrate_extract(path, database).run_id
     assert verify_migration(database, run).survived
-    damage(database, "UPDATE rejected_record SET raw = "
-                     + ("X'00'" if "sqlite" in database else "'\\x00'::bytea"))
+    damage(database, "UPDATE rejected_record SET raw = " + ("X'00'" if "sqlite" in database else "'\\x00'::bytea"))
     assert verify_migration(database, run).raw_changed == [12]
 
 

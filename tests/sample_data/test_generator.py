@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from progres_synth import CASES, ENCODINGS, write_extract
+from progres_synth.extract import persons
 from stdnum.fr import nir, siret
 
 from bascule import read_extract
-from progres_synth import CASES, ENCODINGS, write_extract
-from progres_synth.extract import persons
 
 SAMPLE = Path(__file__).parents[2] / "sample_data"
 

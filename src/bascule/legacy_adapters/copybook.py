@@ -18,9 +18,10 @@ free format otherwise.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Literal
 
 from bascule.errors import CopybookError
 
@@ -88,7 +89,7 @@ class Item:
     occurs: int = 1
     redefines: str | None = None
     conditions: dict[str, tuple[str | int, ...]] = field(default_factory=dict)
-    children: list["Item"] = field(default_factory=list)
+    children: list[Item] = field(default_factory=list)
     offset: int = 0
     size: int = 0  # of one occurrence
 

@@ -49,7 +49,7 @@ class ProgresLayout:
     type_field: Field
 
     @classmethod
-    def from_copybook(cls, layout: Layout) -> "ProgresLayout":
+    def from_copybook(cls, layout: Layout) -> ProgresLayout:
         codes = _type_codes(layout)
         specs = {code: _spec(layout, code) for code in codes}
         for required in (HEADER, TRAILER):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from bascule.errors import ExtractUnreadable, InternalInconsistency
 from bascule.legacy_adapters.charsets import Charset, detect_charset
-from bascule.legacy_adapters.checks import SeenIds, UNIQUE_IDS, duplicate_problems, identity_problems, orphan_problems
+from bascule.legacy_adapters.checks import UNIQUE_IDS, SeenIds, duplicate_problems, identity_problems, orphan_problems
 from bascule.legacy_adapters.chunks import DEFAULT_CHUNK_BYTES, RawChunk, raw_chunks
 from bascule.legacy_adapters.frames import RECORD_INDEX, decode_records
 from bascule.legacy_adapters.problems import Reason, concat_problems, problem_frame, show_bytes

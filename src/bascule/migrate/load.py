@@ -26,14 +26,14 @@ def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame, run_
             marks = ", ".join("?" * len(columns))
             connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", batch)
         else:
-            connection.execute(table.insert(), [dict(zip(columns, row)) for row in batch])
+            connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in batch])
 
 
 def _batches(table: Table, frame: pd.DataFrame, run_id: int) -> Iterator[list[tuple]]:
     for start in range(0, len(frame), BATCH_ROWS):
         part = frame.iloc[start : start + BATCH_ROWS]
         values = [_driver_values(part[name], table.c[name].type) for name in part.columns]
-        yield list(zip([run_id] * len(part), *values))
+        yield list(zip([run_id] * len(part), *values, strict=True))
 
 
 def _driver_values(values: pd.Series, column_type: object) -> list:

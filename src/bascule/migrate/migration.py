@@ -101,9 +101,14 @@ def _run_of(engine: Engine, digest: str) -> MigrationRun | None:
 
 def _start_run(engine: Engine, path: Path, digest: str, reader: ExtractReader) -> int:
     values = {
-        "extract_sha256": digest, "extract_path": str(path.resolve()), "extract_bytes": path.stat().st_size,
-        "encoding": reader.charset.name, "chunk_bytes": reader.chunk_bytes, "bascule_version": __version__,
-        "started": dt.datetime.now(dt.UTC), "status": RunStatus.RUNNING,
+        "extract_sha256": digest,
+        "extract_path": str(path.resolve()),
+        "extract_bytes": path.stat().st_size,
+        "encoding": reader.charset.name,
+        "chunk_bytes": reader.chunk_bytes,
+        "bascule_version": __version__,
+        "started": dt.datetime.now(dt.UTC),
+        "status": RunStatus.RUNNING,
     }
     try:
         with engine.begin() as connection:
@@ -121,7 +126,9 @@ def _finish_run(engine: Engine, run_id: int, summary: ExtractSummary) -> None:
     declared = {c.field: c.declared for c in summary.trailer.controls} if summary.trailer else {}
     with engine.begin() as connection:
         connection.execute(
-            update(MigrationRun).where(MigrationRun.id == run_id).values(
+            update(MigrationRun)
+            .where(MigrationRun.id == run_id)
+            .values(
                 layout_version=summary.layout_version,
                 records_read=dict(summary.counts),
                 trailer_balanced=summary.trailer is not None and summary.trailer.balanced,
@@ -147,10 +154,15 @@ def _load_chunk(connection: Connection, run_id: int, chunk: ExtractChunk, reader
     insert_frame(connection, RejectedRecord.__table__, rejects, run_id)
     _migrate_header_and_trailer(connection, run_id, frames)
     cents, unreadable = _payment_amounts(rejects, reader)
-    connection.execute(insert(MigrationChunk).values(
-        run_id=run_id, first_index=chunk.first_index, record_count=chunk.record_count,
-        rejected_payment_cents=cents, unreadable_rejected_payments=unreadable,
-    ))
+    connection.execute(
+        insert(MigrationChunk).values(
+            run_id=run_id,
+            first_index=chunk.first_index,
+            record_count=chunk.record_count,
+            rejected_payment_cents=cents,
+            unreadable_rejected_payments=unreadable,
+        )
+    )
 
 
 def _reject_rows(chunk: ExtractChunk, migration_problems: pd.DataFrame) -> pd.DataFrame:
@@ -159,12 +171,18 @@ def _reject_rows(chunk: ExtractChunk, migration_problems: pd.DataFrame) -> pd.Da
     if problems.empty:
         return pd.DataFrame(columns=["record_index", "record_type", "reasons", "fields", "detail", "raw"])
     grouped = problems.groupby(RECORD_INDEX, sort=True)
-    rejects = pd.DataFrame({
-        "record_type": grouped["record_type"].first(),
-        "reasons": grouped["reason"].agg(_joined),
-        "fields": grouped["field"].agg(_joined),
-        "detail": grouped["detail"].agg(lambda d: "; ".join(dict.fromkeys(x for x in d if x))),
-    }).rename_axis(RECORD_INDEX).reset_index()
+    rejects = (
+        pd.DataFrame(
+            {
+                "record_type": grouped["record_type"].first(),
+                "reasons": grouped["reason"].agg(_joined),
+                "fields": grouped["field"].agg(_joined),
+                "detail": grouped["detail"].agg(lambda d: "; ".join(dict.fromkeys(x for x in d if x))),
+            }
+        )
+        .rename_axis(RECORD_INDEX)
+        .reset_index()
+    )
     rejects["raw"] = chunk.raw(rejects[RECORD_INDEX].tolist())
     return rejects
 
@@ -180,8 +198,9 @@ def _payment_amounts(rejects: pd.DataFrame, reader: ExtractReader) -> tuple[int,
         return 0, 0
     whole = payments["raw"].map(len) == reader.layout.record_size
     records = np.frombuffer(b"".join(payments["raw"][whole]), dtype=np.uint8).reshape(-1, reader.layout.record_size)
-    frame, problems = decode_records(records, payments[RECORD_INDEX][whole].to_numpy(), reader.layout.specs[PAYMENT],
-                                     reader.charset)
+    frame, problems = decode_records(
+        records, payments[RECORD_INDEX][whole].to_numpy(), reader.layout.specs[PAYMENT], reader.charset
+    )
     unreadable = set(problems.loc[problems["field"] == "PA-MONTANT", RECORD_INDEX].tolist())
     readable = ~frame[RECORD_INDEX].isin(unreadable)
     return int(frame.loc[readable, "PA-MONTANT"].sum()), len(unreadable) + int((~whole).sum())
@@ -194,8 +213,10 @@ def _migrate_header_and_trailer(connection: Connection, run_id: int, frames: dic
     if header is not None and len(header):
         row = header.iloc[0]
         values |= {
-            "header_index": int(row[RECORD_INDEX]), "caisse": int(row["PRG-CAISSE"]),
-            "caisse_code": int(row["HD-CODE-CAISSE"]), "caisse_name": str(row["HD-LIBELLE-CAISSE"]),
+            "header_index": int(row[RECORD_INDEX]),
+            "caisse": int(row["PRG-CAISSE"]),
+            "caisse_code": int(row["HD-CODE-CAISSE"]),
+            "caisse_name": str(row["HD-LIBELLE-CAISSE"]),
             "extraction_date": None if pd.isna(row["HD-DATE-EXTRACTION"]) else row["HD-DATE-EXTRACTION"].date(),
         }
     trailer = frames.get(TRAILER)

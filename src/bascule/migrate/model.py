@@ -26,9 +26,9 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    Select,
     LargeBinary,
     MetaData,
+    Select,
     SmallInteger,
     String,
     Text,
@@ -166,7 +166,8 @@ class InsuredPerson(Lineage, Base):
 
     stoppages: Mapped[list[Stoppage]] = relationship(
         primaryjoin=lambda: and_(
-            InsuredPerson.run_id == foreign(Stoppage.run_id), InsuredPerson.record_index == foreign(Stoppage.person_index)
+            InsuredPerson.run_id == foreign(Stoppage.run_id),
+            InsuredPerson.record_index == foreign(Stoppage.person_index),
         ),
         viewonly=True,
         back_populates="person",
@@ -205,7 +206,8 @@ class Stoppage(Lineage, Base):
 
     person: Mapped[InsuredPerson] = relationship(
         primaryjoin=lambda: and_(
-            foreign(Stoppage.run_id) == InsuredPerson.run_id, foreign(Stoppage.person_index) == InsuredPerson.record_index
+            foreign(Stoppage.run_id) == InsuredPerson.run_id,
+            foreign(Stoppage.person_index) == InsuredPerson.record_index,
         ),
         viewonly=True,
         back_populates="stoppages",
@@ -313,7 +315,11 @@ def attestations_in_force(run_id: int) -> Select[tuple[SalaryAttestation]]:
         )
         .label("rank")
     ).subquery()
-    return select(SalaryAttestation).join(
-        ranked,
-        and_(SalaryAttestation.run_id == ranked.c.run_id, SalaryAttestation.record_index == ranked.c.record_index),
-    ).where(ranked.c.rank == 1)
+    return (
+        select(SalaryAttestation)
+        .join(
+            ranked,
+            and_(SalaryAttestation.run_id == ranked.c.run_id, SalaryAttestation.record_index == ranked.c.record_index),
+        )
+        .where(ranked.c.rank == 1)
+    )

@@ -77,15 +77,19 @@ class Reconciliation:
     def _payment_differences(self) -> list[str]:
         total = self.trailer["total_cents"]
         if self.unreadable_rejected_payments:
-            return [f"{self.unreadable_rejected_payments:,} rejected payments have an unreadable PA-MONTANT: "
-                    "their money cannot be accounted for"]
+            return [
+                f"{self.unreadable_rejected_payments:,} rejected payments have an unreadable PA-MONTANT: "
+                "their money cannot be accounted for"
+            ]
         if total is None:
             return ["the FT trailer's total of payments is missing or unreadable"]
         accounted = self.migrated_cents + self.rejected_cents
         if total == accounted:
             return []
-        return [f"payments: the FT trailer declares {euros(total)}, migrated {euros(self.migrated_cents)} + "
-                f"rejected {euros(self.rejected_cents)} = {euros(accounted)} (difference {euros(total - accounted)})"]
+        return [
+            f"payments: the FT trailer declares {euros(total)}, migrated {euros(self.migrated_cents)} + "
+            f"rejected {euros(self.rejected_cents)} = {euros(accounted)} (difference {euros(total - accounted)})"
+        ]
 
     @property
     def balanced(self) -> bool:
@@ -101,8 +105,9 @@ class Reconciliation:
             "migrated": self.migrated,
             "rejected": self.rejected,
             "balanced": self.balanced,
-            "by_type": {c.record_type: {"read": c.read, "migrated": c.migrated, "rejected": c.rejected}
-                        for c in self.counts},
+            "by_type": {
+                c.record_type: {"read": c.read, "migrated": c.migrated, "rejected": c.rejected} for c in self.counts
+            },
             "payments": {
                 "trailer_total_cents": self.trailer["total_cents"],
                 "migrated_cents": self.migrated_cents,
@@ -118,38 +123,58 @@ def reconcile(engine: Engine, run_id: int, outcome: str) -> Reconciliation:
     """The books of one run, from the rows the database holds."""
     with Session(engine) as session:
         run = session.get_one(MigrationRun, run_id)
-        migrated = {code: session.scalar(select(func.count()).where(t.table.run_id == run_id)) or 0
-                    for code, t in TRANSLATIONS.items()}
+        migrated = {
+            code: session.scalar(select(func.count()).where(t.table.run_id == run_id)) or 0
+            for code, t in TRANSLATIONS.items()
+        }
         migrated[HEADER] = int(run.header_index is not None)
         migrated[TRAILER] = int(run.trailer_index is not None)
-        rejected = dict(session.execute(
-            select(RejectedRecord.record_type, func.count()).where(RejectedRecord.run_id == run_id)
-            .group_by(RejectedRecord.record_type)
-        ).all())
+        rejected = dict(
+            session.execute(
+                select(RejectedRecord.record_type, func.count())
+                .where(RejectedRecord.run_id == run_id)
+                .group_by(RejectedRecord.record_type)
+            ).all()
+        )
         reasons: Counter[str] = Counter()
         for combination, count in session.execute(
-            select(RejectedRecord.reasons, func.count()).where(RejectedRecord.run_id == run_id)
+            select(RejectedRecord.reasons, func.count())
+            .where(RejectedRecord.run_id == run_id)
             .group_by(RejectedRecord.reasons)
         ):
             reasons.update({reason: count for reason in combination.split(",")})
         migrated_cents = session.scalar(
-            select(func.coalesce(func.sum(TRANSLATIONS["PA"].table.amount_cents), 0))
-            .where(TRANSLATIONS["PA"].table.run_id == run_id)
+            select(func.coalesce(func.sum(TRANSLATIONS["PA"].table.amount_cents), 0)).where(
+                TRANSLATIONS["PA"].table.run_id == run_id
+            )
         )
         rejected_cents, unreadable = session.execute(
-            select(func.coalesce(func.sum(MigrationChunk.rejected_payment_cents), 0),
-                   func.coalesce(func.sum(MigrationChunk.unreadable_rejected_payments), 0))
-            .where(MigrationChunk.run_id == run_id)
+            select(
+                func.coalesce(func.sum(MigrationChunk.rejected_payment_cents), 0),
+                func.coalesce(func.sum(MigrationChunk.unreadable_rejected_payments), 0),
+            ).where(MigrationChunk.run_id == run_id)
         ).one()
         read = run.records_read or {}
         codes = [c for c in RECORD_TYPES if c in read or c in rejected or migrated.get(c)]
         codes += sorted((set(read) | set(rejected)) - set(codes))  # unknown types, truncated records
         counts = tuple(TypeCount(c, read.get(c, 0), migrated.get(c, 0), rejected.get(c, 0)) for c in codes)
-        trailer = {"records": run.trailer_records, "persons": run.trailer_persons,
-                   "stoppages": run.trailer_stoppages, "total_cents": run.trailer_total_cents}
+        trailer = {
+            "records": run.trailer_records,
+            "persons": run.trailer_persons,
+            "stoppages": run.trailer_stoppages,
+            "total_cents": run.trailer_total_cents,
+        }
         return Reconciliation(
-            run.id, outcome, run.extract_path, run.extract_sha256, counts, trailer, int(migrated_cents),
-            int(rejected_cents), int(unreadable), dict(sorted(reasons.items())),
+            run.id,
+            outcome,
+            run.extract_path,
+            run.extract_sha256,
+            counts,
+            trailer,
+            int(migrated_cents),
+            int(rejected_cents),
+            int(unreadable),
+            dict(sorted(reasons.items())),
         )
 
 

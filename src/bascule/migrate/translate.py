@@ -92,10 +92,6 @@ class Translation:
     kept: tuple[Kept, ...]
     links: tuple[Link, ...] = ()
 
-    @property
-    def linked_fields(self) -> tuple[str, ...]:
-        return tuple(link.field for link in self.links)
-
 
 TO_PERSON = Link("person_index", PERSON, "PRG-NIR", "PRG-NIR")
 TO_STOPPAGE = Link("stoppage_index", STOPPAGE, "PRG-NUM-ARRET", "PRG-NUM-ARRET")
@@ -103,79 +99,113 @@ TO_STOPPAGE = Link("stoppage_index", STOPPAGE, "PRG-NUM-ARRET", "PRG-NUM-ARRET")
 TRANSLATIONS: dict[str, Translation] = {
     t.record_type: t
     for t in (
-        Translation(PERSON, model.InsuredPerson, (
-            Kept("PRG-CAISSE", "caisse"),
-            Kept("PRG-NIR", "nir"),
-            Kept("PRG-NIR-CLE", "nir_key"),
-            Kept("AS-NOM", "last_name"),
-            Kept("AS-PRENOM", "first_name"),
-            Kept("AS-DATE-NAISSANCE", "birth_date"),
-            Kept("AS-SEXE", "sex", codes.Sex),
-            Kept("AS-REGIME", "scheme", codes.Scheme),
-            Kept("AS-NB-ENFANTS", "dependent_children"),
-            Kept("AS-IBAN", "iban", optional=True),
-            Kept("AS-MAINTIEN-DROIT", "keeps_rights", flag=True),
-            Kept("AS-DATE-FIN-CONTRAT", "contract_end_date"),
-            Kept("AS-REVENU-TI", "self_employed_income_cents"),
-        )),
-        Translation(STOPPAGE, model.Stoppage, (
-            Kept("PRG-NUM-ARRET", "number"),
-            Kept("AR-NATURE", "nature", codes.StoppageNature),
-            Kept("AR-MODALITE", "modality", codes.Modality),
-            Kept("AR-DATE-DEBUT", "start_date"),
-            Kept("AR-DATE-FIN", "end_date"),
-            Kept("AR-DJT", "last_day_worked"),
-            Kept("AR-ALD", "long_term_illness", flag=True),
-            Kept("AR-DATE-ACCIDENT", "accident_date"),
-            Kept("AR-DATE-ACCOUCHEMENT", "birth_date"),
-            Kept("AR-DATE-PRESUMEE", "presumed_birth_date"),
-            Kept("AR-NB-ENFANTS-NES", "children_born"),
-            Kept("AR-RANG-NAISSANCE", "birth_rank"),
-            Kept("AR-NE-SANS-VIE", "stillbirth", flag=True),
-            Kept("AR-STATUT", "status", codes.StoppageStatus),
-            Kept("AR-DATE-RECEPTION", "received_on"),
-            Kept("AR-DATE-FIN-DROITS", "legacy_rights_end"),
-        ), (TO_PERSON, Link("initial_stoppage_index", STOPPAGE, "AR-ARRET-INITIAL", "PRG-NUM-ARRET", optional=True))),
-        Translation(EMPLOYER, model.Employer, (
-            Kept("EM-SIRET", "siret"),
-            Kept("EM-RAISON-SOCIALE", "name"),
-            Kept("EM-IBAN", "iban", optional=True),
-        ), (TO_STOPPAGE,)),
-        Translation(ATTESTATION, model.SalaryAttestation, (
-            Kept("SA-ID", "attestation_id"),
-            Kept("SA-SIRET", "siret"),
-            Kept("SA-VERSION", "version"),
-            Kept("SA-MOTIF", "reason", codes.AttestationReason),
-            Kept("SA-DATE-RECEPTION", "received_on"),
-            Kept("SA-DATE-REPRISE", "return_to_work_on"),
-        ), (TO_STOPPAGE,)),
-        Translation(SALARY_LINE, model.SalaryLine, (
-            Kept("SL-NATURE", "nature", codes.SalaryLineNature),
-            Kept("SL-PERIODE-DEBUT", "period_start"),
-            Kept("SL-PERIODE-FIN", "period_end"),
-            Kept("SL-SALAIRE-BRUT", "gross_cents"),
-            Kept("SL-HEURES", "hours_hundredths"),
-        ), (Link("attestation_index", ATTESTATION, "SL-SA-ID", "SA-ID"),)),
-        Translation(SUBROGATION, model.SubrogationPeriod, (
-            Kept("SU-SIRET", "siret"),
-            Kept("SU-DATE-DEBUT", "start_date"),
-            Kept("SU-DATE-FIN", "end_date"),
-        ), (Link("attestation_index", ATTESTATION, "SU-SA-ID", "SA-ID"),)),
-        Translation(PAYMENT, model.LegacyPayment, (
-            Kept("PA-ID", "payment_id"),
-            Kept("PA-NATURE", "nature", codes.PaymentNature),
-            Kept("PA-DATE-DEBUT", "start_date"),
-            Kept("PA-DATE-FIN", "end_date"),
-            Kept("PA-NB-JOURS", "days"),
-            Kept("PA-IJ-JOURNALIERE", "daily_amount_cents"),
-            Kept("PA-MONTANT", "amount_cents"),
-            Kept("PA-TAUX", "rate_hundredths_pct"),
-            Kept("PA-SALAIRE-JOURNALIER", "daily_salary_cents"),
-            Kept("PA-BENEFICIAIRE", "payee", codes.Payee),
-            Kept("PA-SIRET", "employer_siret", optional=True),
-            Kept("PA-DATE-PAIEMENT", "paid_on"),
-            Kept("PA-REGIME", "scheme", codes.PaymentScheme),
-        ), (TO_STOPPAGE,)),
+        Translation(
+            PERSON,
+            model.InsuredPerson,
+            (
+                Kept("PRG-CAISSE", "caisse"),
+                Kept("PRG-NIR", "nir"),
+                Kept("PRG-NIR-CLE", "nir_key"),
+                Kept("AS-NOM", "last_name"),
+                Kept("AS-PRENOM", "first_name"),
+                Kept("AS-DATE-NAISSANCE", "birth_date"),
+                Kept("AS-SEXE", "sex", codes.Sex),
+                Kept("AS-REGIME", "scheme", codes.Scheme),
+                Kept("AS-NB-ENFANTS", "dependent_children"),
+                Kept("AS-IBAN", "iban", optional=True),
+                Kept("AS-MAINTIEN-DROIT", "keeps_rights", flag=True),
+                Kept("AS-DATE-FIN-CONTRAT", "contract_end_date"),
+                Kept("AS-REVENU-TI", "self_employed_income_cents"),
+            ),
+        ),
+        Translation(
+            STOPPAGE,
+            model.Stoppage,
+            (
+                Kept("PRG-NUM-ARRET", "number"),
+                Kept("AR-NATURE", "nature", codes.StoppageNature),
+                Kept("AR-MODALITE", "modality", codes.Modality),
+                Kept("AR-DATE-DEBUT", "start_date"),
+                Kept("AR-DATE-FIN", "end_date"),
+                Kept("AR-DJT", "last_day_worked"),
+                Kept("AR-ALD", "long_term_illness", flag=True),
+                Kept("AR-DATE-ACCIDENT", "accident_date"),
+                Kept("AR-DATE-ACCOUCHEMENT", "birth_date"),
+                Kept("AR-DATE-PRESUMEE", "presumed_birth_date"),
+                Kept("AR-NB-ENFANTS-NES", "children_born"),
+                Kept("AR-RANG-NAISSANCE", "birth_rank"),
+                Kept("AR-NE-SANS-VIE", "stillbirth", flag=True),
+                Kept("AR-STATUT", "status", codes.StoppageStatus),
+                Kept("AR-DATE-RECEPTION", "received_on"),
+                Kept("AR-DATE-FIN-DROITS", "legacy_rights_end"),
+            ),
+            (TO_PERSON, Link("initial_stoppage_index", STOPPAGE, "AR-ARRET-INITIAL", "PRG-NUM-ARRET", optional=True)),
+        ),
+        Translation(
+            EMPLOYER,
+            model.Employer,
+            (
+                Kept("EM-SIRET", "siret"),
+                Kept("EM-RAISON-SOCIALE", "name"),
+                Kept("EM-IBAN", "iban", optional=True),
+            ),
+            (TO_STOPPAGE,),
+        ),
+        Translation(
+            ATTESTATION,
+            model.SalaryAttestation,
+            (
+                Kept("SA-ID", "attestation_id"),
+                Kept("SA-SIRET", "siret"),
+                Kept("SA-VERSION", "version"),
+                Kept("SA-MOTIF", "reason", codes.AttestationReason),
+                Kept("SA-DATE-RECEPTION", "received_on"),
+                Kept("SA-DATE-REPRISE", "return_to_work_on"),
+            ),
+            (TO_STOPPAGE,),
+        ),
+        Translation(
+            SALARY_LINE,
+            model.SalaryLine,
+            (
+                Kept("SL-NATURE", "nature", codes.SalaryLineNature),
+                Kept("SL-PERIODE-DEBUT", "period_start"),
+                Kept("SL-PERIODE-FIN", "period_end"),
+                Kept("SL-SALAIRE-BRUT", "gross_cents"),
+                Kept("SL-HEURES", "hours_hundredths"),
+            ),
+            (Link("attestation_index", ATTESTATION, "SL-SA-ID", "SA-ID"),),
+        ),
+        Translation(
+            SUBROGATION,
+            model.SubrogationPeriod,
+            (
+                Kept("SU-SIRET", "siret"),
+                Kept("SU-DATE-DEBUT", "start_date"),
+                Kept("SU-DATE-FIN", "end_date"),
+            ),
+            (Link("attestation_index", ATTESTATION, "SU-SA-ID", "SA-ID"),),
+        ),
+        Translation(
+            PAYMENT,
+            model.LegacyPayment,
+            (
+                Kept("PA-ID", "payment_id"),
+                Kept("PA-NATURE", "nature", codes.PaymentNature),
+                Kept("PA-DATE-DEBUT", "start_date"),
+                Kept("PA-DATE-FIN", "end_date"),
+                Kept("PA-NB-JOURS", "days"),
+                Kept("PA-IJ-JOURNALIERE", "daily_amount_cents"),
+                Kept("PA-MONTANT", "amount_cents"),
+                Kept("PA-TAUX", "rate_hundredths_pct"),
+                Kept("PA-SALAIRE-JOURNALIER", "daily_salary_cents"),
+                Kept("PA-BENEFICIAIRE", "payee", codes.Payee),
+                Kept("PA-SIRET", "employer_siret", optional=True),
+                Kept("PA-DATE-PAIEMENT", "paid_on"),
+                Kept("PA-REGIME", "scheme", codes.PaymentScheme),
+            ),
+            (TO_STOPPAGE,),
+        ),
     )
 }
 
@@ -194,8 +224,9 @@ def unknown_code_problems(frames: Frames) -> pd.DataFrame:
             bad = kept.unknown(frame[kept.field])
             if bad.any():
                 raw = [repr(v) for v in frame[kept.field].to_numpy()[bad]]
-                found.append(problem_frame(frame[RECORD_INDEX].to_numpy()[bad], code, Reason.UNKNOWN_CODE,
-                                           kept.field, raw))
+                found.append(
+                    problem_frame(frame[RECORD_INDEX].to_numpy()[bad], code, Reason.UNKNOWN_CODE, kept.field, raw)
+                )
     return concat_problems(found)
 
 

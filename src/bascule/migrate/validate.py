@@ -60,17 +60,34 @@ def prefix_problems(frames: Frames) -> pd.DataFrame:
         if code in frames:
             frame = frames[code]
             for field, blank in ((NIR, ""), (NIR_KEY, 0), (STOPPAGE_NO, "")):
-                found.append(_where(code, frame, (frame[field] != blank).to_numpy(), Reason.PREFIX_MISMATCH, field, "must be blank"))
+                found.append(
+                    _where(
+                        code, frame, (frame[field] != blank).to_numpy(), Reason.PREFIX_MISMATCH, field, "must be blank"
+                    )
+                )
     persons = frames.get(PERSON)
     if persons is not None:
-        found.append(_where(PERSON, persons, (persons[STOPPAGE_NO] != "").to_numpy(), Reason.PREFIX_MISMATCH, STOPPAGE_NO, "must be blank"))
+        found.append(
+            _where(
+                PERSON,
+                persons,
+                (persons[STOPPAGE_NO] != "").to_numpy(),
+                Reason.PREFIX_MISMATCH,
+                STOPPAGE_NO,
+                "must be blank",
+            )
+        )
         caisse = pd.Series(persons[CAISSE].to_numpy(), index=pd.Index(persons[NIR].to_numpy(dtype=object)))
         for code in TRANSLATIONS:
             if code != PERSON and code in frames:
                 frame = frames[code]
                 expected = caisse.reindex(frame[NIR].to_numpy(dtype=object)).to_numpy()
                 wrong = expected != frame[CAISSE].to_numpy()
-                found.append(_where(code, frame, wrong, Reason.PREFIX_MISMATCH, CAISSE, "not the caisse of the person's AS record"))
+                found.append(
+                    _where(
+                        code, frame, wrong, Reason.PREFIX_MISMATCH, CAISSE, "not the caisse of the person's AS record"
+                    )
+                )
     return concat_problems(found)
 
 
@@ -84,7 +101,14 @@ def extension_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
     owner = by_index.reindex(at).to_numpy(dtype=object)
     here = stoppages[RECORD_INDEX].to_numpy()
     wrong = (initial != "").to_numpy() & ((at < 0) | (at >= here) | (owner != stoppages[NIR].to_numpy(dtype=object)))
-    return _where(STOPPAGE, stoppages, wrong, Reason.EXTENSION_WITHOUT_INITIAL, "AR-ARRET-INITIAL", "no earlier stoppage of this person has this number")
+    return _where(
+        STOPPAGE,
+        stoppages,
+        wrong,
+        Reason.EXTENSION_WITHOUT_INITIAL,
+        "AR-ARRET-INITIAL",
+        "no earlier stoppage of this person has this number",
+    )
 
 
 def overlap_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
@@ -95,7 +119,14 @@ def overlap_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
     ended = live.groupby(NIR, sort=False)["AR-DATE-FIN"].cummax()
     previous_end = ended.groupby(live[NIR], sort=False).shift(1)
     overlaps = (live["AR-DATE-DEBUT"] <= previous_end).to_numpy()
-    return _where(STOPPAGE, live, overlaps, Reason.OVERLAPPING_STOPPAGES, "AR-DATE-DEBUT", "starts before an earlier stoppage ended")
+    return _where(
+        STOPPAGE,
+        live,
+        overlaps,
+        Reason.OVERLAPPING_STOPPAGES,
+        "AR-DATE-DEBUT",
+        "starts before an earlier stoppage ended",
+    )
 
 
 def attestation_problems(attestations: pd.DataFrame | None, lines: pd.DataFrame | None) -> pd.DataFrame:
@@ -105,7 +136,14 @@ def attestation_problems(attestations: pd.DataFrame | None, lines: pd.DataFrame 
     with_lines = set() if lines is None else set(lines["SL-SA-ID"].tolist())
     cancelled = (attestations["SA-MOTIF"] == AttestationReason.CANCELLATION.value).to_numpy()
     lonely = ~attestations["SA-ID"].isin(with_lines).to_numpy() & ~cancelled
-    return _where(ATTESTATION, attestations, lonely, Reason.ATTESTATION_WITHOUT_LINES, "SA-ID", "no SL record names this attestation")
+    return _where(
+        ATTESTATION,
+        attestations,
+        lonely,
+        Reason.ATTESTATION_WITHOUT_LINES,
+        "SA-ID",
+        "no SL record names this attestation",
+    )
 
 
 def subrogation_problems(
@@ -123,7 +161,14 @@ def subrogation_problems(
     last = span["last"].reindex(stoppage).to_numpy()
     start, end = periods["SU-DATE-DEBUT"].to_numpy(), periods["SU-DATE-FIN"].to_numpy()
     outside = (start < first) | (end > last)
-    return _where(SUBROGATION, periods, outside, Reason.SUBROGATION_OUTSIDE_CHAIN, "SU-DATE-DEBUT", "outside the days of its stoppage chain")
+    return _where(
+        SUBROGATION,
+        periods,
+        outside,
+        Reason.SUBROGATION_OUTSIDE_CHAIN,
+        "SU-DATE-DEBUT",
+        "outside the days of its stoppage chain",
+    )
 
 
 def _chain_spans(stoppages: pd.DataFrame) -> pd.DataFrame:

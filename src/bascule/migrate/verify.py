@@ -77,14 +77,24 @@ class Verification:
     def to_dict(self, reveal: bool = False) -> dict[str, object]:
         """The JSON form of ``bascule verify-migration`` (documented in the README)."""
         return {
-            "run_id": self.run_id, "extract": self.extract_path, "survived": self.survived,
-            "records": self.records, "migrated": self.migrated, "rejected": self.rejected,
-            "lost": len(self.lost), "lost_examples": self.lost[:EXAMPLES],
-            "found_twice": len(self.found_twice), "raw_changed": len(self.raw_changed),
+            "run_id": self.run_id,
+            "extract": self.extract_path,
+            "survived": self.survived,
+            "records": self.records,
+            "migrated": self.migrated,
+            "rejected": self.rejected,
+            "lost": len(self.lost),
+            "lost_examples": self.lost[:EXAMPLES],
+            "found_twice": len(self.found_twice),
+            "raw_changed": len(self.raw_changed),
             "raw_changed_examples": self.raw_changed[:EXAMPLES],
             "fields": [
-                {"record_type": loss.record_type, "field": loss.field, "count": loss.count,
-                 "examples": [loss.shown(example, reveal) for example in loss.examples]}
+                {
+                    "record_type": loss.record_type,
+                    "field": loss.field,
+                    "count": loss.count,
+                    "examples": [loss.shown(example, reveal) for example in loss.examples],
+                }
                 for loss in self.losses.values()
             ],
         }
@@ -126,16 +136,20 @@ def _verify_chunk(connection: Connection, run: MigrationRun, chunk: ExtractChunk
     low, high = chunk.first_index, chunk.first_index + chunk.record_count
     rebuilt = _rebuild(connection, run, low, high)
     rejects = _rows(connection, RejectedRecord.__table__, run.id, low, high)
-    places = Counter(np.concatenate([*(f[RECORD_INDEX].to_numpy() for f in rebuilt.values()),
-                                     rejects[RECORD_INDEX].to_numpy(dtype=np.int64)]).tolist())
+    places = Counter(
+        np.concatenate(
+            [*(f[RECORD_INDEX].to_numpy() for f in rebuilt.values()), rejects[RECORD_INDEX].to_numpy(dtype=np.int64)]
+        ).tolist()
+    )
     result.records += chunk.record_count
     result.migrated += sum(len(f) for f in rebuilt.values())
     result.rejected += len(rejects)
     result.lost += [i for i in range(low, high) if i not in places]
     result.found_twice += [i for i, n in places.items() if n > 1]
     originals = chunk.raw(rejects[RECORD_INDEX].tolist())
-    result.raw_changed += [i for i, raw, original in zip(rejects[RECORD_INDEX], rejects["raw"], originals)
-                           if bytes(raw) != original]
+    result.raw_changed += [
+        i for i, raw, original in zip(rejects[RECORD_INDEX], rejects["raw"], originals, strict=True) if bytes(raw) != original
+    ]
     for code, frame in rebuilt.items():
         _compare(code, chunk.frames.get(code), frame, result)
 
@@ -143,8 +157,9 @@ def _verify_chunk(connection: Connection, run: MigrationRun, chunk: ExtractChunk
 # ----------------------------------------------------------- rebuilding
 def _rebuild(connection: Connection, run: MigrationRun, low: int, high: int) -> dict[str, pd.DataFrame]:
     """The legacy records of a range of record indexes, as the model holds them."""
-    rebuilt = {code: frame for code, frame in _header_and_trailer(run).items()
-               if low <= frame[RECORD_INDEX].iloc[0] < high}
+    rebuilt = {
+        code: frame for code, frame in _header_and_trailer(run).items() if low <= frame[RECORD_INDEX].iloc[0] < high
+    }
     for code in LOAD_ORDER:  # parents first: children take their shared fields from them
         rows = _rows(connection, TRANSLATIONS[code].table.__table__, run.id, low, high)
         rebuilt[code] = _legacy_records(code, rows, rebuilt)
@@ -185,17 +200,33 @@ def _look_up(values: pd.Series, at: np.ndarray, missing: object) -> np.ndarray:
 def _header_and_trailer(run: MigrationRun) -> dict[str, pd.DataFrame]:
     records = {}
     if run.header_index is not None:
-        records[HEADER] = pd.DataFrame([{
-            RECORD_INDEX: run.header_index, "PRG-CAISSE": run.caisse, **BLANK_PREFIX,
-            "HD-DATE-EXTRACTION": run.extraction_date, "HD-VERSION-LAYOUT": run.layout_version,
-            "HD-CODE-CAISSE": run.caisse_code, "HD-LIBELLE-CAISSE": run.caisse_name,
-        }])
+        records[HEADER] = pd.DataFrame(
+            [
+                {
+                    RECORD_INDEX: run.header_index,
+                    "PRG-CAISSE": run.caisse,
+                    **BLANK_PREFIX,
+                    "HD-DATE-EXTRACTION": run.extraction_date,
+                    "HD-VERSION-LAYOUT": run.layout_version,
+                    "HD-CODE-CAISSE": run.caisse_code,
+                    "HD-LIBELLE-CAISSE": run.caisse_name,
+                }
+            ]
+        )
     if run.trailer_index is not None:
-        records[TRAILER] = pd.DataFrame([{
-            RECORD_INDEX: run.trailer_index, "PRG-CAISSE": run.trailer_caisse, **BLANK_PREFIX,
-            "FT-NB-ENREG": run.trailer_records, "FT-NB-ASSURES": run.trailer_persons,
-            "FT-NB-ARRETS": run.trailer_stoppages, "FT-TOTAL-MONTANTS": run.trailer_total_cents,
-        }])
+        records[TRAILER] = pd.DataFrame(
+            [
+                {
+                    RECORD_INDEX: run.trailer_index,
+                    "PRG-CAISSE": run.trailer_caisse,
+                    **BLANK_PREFIX,
+                    "FT-NB-ENREG": run.trailer_records,
+                    "FT-NB-ASSURES": run.trailer_persons,
+                    "FT-NB-ARRETS": run.trailer_stoppages,
+                    "FT-TOTAL-MONTANTS": run.trailer_total_cents,
+                }
+            ]
+        )
     return records
 
 
@@ -228,22 +259,27 @@ def _same(legacy: pd.Series, model: pd.Series) -> np.ndarray:
     return both_missing | (left == right)
 
 
-def _describe(code: str, legacy: pd.DataFrame, model: pd.DataFrame, differ: dict[str, np.ndarray],
-              result: Verification) -> None:
+def _describe(
+    code: str, legacy: pd.DataFrame, model: pd.DataFrame, differ: dict[str, np.ndarray], result: Verification
+) -> None:
     examples: defaultdict[str, list[int]] = defaultdict(list)
     for name, mask in differ.items():
         loss = result.losses.setdefault((code, name), FieldLoss(code, name))
         loss.count += int(mask.sum())
         room = EXAMPLES - len(loss.examples)
-        examples[name] = [int(i) for i in legacy.index[mask][:max(room, 0)]]
+        examples[name] = [int(i) for i in legacy.index[mask][: max(room, 0)]]
     for name, indexes in examples.items():
         for index in indexes:
             before = _plain(legacy.loc[index].to_dict())
             after = _plain(model.loc[index].reindex(legacy.columns).to_dict())
             diff = DeepDiff(before, after, include_paths=[f"root['{name}']"])
             result.losses[(code, name)].examples.append(
-                {"record_index": index, "legacy": before.get(name), "migrated": after.get(name),
-                 "change": ",".join(diff)}  # DeepDiff's kind of change: values_changed, type_changes…
+                {
+                    "record_index": index,
+                    "legacy": before.get(name),
+                    "migrated": after.get(name),
+                    "change": ",".join(diff),
+                }  # DeepDiff's kind of change: values_changed, type_changes…
             )
 
 

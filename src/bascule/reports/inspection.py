@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-
-from rich.console import Console, Group
+from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text

@@ -25,8 +25,13 @@ def render_reconciliation(books: Reconciliation, console: Console) -> None:
     if books.balanced and not books.rejected:
         console.print(Text("✓ every record migrated and the books balance", style="bold green"))
     elif books.balanced:
-        console.print(Text(f"✓ the books balance, with {books.rejected:,} records rejected "
-                           "(they are in the rejected_record table with their bytes and reasons)", style="bold yellow"))
+        console.print(
+            Text(
+                f"✓ the books balance, with {books.rejected:,} records rejected "
+                "(they are in the rejected_record table with their bytes and reasons)",
+                style="bold yellow",
+            )
+        )
 
 
 def _counts(books: Reconciliation) -> Table:
@@ -37,8 +42,14 @@ def _counts(books: Reconciliation) -> Table:
         table.add_column(heading, justify="right")
     for count in books.counts:
         mark = Text("✓", style="green") if count.balanced else Text("✗", style="bold red")
-        table.add_row(count.record_type, RECORD_TYPES.get(count.record_type, ""), f"{count.read:,}",
-                      f"{count.migrated:,}", f"{count.rejected:,}", mark)
+        table.add_row(
+            count.record_type,
+            RECORD_TYPES.get(count.record_type, ""),
+            f"{count.read:,}",
+            f"{count.migrated:,}",
+            f"{count.rejected:,}",
+            mark,
+        )
     table.add_section()
     table.add_row("", "total", f"{books.records:,}", f"{books.migrated:,}", f"{books.rejected:,}")
     return table
@@ -66,19 +77,27 @@ def _reasons(books: Reconciliation) -> Table:
 
 def render_verification(verification: Verification, console: Console, *, reveal: bool = False) -> None:
     """What did not survive the migration, by field, with examples; or that everything did."""
-    console.print(f"Run [bold]{verification.run_id}[/]: {verification.records:,} records of "
-                  f"{verification.extract_path} ({verification.migrated:,} migrated, {verification.rejected:,} rejected)")
-    for label, found in (("records found neither in the model nor in the rejects", verification.lost),
-                         ("records found more than once", verification.found_twice),
-                         ("rejected records whose bytes differ from the file", verification.raw_changed)):
+    console.print(
+        f"Run [bold]{verification.run_id}[/]: {verification.records:,} records of "
+        f"{verification.extract_path} ({verification.migrated:,} migrated, {verification.rejected:,} rejected)"
+    )
+    for label, found in (
+        ("records found neither in the model nor in the rejects", verification.lost),
+        ("records found more than once", verification.found_twice),
+        ("rejected records whose bytes differ from the file", verification.raw_changed),
+    ):
         if found:
             shown = ", ".join(f"{i:,}" for i in found[:5])
             console.print(Text(f"✗ {len(found):,} {label} (record index {shown}…)", style="bold red"))
     if verification.losses:
         console.print(_losses(verification, reveal))
     if verification.survived:
-        console.print(Text("✓ every field of every migrated record survived, and every rejected record "
-                           "kept its bytes", style="bold green"))
+        console.print(
+            Text(
+                "✓ every field of every migrated record survived, and every rejected record kept its bytes",
+                style="bold green",
+            )
+        )
 
 
 def _losses(verification: Verification, reveal: bool) -> Table:
@@ -88,7 +107,12 @@ def _losses(verification: Verification, reveal: bool) -> Table:
     for loss in verification.losses.values():
         for n, example in enumerate(loss.shown(e, reveal) for e in loss.examples):
             first = n == 0
-            table.add_row(loss.record_type if first else "", loss.field if first else "",
-                          f"{loss.count:,}" if first else "", f"{example['record_index']:,}",
-                          repr(example["legacy"]), repr(example["migrated"]))
+            table.add_row(
+                loss.record_type if first else "",
+                loss.field if first else "",
+                f"{loss.count:,}" if first else "",
+                f"{example['record_index']:,}",
+                repr(example["legacy"]),
+                repr(example["migrated"]),
+            )
     return table
