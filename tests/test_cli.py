@@ -190,3 +190,10 @@ def test_db_upgrade_creates_and_then_keeps_the_schema(tmp_path: Path) -> None:
     assert first.exit_code == 0 and "(was empty)" in first.output
     second = run("db", "upgrade", "--db", tmp_path / "x.db")
     assert second.exit_code == 0 and "was" not in second.output
+
+
+def test_migrate_a_file_that_is_no_extract_exits_2_and_creates_no_database(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not an extract\n" * 20)
+    result = run("migrate", tmp_path / "notes.txt", "--db", tmp_path / "x.db")
+    assert result.exit_code == 2 and "is this a PROGRES extract?" in result.output
+    assert not (tmp_path / "x.db").exists()

@@ -48,7 +48,8 @@ def migrate_extract(
 ) -> Reconciliation:
     """Migrate ``extract`` into ``database`` and return the books of the run."""
     path = Path(extract)
-    digest = file_sha256(path)  # before the database: a wrong path creates nothing
+    digest = file_sha256(path)  # the extract first: a wrong file creates no database
+    reader = ExtractReader(path, copybook=copybook, chunk_bytes=chunk_bytes)
     engine = open_database(database)
     ensure_schema(engine)
     run = _run_of(engine, digest)
@@ -57,8 +58,9 @@ def migrate_extract(
         run = None
     if run is not None and run.status is RunStatus.COMPLETE:
         return reconcile(engine, run.id, "already migrated")
+    if run is not None:
+        reader.chunk_bytes = run.chunk_bytes  # a resumed run cuts the chunks it cut before
     outcome = "resumed" if run is not None else "migrated"
-    reader = ExtractReader(path, copybook=copybook, chunk_bytes=run.chunk_bytes if run else chunk_bytes)
     run_id = run.id if run is not None else _start_run(engine, path, digest, reader)
     done = _committed_chunks(engine, run_id)
     for chunk in reader:
@@ -131,7 +133,6 @@ def _finish_run(engine: Engine, run_id: int, summary: ExtractSummary) -> None:
             .values(
                 layout_version=summary.layout_version,
                 records_read=dict(summary.counts),
-                trailer_balanced=summary.trailer is not None and summary.trailer.balanced,
                 trailer_records=declared.get("FT-NB-ENREG"),
                 trailer_persons=declared.get("FT-NB-ASSURES"),
                 trailer_stoppages=declared.get("FT-NB-ARRETS"),

@@ -107,7 +107,6 @@ class MigrationRun(Base):
     trailer_total_cents: Mapped[int | None] = mapped_column(BigInteger)
     # What the reader found in the file, kept for the reconciliation.
     records_read: Mapped[dict[str, int] | None] = mapped_column(JSON)
-    trailer_balanced: Mapped[bool | None]
 
 
 class MigrationChunk(Base):

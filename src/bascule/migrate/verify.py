@@ -147,9 +147,8 @@ def _verify_chunk(connection: Connection, run: MigrationRun, chunk: ExtractChunk
     result.lost += [i for i in range(low, high) if i not in places]
     result.found_twice += [i for i, n in places.items() if n > 1]
     originals = chunk.raw(rejects[RECORD_INDEX].tolist())
-    result.raw_changed += [
-        i for i, raw, original in zip(rejects[RECORD_INDEX], rejects["raw"], originals, strict=True) if bytes(raw) != original
-    ]
+    kept = zip(rejects[RECORD_INDEX], rejects["raw"], originals, strict=True)
+    result.raw_changed += [i for i, raw, original in kept if bytes(raw) != original]
     for code, frame in rebuilt.items():
         _compare(code, chunk.frames.get(code), frame, result)
 

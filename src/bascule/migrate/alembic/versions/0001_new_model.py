@@ -45,7 +45,6 @@ def upgrade() -> None:
         sa.Column("trailer_stoppages", sa.BigInteger(), nullable=True),
         sa.Column("trailer_total_cents", sa.BigInteger(), nullable=True),
         sa.Column("records_read", sa.JSON(), nullable=True),
-        sa.Column("trailer_balanced", sa.Boolean(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_migration_run")),
         sa.UniqueConstraint("extract_sha256", name=op.f("uq_migration_run_extract_sha256")),
         sqlite_autoincrement=True,
