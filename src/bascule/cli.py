@@ -131,12 +131,14 @@ def migrate(ctx: click.Context, extract: Path, database: str, replace: bool, out
 @click.option("--run", "run_id", type=int, required=True, help="The migration run to verify (see `bascule migrate`).")
 @click.option("--extract", type=click.Path(dir_okay=False, path_type=Path),
               help="Where the extract is now, if it moved since the migration.")
+@click.option("--copybook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The copybook the extract was migrated with, if not the one its HD record names.")
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
               help="text for people, json for scripts (schema in the README).")
 @click.option("--reveal", is_flag=True, help="Show personal data (NIR, names, IBAN) unmasked.")
 @click.pass_context
 def verify_migration_command(ctx: click.Context, database: str, run_id: int, extract: Path | None,
-                             output_format: str, reveal: bool) -> None:
+                             copybook: Path | None, output_format: str, reveal: bool) -> None:
     """Prove that a migration run lost and changed nothing.
 
     Rebuilds every legacy record from the new model, compares it field by
@@ -144,7 +146,8 @@ def verify_migration_command(ctx: click.Context, database: str, run_id: int, ext
     bytes. Exit code 0 when everything survived, 1 when something did not.
     """
     with _progress(extract, "verifying", enabled=output_format == "text") as advance:
-        verification = verify_migration(database, run_id, extract=extract, on_progress=advance)
+        verification = verify_migration(database, run_id, extract=extract, copybook=copybook,
+                                        on_progress=advance)
     if output_format == "json":
         click.echo(json.dumps(verification.to_dict(reveal=reveal), indent=2, ensure_ascii=False))
     else:

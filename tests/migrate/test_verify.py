@@ -103,3 +103,10 @@ def test_an_unknown_run_is_an_error_of_use(database: str) -> None:
     migrate_extract(LATIN1, database)
     with pytest.raises(BasculeError, match="no migration run 99"):
         verify_migration(database, 99)
+
+
+def test_a_run_migrated_with_a_given_copybook_is_verified_with_it(database: str, tmp_path: Path) -> None:
+    shipped = Path(__file__).parents[2] / "src" / "bascule" / "legacy_adapters" / "layouts" / "progres_ij_01.cpy"
+    copybook = Path(shutil.copy(shipped, tmp_path / "site.cpy"))
+    run = migrate_extract(LATIN1, database, copybook=copybook).run_id
+    assert verify_migration(database, run, copybook=copybook).survived

@@ -101,7 +101,12 @@ class Verification:
 
 
 def verify_migration(
-    database: str, run_id: int, *, extract: str | Path | None = None, on_progress: Callable[[int], None] | None = None
+    database: str,
+    run_id: int,
+    *,
+    extract: str | Path | None = None,
+    copybook: str | Path | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> Verification:
     """Rebuild every legacy record of run ``run_id`` from the model and compare it with the extract."""
     engine = open_database(database)
@@ -112,7 +117,7 @@ def verify_migration(
         raise BasculeError(f"the extract of run {run_id} is not at {path}: give its place with --extract")
     if file_sha256(path) != run.extract_sha256:
         raise BasculeError(f"{path} is not the extract run {run_id} migrated (its SHA-256 differs)")
-    reader = ExtractReader(path, chunk_bytes=run.chunk_bytes)
+    reader = ExtractReader(path, copybook=copybook, chunk_bytes=run.chunk_bytes)
     result = Verification(run_id, str(path))
     with engine.connect() as connection:
         for chunk in reader:
