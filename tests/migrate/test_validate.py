@@ -133,3 +133,15 @@ def test_the_generated_sample_breaks_no_rule() -> None:
     sample = Path(__file__).parents[2] / "sample_data" / "progres_441_latin1.dat"
     found = validation_problems(read_extract(sample).frames)
     assert found.empty, pd.DataFrame(found).head()
+
+
+def test_two_maternity_stoppages_may_cover_the_same_days(vectors: ExtractBytes, tmp_path: Path) -> None:
+    """IJ-RULES.md section 5: such a day is paid once; the stoppages must reach the engines."""
+    one_person(vectors).set(10, "AR-DATE-DEBUT", dt.date(2024, 3, 5)).set(10, "AR-NATURE", "MAT")
+    vectors.set(2, "AR-NATURE", "MAT").set(10, "AR-DATE-ACCIDENT", None)
+    assert problems(vectors, tmp_path) == {}
+
+
+def test_a_maternity_stoppage_overlapping_a_sickness_one_is_rejected(vectors: ExtractBytes, tmp_path: Path) -> None:
+    one_person(vectors).set(10, "AR-DATE-DEBUT", dt.date(2024, 3, 5)).set(10, "AR-NATURE", "MAT")
+    assert problems(vectors, tmp_path) == {10: {"overlapping_stoppages"}, 11: {"orphan"}}

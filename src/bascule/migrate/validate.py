@@ -30,7 +30,7 @@ from bascule.legacy_adapters.progres_layout import (
     SUBROGATION,
     TRAILER,
 )
-from bascule.migrate.codes import AttestationReason, StoppageStatus
+from bascule.migrate.codes import AttestationReason, StoppageNature, StoppageStatus
 from bascule.migrate.translate import TRANSLATIONS, parent_indexes, unknown_code_problems
 
 Frames = dict[str, pd.DataFrame]
@@ -112,13 +112,19 @@ def extension_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def overlap_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
-    """A stoppage starting before an earlier stoppage of the same person ended (cancelled ones aside)."""
+    """A stoppage starting before an earlier stoppage of the same person ended (cancelled ones aside).
+
+    Two maternity stoppages may cover the same days: IJ-RULES.md section 5
+    pays such a day once, and the comparison must see the legacy pay it
+    twice, so they reach the engines.
+    """
     if stoppages is None:
         return concat_problems([])
     live = stoppages[stoppages["AR-STATUT"] != StoppageStatus.CANCELLED.value].sort_values(RECORD_INDEX)
-    ended = live.groupby(NIR, sort=False)["AR-DATE-FIN"].cummax()
-    previous_end = ended.groupby(live[NIR], sort=False).shift(1)
-    overlaps = (live["AR-DATE-DEBUT"] <= previous_end).to_numpy()
+    maternity = (live["AR-NATURE"] == StoppageNature.MATERNITY.value).to_numpy()
+    overlaps = live["AR-DATE-DEBUT"] <= _previous_end(live, live["AR-DATE-FIN"])
+    overlaps_other = live["AR-DATE-DEBUT"] <= _previous_end(live, live["AR-DATE-FIN"].where(~maternity))
+    overlaps = np.where(maternity, overlaps_other.to_numpy(), overlaps.to_numpy())
     return _where(
         STOPPAGE,
         live,
@@ -127,6 +133,12 @@ def overlap_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
         "AR-DATE-DEBUT",
         "starts before an earlier stoppage ended",
     )
+
+
+def _previous_end(stoppages: pd.DataFrame, ends: pd.Series) -> pd.Series:
+    """The latest end among each stoppage's earlier stoppages of the same person."""
+    latest = ends.groupby(stoppages[NIR], sort=False).cummax()
+    return latest.groupby(stoppages[NIR], sort=False).shift(1)
 
 
 def attestation_problems(attestations: pd.DataFrame | None, lines: pd.DataFrame | None) -> pd.DataFrame:
