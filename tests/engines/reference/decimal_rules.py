@@ -13,14 +13,25 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, getcontext
 getcontext().prec = 60
 D = Decimal
 
-SMIC = [(dt.date(2022, 1, 1), D("10.57")), (dt.date(2022, 5, 1), D("10.85")), (dt.date(2022, 8, 1), D("11.07")),
-        (dt.date(2023, 1, 1), D("11.27")), (dt.date(2023, 5, 1), D("11.52")), (dt.date(2024, 1, 1), D("11.65")),
-        (dt.date(2024, 11, 1), D("11.88")), (dt.date(2026, 1, 1), D("12.02"))]
+SMIC = [
+    (dt.date(2022, 1, 1), D("10.57")),
+    (dt.date(2022, 5, 1), D("10.85")),
+    (dt.date(2022, 8, 1), D("11.07")),
+    (dt.date(2023, 1, 1), D("11.27")),
+    (dt.date(2023, 5, 1), D("11.52")),
+    (dt.date(2024, 1, 1), D("11.65")),
+    (dt.date(2024, 11, 1), D("11.88")),
+    (dt.date(2026, 1, 1), D("12.02")),
+]
 PMSS = {2022: D(3428), 2023: D(3666), 2024: D(3864), 2025: D(3925), 2026: D(4005)}
 PASS = {2022: D(41136), 2023: D(43992), 2024: D(46368), 2025: D(47100), 2026: D(48060)}
-MATERNITY_MINIMUM = [(dt.date(2022, 7, 1), D("10.16")), (dt.date(2023, 1, 1), D("10.24")),
-                     (dt.date(2024, 1, 1), D("10.79")), (dt.date(2025, 1, 1), D("11.02")),
-                     (dt.date(2026, 1, 1), D("11.12"))]
+MATERNITY_MINIMUM = [
+    (dt.date(2022, 7, 1), D("10.16")),
+    (dt.date(2023, 1, 1), D("10.24")),
+    (dt.date(2024, 1, 1), D("10.79")),
+    (dt.date(2025, 1, 1), D("11.02")),
+    (dt.date(2026, 1, 1), D("11.12")),
+]
 
 
 def at(table: list[tuple[dt.date, Decimal]], day: dt.date) -> Decimal:

@@ -61,7 +61,9 @@ def test_expert_case(path: Path) -> None:
     expected = case["expected"]
     rounded = {name: cents(value) for name, value in expected.items() if not name.endswith("_truncated")}
     assert compute(case) == rounded
-    truncated = {name.removesuffix("_truncated"): cents(v) for name, v in expected.items() if name.endswith("_truncated")}
+    truncated = {
+        name.removesuffix("_truncated"): cents(v) for name, v in expected.items() if name.endswith("_truncated")
+    }
     if truncated:
         found = compute(case, Rounding.TRUNCATE)
         assert {name: found[name] for name in truncated} == truncated
@@ -77,8 +79,17 @@ def test_a_stoppage_whose_parameters_are_unknown_is_refused_with_the_reason() ->
 
 # --------------------------------------------------------- against decimal
 # Dates where a parameter changes, and any other day of the scope.
-EDGES = [dt.date(2025, 3, 31), dt.date(2025, 4, 1), dt.date(2024, 11, 30), dt.date(2024, 12, 1), dt.date(2024, 12, 2),
-         dt.date(2023, 1, 1), dt.date(2023, 2, 1), dt.date(2026, 1, 31), dt.date(2026, 2, 1)]
+EDGES = [
+    dt.date(2025, 3, 31),
+    dt.date(2025, 4, 1),
+    dt.date(2024, 11, 30),
+    dt.date(2024, 12, 1),
+    dt.date(2024, 12, 2),
+    dt.date(2023, 1, 1),
+    dt.date(2023, 2, 1),
+    dt.date(2026, 1, 31),
+    dt.date(2026, 2, 1),
+]
 STARTS = st.sampled_from(EDGES) | st.dates(dt.date(2022, 2, 1), dt.date(2026, 12, 31))
 SALARY = st.integers(0, 2_000_000).map(lambda c: Decimal(c) / 100)  # up to 20,000.00 € a month
 BATCH = 300  # chains per example: the engine is vectorised, so it is tested on batches
@@ -111,16 +122,22 @@ def test_sickness_matches_decimal(chains: list) -> None:
 @given(st.lists(st.tuples(STARTS, SALARY), min_size=BATCH // 2, max_size=BATCH))
 def test_work_accident_matches_decimal(chains: list) -> None:
     start = np.array([s for s, _ in chains], dtype="datetime64[D]")
-    first, later = amounts.work_accident_daily(amounts.Lookups(len(chains)), as_cents([m for _, m in chains]),
-                                               amounts.reference_date(start), start)
+    first, later = amounts.work_accident_daily(
+        amounts.Lookups(len(chains)), as_cents([m for _, m in chains]), amounts.reference_date(start), start
+    )
     expected = [decimal_rules.work_accident(s, m) for s, m in chains]
     same(first.cents().tolist(), [f for f, _ in expected], chains)
     same(later.cents().tolist(), [later for _, later in expected], chains)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=BATCHES, phases=NO_SHRINK)
-@given(st.lists(st.tuples(st.dates(dt.date(2022, 8, 1), dt.date(2026, 12, 31)),
-                          st.lists(SALARY, min_size=3, max_size=3)), min_size=BATCH // 2, max_size=BATCH))
+@given(
+    st.lists(
+        st.tuples(st.dates(dt.date(2022, 8, 1), dt.date(2026, 12, 31)), st.lists(SALARY, min_size=3, max_size=3)),
+        min_size=BATCH // 2,
+        max_size=BATCH,
+    )
+)
 def test_maternity_matches_decimal(chains: list) -> None:
     start = np.array([s for s, _ in chains], dtype="datetime64[D]")
     months = np.array([[int(m * 100) for m in ms] for _, ms in chains], dtype=object)
@@ -129,20 +146,29 @@ def test_maternity_matches_decimal(chains: list) -> None:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=BATCHES, phases=NO_SHRINK)
-@given(st.lists(st.tuples(STARTS, st.lists(SALARY, min_size=3, max_size=3), SALARY), min_size=BATCH // 2, max_size=BATCH))
+@given(
+    st.lists(st.tuples(STARTS, st.lists(SALARY, min_size=3, max_size=3), SALARY), min_size=BATCH // 2, max_size=BATCH)
+)
 def test_part_time_matches_decimal(chains: list) -> None:
     start = np.array([s for s, _, _ in chains], dtype="datetime64[D]")
     months = np.array([[int(m * 100) for m in ms] for _, ms, _ in chains], dtype=object)
-    engine = amounts.part_time_daily(amounts.Lookups(len(chains)), months, as_cents([p for _, _, p in chains]),
-                                     amounts.reference_date(start), start)
+    engine = amounts.part_time_daily(
+        amounts.Lookups(len(chains)), months, as_cents([p for _, _, p in chains]), amounts.reference_date(start), start
+    )
     same(engine.cents().tolist(), [decimal_rules.part_time(s, ms, p) for s, ms, p in chains], chains)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=BATCHES, phases=NO_SHRINK)
-@given(st.lists(st.tuples(STARTS, st.integers(0, 10_000_000).map(lambda c: Decimal(c) / 100)),
-                min_size=BATCH // 2, max_size=BATCH))
+@given(
+    st.lists(
+        st.tuples(STARTS, st.integers(0, 10_000_000).map(lambda c: Decimal(c) / 100)),
+        min_size=BATCH // 2,
+        max_size=BATCH,
+    )
+)
 def test_self_employed_matches_decimal(chains: list) -> None:
     start = np.array([s for s, _ in chains], dtype="datetime64[D]")
-    engine = amounts.self_employed_daily(amounts.Lookups(len(chains)), as_cents([i for _, i in chains]),
-                                         amounts.reference_date(start))
+    engine = amounts.self_employed_daily(
+        amounts.Lookups(len(chains)), as_cents([i for _, i in chains]), amounts.reference_date(start)
+    )
     same(engine.cents().tolist(), [decimal_rules.self_employed(s, i) for s, i in chains], chains)

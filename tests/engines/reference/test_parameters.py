@@ -45,8 +45,10 @@ def test_outside_the_window_the_engine_refuses_and_says_why() -> None:
     [
         (GOOD.replace("2023-01-01", "2022-01-01"), "given twice"),
         (GOOD.replace("2023-01-01", "january 2023"), "is not a date"),
-        (GOOD.replace('reference: {title: "Article 2", url: "https://example.org/2"}', "reference: {}"),
-         "reference with a title and a url is mandatory"),
+        (
+            GOOD.replace('reference: {title: "Article 2", url: "https://example.org/2"}', "reference: {}"),
+            "reference with a title and a url is mandatory",
+        ),
         (GOOD.replace("value: '2'", "value: 2.0"), "written as text"),
         (GOOD.replace("value: '2'", "value: null"), "must say why"),
         (GOOD.replace('unit: "EUR"\n', ""), "'unit' is missing"),
@@ -80,6 +82,12 @@ def test_every_shipped_parameter_covers_every_day_of_the_window_once(name: str) 
 def test_the_smic_of_ij_rules_is_shipped() -> None:
     smic = parameters()["smic_hourly"]
     assert [(str(v.start), str(v.value)) for v in smic.values] == [
-        ("2022-01-01", "10.57"), ("2022-05-01", "10.85"), ("2022-08-01", "11.07"), ("2023-01-01", "11.27"),
-        ("2023-05-01", "11.52"), ("2024-01-01", "11.65"), ("2024-11-01", "11.88"), ("2026-01-01", "12.02"),
+        ("2022-01-01", "10.57"),
+        ("2022-05-01", "10.85"),
+        ("2022-08-01", "11.07"),
+        ("2023-01-01", "11.27"),
+        ("2023-05-01", "11.52"),
+        ("2024-01-01", "11.65"),
+        ("2024-11-01", "11.88"),
+        ("2026-01-01", "12.02"),
     ]

@@ -94,8 +94,9 @@ def part_time_daily_loss(lookups: Lookups, months: np.ndarray, part_time_pay: np
     return Exact.of(loss) / divisor
 
 
-def part_time_daily(lookups: Lookups, months: np.ndarray, part_time_pay: np.ndarray, reference: np.ndarray,
-                    start: np.ndarray) -> Exact:
+def part_time_daily(
+    lookups: Lookups, months: np.ndarray, part_time_pay: np.ndarray, reference: np.ndarray, start: np.ndarray
+) -> Exact:
     """The sickness allowance, but never more than the daily loss of earnings (R323-3)."""
     normal = sickness_daily(lookups, months, reference, start)
     return smallest(normal, part_time_daily_loss(lookups, months, part_time_pay, start))
@@ -112,8 +113,9 @@ def work_accident_capped_salary(lookups: Lookups, salary: Exact, reference: np.n
     return smallest(salary, cap)
 
 
-def work_accident_daily(lookups: Lookups, last_month: np.ndarray, reference: np.ndarray,
-                        start: np.ndarray) -> tuple[Exact, Exact]:
+def work_accident_daily(
+    lookups: Lookups, last_month: np.ndarray, reference: np.ndarray, start: np.ndarray
+) -> tuple[Exact, Exact]:
     """The allowance of days 1-28 and of the later days of a work-accident chain (R433-1, L433-2).
 
     Days 1-28: 60 % of the capped SJR. Later: min(80 % of the capped SJR,
@@ -122,13 +124,16 @@ def work_accident_daily(lookups: Lookups, last_month: np.ndarray, reference: np.
     salary = work_accident_reference_salary(lookups, last_month, start)
     capped = work_accident_capped_salary(lookups, salary, reference)
     first = capped * lookups.value("work_accident_rate_first_days", start, 100)
-    later = smallest(capped * lookups.value("work_accident_rate_later_days", start, 100),
-                     salary * lookups.value("work_accident_net_ceiling", start, 100))
+    later = smallest(
+        capped * lookups.value("work_accident_rate_later_days", start, 100),
+        salary * lookups.value("work_accident_net_ceiling", start, 100),
+    )
     return first, later
 
 
-def maternity_daily(lookups: Lookups, months: np.ndarray, reference: np.ndarray,
-                    rounding: Rounding = Rounding.HALF_UP) -> np.ndarray:
+def maternity_daily(
+    lookups: Lookups, months: np.ndarray, reference: np.ndarray, rounding: Rounding = Rounding.HALF_UP
+) -> np.ndarray:
     """Σ min(month salary, PMSS) × (1 − 21 %) / 91.25, rounded, and at least the minimum (R331-5).
 
     Returns cents: the minimum applies to the rounded amount.
