@@ -1,0 +1,102 @@
+"""Which days of a stoppage are payable, and the runs of days that share one amount and one payee.
+
+Days are handled as runs ``[first, last]`` (inclusive), never one row a
+day: a stoppage's payable window is cut only where something changes (the
+29th day of a work-accident chain, a subrogation period's bounds, a new
+month of therapeutic part-time), and each run is then given its amount
+and payee by looking at its first day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DAY = np.timedelta64(1, "D")
+
+
+def payable_window(stoppages: pd.DataFrame, extraction: np.datetime64, returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last payable day of each stoppage (IJ-RULES.md section 0); first > last when none.
+
+    From the start to the earliest of the end, the extraction date and the
+    day before a declared return to work; a work accident's own day is the
+    employer's (L433-1). A cancelled stoppage has no payable day.
+    """
+    start = stoppages["start_date"].to_numpy(dtype="datetime64[D]")
+    end = stoppages["end_date"].to_numpy(dtype="datetime64[D]")
+    accident = stoppages["accident_date"].to_numpy(dtype="datetime64[D]")
+    work_accident = (stoppages["nature"] == "WORK_ACCIDENT").to_numpy() & ~np.isnat(accident)
+    first = np.where(work_accident, np.maximum(start, accident + DAY), start)
+    last = np.minimum(end, extraction)
+    last = np.where(np.isnat(returns), last, np.minimum(last, returns - DAY))
+    cancelled = (stoppages["status"] == "CANCELLED").to_numpy()
+    return first, np.where(cancelled, first - DAY, last)
+
+
+def waiting_days_end(stoppages: pd.DataFrame, first: np.ndarray, waiting: np.ndarray) -> np.ndarray:
+    """The first payable day once the waiting days are served (R323-1, L323-3, IJ-RULES.md sections 2, 3, 10).
+
+    Only an initial full-time sickness stoppage waits; an ALD stoppage
+    waits only when no other ALD stoppage of the person started in the 3
+    years before it. Work accidents, maternity, paternity and therapeutic
+    part-time never wait.
+    """
+    initial = stoppages["initial_stoppage_index"].isna().to_numpy()
+    sickness = ((stoppages["nature"] == "SICKNESS") & (stoppages["modality"] == "FULL_TIME")).to_numpy()
+    waits = initial & sickness & ~_ald_already_waited(stoppages)
+    start = stoppages["start_date"].to_numpy(dtype="datetime64[D]")
+    served = start + waiting.astype("timedelta64[D]")
+    return np.where(waits, np.maximum(first, served), first)
+
+
+def _ald_already_waited(stoppages: pd.DataFrame) -> np.ndarray:
+    """ALD stoppages with another ALD stoppage of the same person started in the 3 years before."""
+    ald = stoppages[stoppages["long_term_illness"].astype(bool)]
+    result = np.zeros(len(stoppages), dtype=bool)
+    if ald.empty:
+        return result
+    starts = ald[["nir", "start_date", "record_index"]].sort_values(["nir", "start_date", "record_index"])
+    previous = starts.groupby("nir")["start_date"].shift(1)
+    three_years_before = starts["start_date"].map(_three_years_before)
+    waited = (previous.notna() & (previous >= three_years_before)).to_numpy()
+    found = pd.Series(waited, index=starts["record_index"].to_numpy())
+    return found.reindex(stoppages["record_index"]).fillna(False).to_numpy(dtype=bool)
+
+
+def _three_years_before(day: pd.Timestamp) -> pd.Timestamp:
+    """The same calendar date three years earlier (29 February → 28 February)."""
+    return day - pd.DateOffset(years=3)
+
+
+def chain_day(stoppages: pd.DataFrame, first: np.ndarray, last: np.ndarray, day_number: np.ndarray) -> np.ndarray:
+    """The date of payable day ``day_number`` of each stoppage's chain, counted across extensions.
+
+    Gap days between stoppages are not counted (IJ-RULES.md section 4).
+    Dates before the stoppage's first payable day mean the day came in an
+    earlier stoppage of the chain.
+    """
+    payable = np.maximum((last - first).astype(np.int64) + 1, 0)
+    order = pd.DataFrame({"chain": stoppages["chain"].to_numpy(), "start": first, "days": payable})
+    order = order.sort_values(["chain", "start"], kind="stable")
+    before = order.groupby("chain")["days"].cumsum() - order["days"]
+    offset = before.reindex(range(len(stoppages))).to_numpy(dtype=np.int64)
+    return first + (day_number.astype(np.int64) - 1 - offset).astype("timedelta64[D]")
+
+
+def runs(first: np.ndarray, last: np.ndarray, cuts: pd.DataFrame) -> pd.DataFrame:
+    """Cut each payable window ``[first, last]`` at the given days: the runs of days between cuts.
+
+    ``cuts`` has a ``row`` (position of the window) and a ``day`` where a new
+    run starts; cuts outside a window are ignored. Returns ``row``,
+    ``first_day``, ``last_day`` for every run of every non-empty window.
+    """
+    open_ = first <= last
+    rows = np.flatnonzero(open_)
+    starts = pd.DataFrame({"row": rows, "day": first[rows]})
+    inside = cuts[(cuts["day"].to_numpy() > first[cuts["row"]]) & (cuts["day"].to_numpy() <= last[cuts["row"]])]
+    bounds = pd.concat([starts, inside[["row", "day"]]], ignore_index=True).drop_duplicates()
+    bounds = bounds.sort_values(["row", "day"], kind="stable", ignore_index=True)
+    following = bounds.groupby("row")["day"].shift(-1)
+    end = np.where(following.isna(), last[bounds["row"]], following.to_numpy(dtype="datetime64[D]") - DAY)
+    return pd.DataFrame({"row": bounds["row"], "first_day": bounds["day"].to_numpy(dtype="datetime64[D]"),
+                         "last_day": end.astype("datetime64[D]")})

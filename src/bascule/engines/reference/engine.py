@@ -1,0 +1,340 @@
+"""The reference engine: the ledger of what every stoppage is owed under IJ-RULES.md.
+
+For each stoppage and stream (salaried ``SA``, self-employed ``TI``; a
+poly-active person has both), the payable window is cut into runs of days
+sharing one daily amount and one payee, and each run becomes a ledger
+line, with the identifiers of the rules that shaped it. Beside the lines,
+one outcome per stoppage and stream: ``computed``, or ``unsupported`` with
+the reason (IJ-RULES.md section 11, a missing input, a parameter with no
+value, or a rule this version does not implement yet): never a silent zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bascule.engines.reference import amounts, days, inputs
+from bascule.engines.reference.exact import Rounding
+
+SCOPE = (np.datetime64("2022-01-01"), np.datetime64("2026-12-31"))
+THREE_MONTHS = np.timedelta64(3, "M")
+LINE_COLUMNS = ["stoppage", "number", "nir", "scheme", "payee_kind", "payee_id", "first_day", "last_day",
+                "daily_cents", "daily_base_cents", "rate_pct", "rules"]
+
+
+@dataclass
+class Ledger:
+    """The engine's answer: ledger lines (runs of days) and one outcome per stoppage and stream."""
+
+    lines: pd.DataFrame
+    outcomes: pd.DataFrame  # stoppage, number, nir, scheme, status, reason
+
+
+def compute_reference(rows: inputs.Rows, extraction_date: dt.date, rounding: Rounding = Rounding.HALF_UP) -> Ledger:
+    """Compute every stoppage of the model's rows, as owed on ``extraction_date``."""
+    stoppages = inputs.stoppages_with_chains(rows)
+    in_force = inputs.attestations_in_force(rows)
+    streams = _streams(stoppages)
+    streams["months"] = list(inputs.reference_salaries(streams, rows, in_force))
+    returns = inputs.chain_return_dates(streams, in_force)
+    first, last = days.payable_window(streams, np.datetime64(extraction_date, "D"), returns)
+    lookups = amounts.Lookups(len(streams))
+    waiting = lookups.value("waiting_days", streams["start_date"].to_numpy(dtype="datetime64[D]"), 1).num
+    first = days.waiting_days_end(streams, first, waiting)
+    refused = _refusals(streams, rows, first, last)
+    daily = _daily_amounts(streams, lookups, rounding)
+    refused = np.where(refused == None, lookups.refused, refused)  # noqa: E711
+    lines = _lines(streams, rows, in_force, first, last, daily, refused, lookups.table, rounding)
+    outcomes = pd.DataFrame({
+        "stoppage": streams["record_index"], "number": streams["number"], "nir": streams["nir"],
+        "scheme": streams["scheme_stream"], "status": np.where(refused == None, "computed", "unsupported"),  # noqa: E711
+        "reason": refused,
+    })
+    return Ledger(lines, outcomes)
+
+
+def _streams(stoppages: pd.DataFrame) -> pd.DataFrame:
+    """One row per stoppage and stream: salaried, self-employed, or both for a poly-active person."""
+    salaried = stoppages[stoppages["scheme"].isin(["SALARIED", "BOTH"])].assign(scheme_stream="SA")
+    self_employed = stoppages[stoppages["scheme"].isin(["SELF_EMPLOYED", "BOTH"])].assign(scheme_stream="TI")
+    return pd.concat([salaried, self_employed], ignore_index=True)
+
+
+# ------------------------------------------------------------- refusals
+def _refusals(streams: pd.DataFrame, rows: inputs.Rows, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Why each stoppage and stream cannot be computed (None where it can): the first reason found."""
+    nature, modality = streams["nature"].to_numpy(), streams["modality"].to_numpy()
+    salaried = (streams["scheme_stream"] == "SA").to_numpy()
+    chain_start = streams["chain_start"].to_numpy(dtype="datetime64[D]")
+    months = np.stack(streams["months"].to_numpy())
+    checks = [
+        ((chain_start < SCOPE[0]) | (chain_start > SCOPE[1]),
+         "stoppages starting before 2022-01-01 or after 2026-12-31 are out of scope (IJ-RULES.md 11)"),
+        (~salaried & ((nature != "SICKNESS") | (modality != "FULL_TIME")),
+         "the self-employed allowance is defined for full-time sickness only (IJ-RULES.md 10, 11)"),
+        (salaried & (months < 0).any(axis=1),
+         "fewer than 3 reference months of salary: R323-8 reconstitution is out of scope (IJ-RULES.md 11)"),
+        (salaried & (nature == "WORK_ACCIDENT") & (modality == "THERAPEUTIC_PART_TIME"),
+         "therapeutic part-time after a work accident is not implemented yet"),
+        (salaried & _subrogation_with_several_employers(streams, rows),
+         "subrogation on a stoppage with more than one employer is out of scope (IJ-RULES.md 6)"),
+        ((nature == "WORK_ACCIDENT") & (first <= last) & (last >= _three_months_after(chain_start)),
+         "the revaluation of work-accident allowances after 3 months is out of scope (IJ-RULES.md 4, 11)"),
+        *_not_implemented_yet(streams, first, last),
+    ]
+    refused = np.full(len(streams), None, dtype=object)
+    for hit, reason in checks:
+        refused[hit & (refused == None)] = reason  # noqa: E711
+    return refused
+
+
+def _three_months_after(day: np.ndarray) -> np.ndarray:
+    return (pd.to_datetime(day) + pd.DateOffset(months=3)).to_numpy(dtype="datetime64[D]")
+
+
+def _subrogation_with_several_employers(streams: pd.DataFrame, rows: inputs.Rows) -> np.ndarray:
+    employers = rows.get("EM")
+    periods = rows.get("SU")
+    if employers is None or periods is None or periods.empty:
+        return np.zeros(len(streams), dtype=bool)
+    chain_of = streams.drop_duplicates("record_index").set_index("record_index")["chain"]
+    count = employers.groupby(employers["stoppage_index"].map(chain_of))["siret"].nunique()
+    attestation_stoppage = rows["SA"].set_index("record_index")["stoppage_index"]
+    subrogated = set(attestation_stoppage.reindex(periods["attestation_index"]).map(chain_of).dropna())
+    chains = streams["chain"]
+    return (chains.isin(subrogated) & (chains.map(count).fillna(0) > 1)).to_numpy()
+
+
+def _not_implemented_yet(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """Cases whose rule this version does not apply yet: refused, so that no wrong amount is given.
+
+    The 360-day limit (only persons whose counted days could reach it),
+    the ALD 3-year limit, and the maternity and paternity entitlements.
+    """
+    paid = np.maximum((last - first).astype(np.int64) + 1, 0)
+    sickness = (streams["nature"] == "SICKNESS").to_numpy()
+    ald = streams["long_term_illness"].to_numpy(dtype=bool)
+    counted = pd.Series(np.where(sickness & ~ald, paid, 0)).groupby([streams["nir"], streams["scheme_stream"]])
+    counted = counted.transform("sum")
+    ald_start = pd.Series(streams["start_date"].where(ald)).groupby(streams["nir"]).transform("min")
+    ald_limit = _three_years_after(ald_start.to_numpy(dtype="datetime64[D]"))
+    maternity = (streams["nature"] == "MATERNITY").to_numpy()
+    paternity = (streams["nature"] == "PATERNITY").to_numpy()
+    birth = [streams["nir"], streams["nature"], streams["presumed_birth_date"].fillna(streams["birth_date"])]
+    birth_days = pd.Series(paid).groupby(birth, dropna=False).transform("sum").to_numpy()
+    latest_end = pd.Series(last).groupby(birth, dropna=False).transform(lambda e: e.cummax().shift(1))
+    twice = maternity & (first <= latest_end.to_numpy(dtype="datetime64[D]"))
+    return [
+        (sickness & ~ald & (counted.to_numpy() > 360), "the 360-day limit (L323-1) is not implemented yet"),
+        (ald & ~np.isnat(ald_limit) & (last >= ald_limit), "the ALD 3-year limit is not implemented yet"),
+        (maternity & (birth_days > 112), "maternity entitlements beyond 16 weeks are not implemented yet"),
+        (twice, "a maternity day covered by two stoppages (paid once) is not implemented yet"),
+        (paternity & (birth_days > 25), "paternity entitlements beyond 25 days are not implemented yet"),
+    ]
+
+
+def _three_years_after(day: np.ndarray) -> np.ndarray:
+    known = ~np.isnat(day)
+    result = np.full(len(day), np.datetime64("NaT"), dtype="datetime64[D]")
+    result[known] = (pd.to_datetime(day[known]) + pd.DateOffset(years=3)).to_numpy(dtype="datetime64[D]")
+    return result
+
+
+# -------------------------------------------------------------- amounts
+@dataclass
+class DailyAmounts:
+    """Per stoppage and stream: the daily amount (and the later one of a work accident), in cents."""
+
+    first: np.ndarray  # cents a day (work accident: days 1-28)
+    later: np.ndarray  # cents a day from the 29th day of a work-accident chain (= first otherwise)
+    base: np.ndarray  # the daily base or reference salary, rounded to the cent for reading
+    rate_pct: np.ndarray  # the rate applied, in percent (text), "" for flat amounts
+    rule: np.ndarray  # the rule that gave the amount
+
+
+def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, rounding: Rounding) -> DailyAmounts:
+    count = len(streams)
+    found = DailyAmounts(np.zeros(count, np.int64), np.zeros(count, np.int64), np.zeros(count, np.int64),
+                         np.full(count, "", dtype=object), np.full(count, "", dtype=object))
+    months = np.maximum(np.stack(streams["months"].to_numpy()), 0).astype(object)
+    start = streams["chain_start"].to_numpy(dtype="datetime64[D]")
+    reference = streams["reference_date"].to_numpy(dtype="datetime64[D]")
+    salaried = (streams["scheme_stream"] == "SA").to_numpy()
+    nature, modality = streams["nature"].to_numpy(), streams["modality"].to_numpy()
+    groups = {
+        "sickness_daily": salaried & (nature == "SICKNESS"),
+        "work_accident_daily": salaried & (nature == "WORK_ACCIDENT") & (modality == "FULL_TIME"),
+        "maternity_daily": salaried & np.isin(nature, ["MATERNITY", "PATERNITY"]),
+        "self_employed_daily": ~salaried & (nature == "SICKNESS"),
+    }
+    for rule, mask in groups.items():
+        at = np.flatnonzero(mask)
+        if not len(at):
+            continue
+        part = amounts.Lookups(len(at), lookups.table)
+        _compute_group(rule, part, at, months[at], start[at], reference[at], streams, rounding, found)
+        _keep_refusals(lookups, part, at)
+    return found
+
+
+def _compute_group(rule: str, lookups: amounts.Lookups, at: np.ndarray, months: np.ndarray, start: np.ndarray,
+                   reference: np.ndarray, streams: pd.DataFrame, rounding: Rounding, found: DailyAmounts) -> None:
+    if rule == "sickness_daily":
+        exact = amounts.sickness_daily(lookups, months, reference, start)
+        found.first[at] = found.later[at] = exact.cents(rounding)
+        found.base[at] = amounts.sickness_daily_base(lookups, months, reference, start).cents()
+        found.rate_pct[at] = "50"
+    elif rule == "work_accident_daily":
+        first, later = amounts.work_accident_daily(lookups, months[:, 2], reference, start)
+        found.first[at], found.later[at] = first.cents(rounding), later.cents(rounding)
+        salary = amounts.work_accident_reference_salary(lookups, months[:, 2], start)
+        found.base[at] = amounts.work_accident_capped_salary(lookups, salary, reference).cents()
+        found.rate_pct[at] = "60/80"
+    elif rule == "maternity_daily":
+        found.first[at] = found.later[at] = amounts.maternity_daily(lookups, months, reference, rounding)
+    else:
+        income = streams["self_employed_income_cents"].to_numpy()[at]
+        found.first[at] = found.later[at] = amounts.self_employed_daily(lookups, income, reference).cents(rounding)
+    found.rule[at] = rule
+
+
+def _keep_refusals(lookups: amounts.Lookups, part: amounts.Lookups, at: np.ndarray) -> None:
+    for position, reason in zip(at, part.refused, strict=True):
+        if reason is not None and lookups.refused[position] is None:
+            lookups.refused[position] = reason
+
+
+# ---------------------------------------------------------------- lines
+def _lines(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame, first: np.ndarray, last: np.ndarray,
+           daily: DailyAmounts, refused: np.ndarray, table: dict, rounding: Rounding) -> pd.DataFrame:
+    """The runs of days of every computed stoppage, each with its amount, payee and rules.
+
+    Refusals found here (a part-time month with no salary line) are written into ``refused``.
+    """
+    computed = refused == None  # noqa: E711
+    last = np.where(computed, last, first - days.DAY)
+    periods = _subrogation_periods(streams, rows, in_force)
+    part_time = (streams["modality"] == "THERAPEUTIC_PART_TIME").to_numpy()
+    switch = days.chain_day(streams, first, last, np.full(len(streams), 29))
+    work_accident = (daily.rule == "work_accident_daily")
+    cuts = pd.concat([
+        pd.DataFrame({"row": np.flatnonzero(work_accident), "day": switch[work_accident]}),
+        periods[["row", "day"]],
+        periods.assign(day=periods["end"] + days.DAY)[["row", "day"]],
+        _month_starts(first, last, part_time),
+    ], ignore_index=True)
+    runs = days.runs(first, last, cuts)
+    row = runs["row"].to_numpy()
+    runs["daily_cents"] = np.where(work_accident[row] & (runs["first_day"].to_numpy() >= switch[row]),
+                                   daily.later[row], daily.first[row])
+    runs["rules"] = _rules(streams, daily, row, runs, switch)
+    runs = _part_time_amounts(streams, rows, in_force, runs, part_time, refused, table, rounding)
+    runs = _payees(streams, runs, periods)
+    row = runs["row"].to_numpy()
+    return pd.DataFrame({
+        "stoppage": streams["record_index"].to_numpy()[row], "number": streams["number"].to_numpy()[row],
+        "nir": streams["nir"].to_numpy()[row], "scheme": streams["scheme_stream"].to_numpy()[row],
+        "payee_kind": runs["payee_kind"], "payee_id": runs["payee_id"],
+        "first_day": runs["first_day"], "last_day": runs["last_day"], "daily_cents": runs["daily_cents"],
+        "daily_base_cents": daily.base[row], "rate_pct": daily.rate_pct[row], "rules": runs["rules"],
+    }, columns=LINE_COLUMNS)
+
+
+def _month_starts(first: np.ndarray, last: np.ndarray, which: np.ndarray) -> pd.DataFrame:
+    """The first day of every month inside each selected window: a part-time month's amount is its own."""
+    rows = np.flatnonzero(which & (first <= last))
+    spans = [np.arange(first[r].astype("datetime64[M]") + 1, last[r].astype("datetime64[M]") + 1) for r in rows]
+    counts = [len(s) for s in spans]
+    months = np.concatenate(spans) if spans else np.array([], dtype="datetime64[M]")
+    return pd.DataFrame({"row": np.repeat(rows, counts), "day": months.astype("datetime64[D]")})
+
+
+def _rules(streams: pd.DataFrame, daily: DailyAmounts, row: np.ndarray, runs: pd.DataFrame,
+           switch: np.ndarray) -> np.ndarray:
+    later = (daily.rule[row] == "work_accident_daily") & (runs["first_day"].to_numpy() >= switch[row])
+    waited = streams["initial_stoppage_index"].isna().to_numpy()[row] & (daily.rule[row] != "work_accident_daily")
+    base = np.where(later, "payable_window,work_accident_daily,later_days", "payable_window," + daily.rule[row])
+    return np.where(waited & (daily.rule[row] != "maternity_daily"), base + ",waiting_days", base)
+
+
+def _part_time_amounts(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame, runs: pd.DataFrame,
+                       part_time: np.ndarray, refused: np.ndarray, table: dict, rounding: Rounding) -> pd.DataFrame:
+    """Each therapeutic part-time month pays min(allowance, that month's loss of earnings) (IJ-RULES.md 3)."""
+    row = runs["row"].to_numpy()
+    selected = part_time[row]
+    if not selected.any():
+        return runs
+    pay = _part_time_pay(streams, rows, in_force)
+    tp = runs[selected]
+    keys = pd.MultiIndex.from_arrays([streams["chain"].to_numpy()[tp["row"]],
+                                      tp["first_day"].to_numpy(dtype="datetime64[M]")])
+    month_pay = pay.reindex(keys).to_numpy()
+    missing = np.isnan(month_pay)
+    for position in tp["row"].to_numpy()[missing]:
+        refused[position] = "a therapeutic part-time month has no P salary line: the loss cannot be computed"
+    tp_rows = tp["row"].to_numpy()
+    months = np.stack(streams["months"].to_numpy()[tp_rows]).astype(object)
+    lookups = amounts.Lookups(len(tp), table)
+    start = streams["chain_start"].to_numpy(dtype="datetime64[D]")[tp_rows]
+    reference = streams["reference_date"].to_numpy(dtype="datetime64[D]")[tp_rows]
+    exact = amounts.part_time_daily(lookups, months, np.nan_to_num(month_pay).astype(np.int64), reference, start)
+    runs.loc[selected, "daily_cents"] = exact.cents(rounding)
+    runs.loc[selected, "rules"] = runs.loc[selected, "rules"] + ",part_time_daily"
+    dropped = np.isin(row, np.flatnonzero(refused != None))  # noqa: E711
+    return runs[~dropped].reset_index(drop=True)
+
+
+def _part_time_pay(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame) -> pd.Series:
+    """The P salary of each chain and month, from the attestations in force on any stoppage of the chain."""
+    lines = rows.get("SL")
+    if lines is None or lines.empty:
+        return pd.Series(dtype=float)
+    chain_of = streams.drop_duplicates("record_index").set_index("record_index")["chain"]
+    attestation_chain = in_force.set_index("record_index")["stoppage_index"].map(chain_of)
+    paid = lines[lines["nature"] == "PART_TIME_PAY"]
+    frame = pd.DataFrame({
+        "chain": attestation_chain.reindex(paid["attestation_index"]).to_numpy(),
+        "month": paid["period_start"].to_numpy(dtype="datetime64[M]"),
+        "cents": paid["gross_cents"].to_numpy(dtype=np.int64),
+    }).dropna(subset=["chain"])
+    frame["chain"] = frame["chain"].astype(np.int64)
+    return frame.groupby(["chain", "month"])["cents"].sum().astype(float)
+
+
+def _subrogation_periods(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame) -> pd.DataFrame:
+    """Subrogation periods of the attestations in force on each salaried stream's chain: row, employer, days."""
+    periods = rows.get("SU")
+    empty = pd.DataFrame({"row": np.array([], np.int64), "siret": [], "day": np.array([], "datetime64[D]"),
+                          "end": np.array([], "datetime64[D]")})
+    if periods is None or periods.empty or in_force.empty:
+        return empty
+    chain_of = streams.drop_duplicates("record_index").set_index("record_index")["chain"]
+    attestation_chain = in_force.set_index("record_index")["stoppage_index"].map(chain_of)
+    kept = periods[periods["attestation_index"].isin(attestation_chain.index)]
+    found = pd.DataFrame({
+        "chain": attestation_chain.reindex(kept["attestation_index"]).to_numpy(),
+        "siret": kept["siret"].to_numpy(), "day": kept["start_date"].to_numpy(dtype="datetime64[D]"),
+        "end": kept["end_date"].to_numpy(dtype="datetime64[D]"),
+    })
+    salaried = pd.DataFrame({"row": np.flatnonzero(streams["scheme_stream"] == "SA"),
+                             "chain": streams["chain"].to_numpy()[streams["scheme_stream"] == "SA"]})
+    return salaried.merge(found, on="chain")[["row", "siret", "day", "end"]] if len(found) else empty
+
+
+def _payees(streams: pd.DataFrame, runs: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
+    """A run inside a subrogation period is paid to that employer, any other to the insured (R323-11)."""
+    runs = runs.reset_index(drop=True)
+    runs["payee_kind"] = "insured"
+    runs["payee_id"] = streams["nir"].to_numpy()[runs["row"].to_numpy()]
+    if periods.empty:
+        return runs
+    matched = runs.reset_index().merge(periods, on="row")
+    inside = matched[(matched["first_day"] >= matched["day"]) & (matched["first_day"] <= matched["end"])]
+    runs.loc[inside["index"], "payee_kind"] = "employer"
+    runs.loc[inside["index"], "payee_id"] = inside["siret"].to_numpy()
+    runs.loc[inside["index"], "rules"] = runs.loc[inside["index"], "rules"] + ",subrogation"
+    return runs

@@ -1,0 +1,93 @@
+"""What the rules read, per stoppage: its chain, its person, its reference salaries.
+
+The input is the new model's rows as frames (one per table, columns named
+as the model's, each row keyed by the record index it came from), as
+:func:`bascule.migrate.translate.to_rows` gives them or a query of the
+database returns them. Everything here is joins and group-bys over whole
+frames (IJ-RULES.md section 0: chains, attestations in force, reference
+months).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bascule.engines.reference.amounts import reference_date, reference_months
+
+Rows = dict[str, pd.DataFrame]
+PERSON_COLUMNS = ["nir", "scheme", "keeps_rights", "contract_end_date", "self_employed_income_cents"]
+
+
+def stoppages_with_chains(rows: Rows) -> pd.DataFrame:
+    """One row per stoppage, with its person's data and its chain's initial stoppage, dates and reference months."""
+    persons = rows["AS"].set_index("record_index")[PERSON_COLUMNS]
+    stoppages = rows["AR"].join(persons, on="person_index")
+    initial = stoppages["initial_stoppage_index"]
+    stoppages["chain"] = initial.where(initial.notna(), stoppages["record_index"]).astype(np.int64)
+    starts = stoppages.set_index("record_index")["start_date"]
+    stoppages["chain_start"] = starts.reindex(stoppages["chain"]).to_numpy()
+    chain_start = stoppages["chain_start"].to_numpy(dtype="datetime64[D]")
+    stoppages["reference_date"] = reference_date(chain_start)
+    stoppages[["month_1", "month_2", "month_3"]] = reference_months(_salary_anchor(stoppages))
+    return stoppages
+
+
+def _salary_anchor(stoppages: pd.DataFrame) -> np.ndarray:
+    """The day whose month the reference months precede (IJ-RULES.md sections 0 and 8).
+
+    The chain's start, or for a person keeping their rights after losing
+    their job, the day after their last contract ended.
+    """
+    start = stoppages["chain_start"].to_numpy(dtype="datetime64[D]")
+    ended = stoppages["contract_end_date"].to_numpy(dtype="datetime64[D]") + np.timedelta64(1, "D")
+    keeps = stoppages["keeps_rights"].to_numpy(dtype=bool) & ~np.isnat(ended)
+    return np.where(keeps, ended, start)
+
+
+def attestations_in_force(rows: Rows) -> pd.DataFrame:
+    """Per stoppage and employer, the highest version, unless it cancels: then none (section 0)."""
+    attestations = rows.get("SA")
+    if attestations is None or attestations.empty:
+        return pd.DataFrame(columns=["record_index", "stoppage_index", "siret", "reason", "return_to_work_on"])
+    latest = attestations.sort_values("version").groupby(["stoppage_index", "siret"], sort=False).tail(1)
+    return latest[latest["reason"] != "CANCELLATION"]
+
+
+def reference_salaries(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFrame) -> np.ndarray:
+    """Each stoppage's 3 reference months of salary in cents, all employers summed (sections 0, 9).
+
+    The ``R`` lines of the attestations in force on the chain's initial
+    stoppage, by the month their period starts in; a month with no line is
+    -1 (missing: the outcome is unsupported, R323-8 reconstitution being
+    out of scope).
+    """
+    lines = rows.get("SL")
+    missing = np.full((len(stoppages), 3), -1, dtype=np.int64)
+    if lines is None or lines.empty or in_force.empty:
+        return missing
+    attestation_stoppage = in_force.set_index("record_index")["stoppage_index"]
+    reference = lines[lines["nature"] == "REFERENCE_MONTH"]
+    months = pd.DataFrame({
+        "chain": attestation_stoppage.reindex(reference["attestation_index"]).to_numpy(),
+        "month": reference["period_start"].to_numpy(dtype="datetime64[M]"),
+        "cents": reference["gross_cents"].to_numpy(dtype=np.int64),
+    }).dropna(subset=["chain"])
+    totals = months.groupby(["chain", "month"])["cents"].sum()
+    for column in range(3):
+        keys = pd.MultiIndex.from_arrays([stoppages["chain"].to_numpy(dtype=float),
+                                          stoppages[f"month_{column + 1}"].to_numpy(dtype="datetime64[M]")])
+        found = totals.reindex(keys).to_numpy()
+        missing[:, column] = np.where(np.isnan(found), -1, np.nan_to_num(found)).astype(np.int64)
+    return missing
+
+
+def chain_return_dates(stoppages: pd.DataFrame, in_force: pd.DataFrame) -> np.ndarray:
+    """The earliest return-to-work date declared on any stoppage of each stoppage's chain (NaT if none)."""
+    chain_of = stoppages.drop_duplicates("record_index").set_index("record_index")["chain"]
+    declared = pd.DataFrame({
+        "chain": chain_of.reindex(in_force["stoppage_index"]).to_numpy(),
+        "day": pd.to_datetime(in_force["return_to_work_on"]).to_numpy(),
+    }).dropna()
+    earliest = declared.groupby("chain")["day"].min()
+    return earliest.reindex(stoppages["chain"]).to_numpy(dtype="datetime64[D]")
