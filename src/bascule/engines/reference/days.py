@@ -33,8 +33,8 @@ def payable_window(stoppages: pd.DataFrame, extraction: np.datetime64, returns: 
     return first, np.where(cancelled, first - DAY, last)
 
 
-def waiting_days_end(stoppages: pd.DataFrame, first: np.ndarray, waiting: np.ndarray) -> np.ndarray:
-    """The first payable day once the waiting days are served (R323-1, L323-3, IJ-RULES.md sections 2, 3, 10).
+def waiting_days_end(stoppages: pd.DataFrame, first: np.ndarray, waiting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first payable day once the waiting days are served, and which stoppages wait (R323-1, L323-3, IJ-RULES.md sections 2, 3, 10).
 
     Only an initial full-time sickness stoppage waits; an ALD stoppage
     waits only when no other ALD stoppage of the person started in the 3
@@ -46,7 +46,7 @@ def waiting_days_end(stoppages: pd.DataFrame, first: np.ndarray, waiting: np.nda
     waits = initial & sickness & ~_ald_already_waited(stoppages)
     start = stoppages["start_date"].to_numpy(dtype="datetime64[D]")
     served = start + waiting.astype("timedelta64[D]")
-    return np.where(waits, np.maximum(first, served), first)
+    return np.where(waits, np.maximum(first, served), first), waits
 
 
 def _ald_already_waited(stoppages: pd.DataFrame) -> np.ndarray:

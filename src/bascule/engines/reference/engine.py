@@ -44,7 +44,8 @@ def compute_reference(rows: inputs.Rows, extraction_date: dt.date, rounding: Rou
     first, last = days.payable_window(streams, np.datetime64(extraction_date, "D"), returns)
     lookups = amounts.Lookups(len(streams))
     waiting = lookups.value("waiting_days", streams["start_date"].to_numpy(dtype="datetime64[D]"), 1).num
-    first = days.waiting_days_end(streams, first, waiting)
+    first, waits = days.waiting_days_end(streams, first, waiting)
+    streams["waits"] = waits
     refused = _refusals(streams, rows, first, last)
     daily = _daily_amounts(streams, lookups, rounding)
     refused = np.where(refused == None, lookups.refused, refused)  # noqa: E711
@@ -76,8 +77,10 @@ def _refusals(streams: pd.DataFrame, rows: inputs.Rows, first: np.ndarray, last:
          "stoppages starting before 2022-01-01 or after 2026-12-31 are out of scope (IJ-RULES.md 11)"),
         (~salaried & ((nature != "SICKNESS") | (modality != "FULL_TIME")),
          "the self-employed allowance is defined for full-time sickness only (IJ-RULES.md 10, 11)"),
-        (salaried & (months < 0).any(axis=1),
+        (salaried & (nature != "WORK_ACCIDENT") & (months < 0).any(axis=1),
          "fewer than 3 reference months of salary: R323-8 reconstitution is out of scope (IJ-RULES.md 11)"),
+        (salaried & (nature == "WORK_ACCIDENT") & (months[:, 2] < 0),
+         "no salary for the month before the work accident's stoppage (IJ-RULES.md 4)"),
         (salaried & (nature == "WORK_ACCIDENT") & (modality == "THERAPEUTIC_PART_TIME"),
          "therapeutic part-time after a work accident is not implemented yet"),
         (salaried & _subrogation_with_several_employers(streams, rows),
@@ -256,9 +259,8 @@ def _month_starts(first: np.ndarray, last: np.ndarray, which: np.ndarray) -> pd.
 def _rules(streams: pd.DataFrame, daily: DailyAmounts, row: np.ndarray, runs: pd.DataFrame,
            switch: np.ndarray) -> np.ndarray:
     later = (daily.rule[row] == "work_accident_daily") & (runs["first_day"].to_numpy() >= switch[row])
-    waited = streams["initial_stoppage_index"].isna().to_numpy()[row] & (daily.rule[row] != "work_accident_daily")
     base = np.where(later, "payable_window,work_accident_daily,later_days", "payable_window," + daily.rule[row])
-    return np.where(waited & (daily.rule[row] != "maternity_daily"), base + ",waiting_days", base)
+    return np.where(streams["waits"].to_numpy()[row], base + ",waiting_days", base)
 
 
 def _part_time_amounts(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame, runs: pd.DataFrame,
