@@ -19,11 +19,16 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from bascule import __version__
 from bascule.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, BasculeError
+from bascule.engines.inputs import rows_from_extract
+from bascule.engines.reference.engine import compute_reference
+from bascule.engines.reference.exact import Rounding
+from bascule.engines.reference.trace import trace_stoppage
 from bascule.legacy_adapters.inspection import inspect_extract
 from bascule.migrate.database import DEFAULT_DATABASE, open_database, upgrade
 from bascule.migrate.migration import DEFAULT_MIGRATION_CHUNK_BYTES, migrate_extract
 from bascule.migrate.verify import verify_migration
 from bascule.reports.inspection import inspection_to_dict, render_inspection
+from bascule.reports.ledger import ledger_to_dict, render_outcomes, render_trace, shown_ledger
 from bascule.reports.migration import render_reconciliation, render_verification
 
 FORMATS = click.Choice(["text", "json"])
@@ -153,6 +158,45 @@ def verify_migration_command(ctx: click.Context, database: str, run_id: int, ext
     else:
         render_verification(verification, Console(), reveal=reveal)
     ctx.exit(EXIT_OK if verification.survived else EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--engine", type=click.Choice(["reference"]), default="reference", show_default=True,
+              help="The engine that computes (the legacy replay and the new system come with the shadow run).")
+@click.option("--stoppage", "number", help="Show the trace of this one stoppage (its PRG-NUM-ARRET).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "parquet"]), default="text",
+              show_default=True, help="text for people; json or parquet (the ledger lines, and outcomes beside).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write json or parquet here (parquet: the lines; the outcomes go to NAME_outcomes.parquet).")
+@click.option("--rounding", type=click.Choice([r.value for r in Rounding]), default=Rounding.HALF_UP.value,
+              show_default=True, help="Convention R: how a daily allowance is brought to the cent.")
+@click.option("--reveal", is_flag=True, help="Show NIRs unmasked.")
+def compute(extract: Path, engine: str, number: str | None, output_format: str, output: Path | None,
+            rounding: str, reveal: bool) -> None:
+    """Compute what every stoppage of an extract is owed, with the reference engine (IJ-RULES.md).
+
+    The ledger has one line per stoppage, scheme, payee and run of days with
+    one daily amount; beside it one outcome per stoppage: computed, or
+    unsupported with its reason. --stoppage shows how one stoppage's amounts
+    were made: reference months, parameters with their legal references,
+    rules applied.
+    """
+    rows, extraction = rows_from_extract(extract)
+    if number:
+        render_trace(trace_stoppage(rows, number, extraction, Rounding(rounding)), Console())
+        return
+    ledger = shown_ledger(compute_reference(rows, extraction, Rounding(rounding)), reveal)
+    if output_format == "parquet":
+        if output is None:
+            raise click.UsageError("--format parquet needs --output FILE")
+        ledger.lines.to_parquet(output, index=False)
+        ledger.outcomes.to_parquet(output.with_name(f"{output.stem}_outcomes.parquet"), index=False)
+    elif output_format == "json":
+        text = json.dumps(ledger_to_dict(ledger), indent=2, ensure_ascii=False, default=str)
+        output.write_text(text, encoding="utf-8") if output else click.echo(text)
+    else:
+        render_outcomes(ledger, Console())
 
 
 @cli.group()

@@ -129,8 +129,7 @@ def _not_implemented_yet(streams: pd.DataFrame, first: np.ndarray, last: np.ndar
     paternity = (streams["nature"] == "PATERNITY").to_numpy()
     birth = [streams["nir"], streams["nature"], streams["presumed_birth_date"].fillna(streams["birth_date"])]
     birth_days = pd.Series(paid).groupby(birth, dropna=False).transform("sum").to_numpy()
-    latest_end = pd.Series(last).groupby(birth, dropna=False).transform(lambda e: e.cummax().shift(1))
-    twice = maternity & (first <= latest_end.to_numpy(dtype="datetime64[D]"))
+    twice = maternity & _covered_before(streams, first, last, birth)
     return [
         (sickness & ~ald & (counted.to_numpy() > 360), "the 360-day limit (L323-1) is not implemented yet"),
         (ald & ~np.isnat(ald_limit) & (last >= ald_limit), "the ALD 3-year limit is not implemented yet"),
@@ -138,6 +137,14 @@ def _not_implemented_yet(streams: pd.DataFrame, first: np.ndarray, last: np.ndar
         (twice, "a maternity day covered by two stoppages (paid once) is not implemented yet"),
         (paternity & (birth_days > 25), "paternity entitlements beyond 25 days are not implemented yet"),
     ]
+
+
+def _covered_before(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray, birth: list) -> np.ndarray:
+    """Stoppages whose first payable day an earlier stoppage for the same birth already covered."""
+    ends = pd.Series(last)
+    latest = ends.groupby(birth, dropna=False).cummax()
+    previous = latest.groupby(birth, dropna=False).shift(1)
+    return first <= previous.to_numpy(dtype="datetime64[D]")
 
 
 def _three_years_after(day: np.ndarray) -> np.ndarray:
