@@ -197,3 +197,28 @@ def test_migrate_a_file_that_is_no_extract_exits_2_and_creates_no_database(tmp_p
     result = run("migrate", tmp_path / "notes.txt", "--db", tmp_path / "x.db")
     assert result.exit_code == 2 and "is this a PROGRES extract?" in result.output
     assert not (tmp_path / "x.db").exists()
+
+
+def test_compute_summarises_the_ledger_and_traces_one_stoppage() -> None:
+    result = run("compute", SAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "computed" in result.output and "Unsupported, by reason" in result.output
+    trace = run("compute", SAMPLE, "--stoppage", "A000000001")
+    assert trace.exit_code == 0, trace.output
+    assert "smic_hourly" in trace.output and "R323-4" in trace.output and "Runs of days" in trace.output
+    missing = run("compute", SAMPLE, "--stoppage", "NOPE")
+    assert missing.exit_code == 2 and "no stoppage 'NOPE'" in missing.output
+
+
+def test_compute_json_and_parquet_hold_the_same_ledger(tmp_path: Path) -> None:
+    import pandas as pd
+
+    document = json.loads(run("compute", SAMPLE, "--format", "json").output)
+    assert {"lines", "outcomes"} == set(document)
+    assert document["lines"][0]["nir"].count("•") == 12  # masked unless --reveal
+    result = run("compute", SAMPLE, "--format", "parquet", "--output", tmp_path / "ledger.parquet")
+    assert result.exit_code == 0, result.output
+    lines = pd.read_parquet(tmp_path / "ledger.parquet")
+    outcomes = pd.read_parquet(tmp_path / "ledger_outcomes.parquet")
+    assert len(lines) == len(document["lines"]) and len(outcomes) == len(document["outcomes"])
+    assert lines["daily_cents"].sum() == sum(line["daily_cents"] for line in document["lines"])

@@ -15,20 +15,32 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from bascule import __version__
-from bascule.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, BasculeError
 from bascule.engines.inputs import rows_from_extract
 from bascule.engines.reference.engine import compute_reference
 from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.trace import trace_stoppage
+from bascule.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, BasculeError
 from bascule.legacy_adapters.inspection import inspect_extract
 from bascule.migrate.database import DEFAULT_DATABASE, open_database, upgrade
 from bascule.migrate.migration import DEFAULT_MIGRATION_CHUNK_BYTES, migrate_extract
 from bascule.migrate.verify import verify_migration
 from bascule.reports.inspection import inspection_to_dict, render_inspection
-from bascule.reports.ledger import ledger_to_dict, render_outcomes, render_trace, shown_ledger
+from bascule.reports.ledger import (
+    ledger_to_dict,
+    render_outcomes,
+    render_trace,
+    shown_ledger,
+)
 from bascule.reports.migration import render_reconciliation, render_verification
 
 FORMATS = click.Choice(["text", "json"])

@@ -14,7 +14,9 @@ from bascule.migrate.translate import to_rows
 from bascule.migrate.validate import validation_problems
 
 
-def rows_from_extract(extract: str | Path, copybook: str | Path | None = None) -> tuple[dict[str, pd.DataFrame], dt.date]:
+def rows_from_extract(
+    extract: str | Path, copybook: str | Path | None = None
+) -> tuple[dict[str, pd.DataFrame], dt.date]:
     """The model's rows of every record the migration would accept, and the extraction date."""
     read = read_extract(extract, copybook=copybook)
     refused = set(validation_problems(read.frames)[RECORD_INDEX].tolist())

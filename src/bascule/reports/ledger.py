@@ -24,8 +24,10 @@ def shown_ledger(ledger: Ledger, reveal: bool) -> Ledger:
 
 
 def ledger_to_dict(ledger: Ledger) -> dict[str, object]:
-    lines = ledger.lines.assign(first_day=ledger.lines["first_day"].dt.strftime("%Y-%m-%d"),
-                                last_day=ledger.lines["last_day"].dt.strftime("%Y-%m-%d"))
+    lines = ledger.lines.assign(
+        first_day=ledger.lines["first_day"].dt.strftime("%Y-%m-%d"),
+        last_day=ledger.lines["last_day"].dt.strftime("%Y-%m-%d"),
+    )
     outcomes = ledger.outcomes.astype(object).where(ledger.outcomes.notna(), None)
     return {"lines": lines.to_dict("records"), "outcomes": outcomes.to_dict("records")}
 
@@ -40,8 +42,12 @@ def render_outcomes(ledger: Ledger, console: Console) -> None:
     for heading in ("scheme", "computed", "unsupported", "owed"):
         table.add_column(heading, justify="left" if heading == "scheme" else "right")
     for scheme, group in outcomes.groupby("scheme"):
-        table.add_row(scheme, f"{(group['status'] == 'computed').sum():,}",
-                      f"{(group['status'] == 'unsupported').sum():,}", euros(int(owed.get(scheme, 0))))
+        table.add_row(
+            scheme,
+            f"{(group['status'] == 'computed').sum():,}",
+            f"{(group['status'] == 'unsupported').sum():,}",
+            euros(int(owed.get(scheme, 0))),
+        )
     console.print(table)
     reasons = outcomes["reason"].dropna().value_counts()
     if len(reasons):
@@ -55,9 +61,11 @@ def render_outcomes(ledger: Ledger, console: Console) -> None:
 
 def render_trace(trace: Trace, console: Console) -> None:
     """One stoppage, for a case-management expert: inputs, parameters with their law, the runs of days."""
-    console.print(f"Stoppage [bold]{trace.stoppage['number']}[/]: {trace.stoppage['nature']} "
-                  f"{trace.stoppage['modality']}, {pd.Timestamp(trace.stoppage['start_date']).date()} to "
-                  f"{pd.Timestamp(trace.stoppage['end_date']).date()}, {trace.stoppage['status']}")
+    console.print(
+        f"Stoppage [bold]{trace.stoppage['number']}[/]: {trace.stoppage['nature']} "
+        f"{trace.stoppage['modality']}, {pd.Timestamp(trace.stoppage['start_date']).date()} to "
+        f"{pd.Timestamp(trace.stoppage['end_date']).date()}, {trace.stoppage['status']}"
+    )
     console.print(f"Reference date (last day of the month before the chain's start): {trace.reference_date}")
     months = Table(title="Reference months (all employers, attestations in force)", title_justify="left")
     months.add_column("month")
@@ -69,8 +77,14 @@ def render_trace(trace: Trace, console: Console) -> None:
     for heading in ("rule", "parameter", "read at", "value", "since", "reference"):
         parameters.add_column(heading, overflow="fold")
     for p in trace.parameters:
-        parameters.add_row(p["rule"], p["parameter"], str(p["at"]), str(p["value"]), str(p.get("since", "")),
-                           p.get("reference", p.get("why", "")))
+        parameters.add_row(
+            p["rule"],
+            p["parameter"],
+            str(p["at"]),
+            str(p["value"]),
+            str(p.get("since", "")),
+            p.get("reference", p.get("why", "")),
+        )
     console.print(parameters)
     outcome = trace.ledger.outcomes
     for row in outcome.itertuples():
@@ -81,6 +95,13 @@ def render_trace(trace: Trace, console: Console) -> None:
     for line in trace.ledger.lines.itertuples():
         count = (line.last_day - line.first_day).days + 1
         payee = "insured" if line.payee_kind == "insured" else f"employer {line.payee_id}"
-        lines.add_row(line.scheme, str(line.first_day.date()), str(line.last_day.date()), str(count),
-                      euros(int(line.daily_cents)), payee, line.rules)
+        lines.add_row(
+            line.scheme,
+            str(line.first_day.date()),
+            str(line.last_day.date()),
+            str(count),
+            euros(int(line.daily_cents)),
+            payee,
+            line.rules,
+        )
     console.print(lines)

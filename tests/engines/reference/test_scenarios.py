@@ -21,8 +21,14 @@ SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 
 def expected_line(line: dict) -> tuple:
     payee = "insured" if line["payee"] == "insured" else str(line["payee"])
-    return (line["stoppage"], line.get("scheme", "SA"), str(line["first"]), str(line["last"]),
-            int(Decimal(line["daily"]) * 100), payee)
+    return (
+        line["stoppage"],
+        line.get("scheme", "SA"),
+        str(line["first"]),
+        str(line["last"]),
+        int(Decimal(line["daily"]) * 100),
+        payee,
+    )
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
@@ -31,8 +37,14 @@ def test_scenario(path: Path) -> None:
     assert scenario["rule"], "a scenario says what it illustrates"
     ledger = compute_reference(rows_of(scenario), scenario["extraction_date"])
     found = [
-        (line.number, line.scheme, str(line.first_day.date()), str(line.last_day.date()), int(line.daily_cents),
-         "insured" if line.payee_kind == "insured" else line.payee_id)
+        (
+            line.number,
+            line.scheme,
+            str(line.first_day.date()),
+            str(line.last_day.date()),
+            int(line.daily_cents),
+            "insured" if line.payee_kind == "insured" else line.payee_id,
+        )
         for line in ledger.lines.itertuples()
     ]
     assert sorted(found) == sorted(expected_line(line) for line in scenario["expected"]["lines"])

@@ -15,7 +15,9 @@ import pandas as pd
 DAY = np.timedelta64(1, "D")
 
 
-def payable_window(stoppages: pd.DataFrame, extraction: np.datetime64, returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def payable_window(
+    stoppages: pd.DataFrame, extraction: np.datetime64, returns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """First and last payable day of each stoppage (IJ-RULES.md section 0); first > last when none.
 
     From the start to the earliest of the end, the extraction date and the
@@ -34,7 +36,9 @@ def payable_window(stoppages: pd.DataFrame, extraction: np.datetime64, returns: 
 
 
 def waiting_days_end(stoppages: pd.DataFrame, first: np.ndarray, waiting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first payable day once the waiting days are served, and which stoppages wait (R323-1, L323-3, IJ-RULES.md sections 2, 3, 10).
+    """The first payable day once the waiting days are served, and which stoppages wait.
+
+    R323-1, L323-3, IJ-RULES.md sections 2, 3 and 10.
 
     Only an initial full-time sickness stoppage waits; an ALD stoppage
     waits only when no other ALD stoppage of the person started in the 3
@@ -98,5 +102,10 @@ def runs(first: np.ndarray, last: np.ndarray, cuts: pd.DataFrame) -> pd.DataFram
     bounds = bounds.sort_values(["row", "day"], kind="stable", ignore_index=True)
     following = bounds.groupby("row")["day"].shift(-1)
     end = np.where(following.isna(), last[bounds["row"]], following.to_numpy(dtype="datetime64[D]") - DAY)
-    return pd.DataFrame({"row": bounds["row"], "first_day": bounds["day"].to_numpy(dtype="datetime64[D]"),
-                         "last_day": end.astype("datetime64[D]")})
+    return pd.DataFrame(
+        {
+            "row": bounds["row"],
+            "first_day": bounds["day"].to_numpy(dtype="datetime64[D]"),
+            "last_day": end.astype("datetime64[D]"),
+        }
+    )

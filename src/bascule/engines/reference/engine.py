@@ -22,8 +22,20 @@ from bascule.engines.reference.exact import Rounding
 
 SCOPE = (np.datetime64("2022-01-01"), np.datetime64("2026-12-31"))
 THREE_MONTHS = np.timedelta64(3, "M")
-LINE_COLUMNS = ["stoppage", "number", "nir", "scheme", "payee_kind", "payee_id", "first_day", "last_day",
-                "daily_cents", "daily_base_cents", "rate_pct", "rules"]
+LINE_COLUMNS = [
+    "stoppage",
+    "number",
+    "nir",
+    "scheme",
+    "payee_kind",
+    "payee_id",
+    "first_day",
+    "last_day",
+    "daily_cents",
+    "daily_base_cents",
+    "rate_pct",
+    "rules",
+]
 
 
 @dataclass
@@ -50,11 +62,16 @@ def compute_reference(rows: inputs.Rows, extraction_date: dt.date, rounding: Rou
     daily = _daily_amounts(streams, lookups, rounding)
     refused = np.where(refused == None, lookups.refused, refused)  # noqa: E711
     lines = _lines(streams, rows, in_force, first, last, daily, refused, lookups.table, rounding)
-    outcomes = pd.DataFrame({
-        "stoppage": streams["record_index"], "number": streams["number"], "nir": streams["nir"],
-        "scheme": streams["scheme_stream"], "status": np.where(refused == None, "computed", "unsupported"),  # noqa: E711
-        "reason": refused,
-    })
+    outcomes = pd.DataFrame(
+        {
+            "stoppage": streams["record_index"],
+            "number": streams["number"],
+            "nir": streams["nir"],
+            "scheme": streams["scheme_stream"],
+            "status": np.where(refused == None, "computed", "unsupported"),  # noqa: E711
+            "reason": refused,
+        }
+    )
     return Ledger(lines, outcomes)
 
 
@@ -73,20 +90,34 @@ def _refusals(streams: pd.DataFrame, rows: inputs.Rows, first: np.ndarray, last:
     chain_start = streams["chain_start"].to_numpy(dtype="datetime64[D]")
     months = np.stack(streams["months"].to_numpy())
     checks = [
-        ((chain_start < SCOPE[0]) | (chain_start > SCOPE[1]),
-         "stoppages starting before 2022-01-01 or after 2026-12-31 are out of scope (IJ-RULES.md 11)"),
-        (~salaried & ((nature != "SICKNESS") | (modality != "FULL_TIME")),
-         "the self-employed allowance is defined for full-time sickness only (IJ-RULES.md 10, 11)"),
-        (salaried & (nature != "WORK_ACCIDENT") & (months < 0).any(axis=1),
-         "fewer than 3 reference months of salary: R323-8 reconstitution is out of scope (IJ-RULES.md 11)"),
-        (salaried & (nature == "WORK_ACCIDENT") & (months[:, 2] < 0),
-         "no salary for the month before the work accident's stoppage (IJ-RULES.md 4)"),
-        (salaried & (nature == "WORK_ACCIDENT") & (modality == "THERAPEUTIC_PART_TIME"),
-         "therapeutic part-time after a work accident is not implemented yet"),
-        (salaried & _subrogation_with_several_employers(streams, rows),
-         "subrogation on a stoppage with more than one employer is out of scope (IJ-RULES.md 6)"),
-        ((nature == "WORK_ACCIDENT") & (first <= last) & (last >= _three_months_after(chain_start)),
-         "the revaluation of work-accident allowances after 3 months is out of scope (IJ-RULES.md 4, 11)"),
+        (
+            (chain_start < SCOPE[0]) | (chain_start > SCOPE[1]),
+            "stoppages starting before 2022-01-01 or after 2026-12-31 are out of scope (IJ-RULES.md 11)",
+        ),
+        (
+            ~salaried & ((nature != "SICKNESS") | (modality != "FULL_TIME")),
+            "the self-employed allowance is defined for full-time sickness only (IJ-RULES.md 10, 11)",
+        ),
+        (
+            salaried & (nature != "WORK_ACCIDENT") & (months < 0).any(axis=1),
+            "fewer than 3 reference months of salary: R323-8 reconstitution is out of scope (IJ-RULES.md 11)",
+        ),
+        (
+            salaried & (nature == "WORK_ACCIDENT") & (months[:, 2] < 0),
+            "no salary for the month before the work accident's stoppage (IJ-RULES.md 4)",
+        ),
+        (
+            salaried & (nature == "WORK_ACCIDENT") & (modality == "THERAPEUTIC_PART_TIME"),
+            "therapeutic part-time after a work accident is not implemented yet",
+        ),
+        (
+            salaried & _subrogation_with_several_employers(streams, rows),
+            "subrogation on a stoppage with more than one employer is out of scope (IJ-RULES.md 6)",
+        ),
+        (
+            (nature == "WORK_ACCIDENT") & (first <= last) & (last >= _three_months_after(chain_start)),
+            "the revaluation of work-accident allowances after 3 months is out of scope (IJ-RULES.md 4, 11)",
+        ),
         *_not_implemented_yet(streams, first, last),
     ]
     refused = np.full(len(streams), None, dtype=object)
@@ -168,8 +199,13 @@ class DailyAmounts:
 
 def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, rounding: Rounding) -> DailyAmounts:
     count = len(streams)
-    found = DailyAmounts(np.zeros(count, np.int64), np.zeros(count, np.int64), np.zeros(count, np.int64),
-                         np.full(count, "", dtype=object), np.full(count, "", dtype=object))
+    found = DailyAmounts(
+        np.zeros(count, np.int64),
+        np.zeros(count, np.int64),
+        np.zeros(count, np.int64),
+        np.full(count, "", dtype=object),
+        np.full(count, "", dtype=object),
+    )
     months = np.maximum(np.stack(streams["months"].to_numpy()), 0).astype(object)
     start = streams["chain_start"].to_numpy(dtype="datetime64[D]")
     reference = streams["reference_date"].to_numpy(dtype="datetime64[D]")
@@ -191,8 +227,17 @@ def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, rounding: Ro
     return found
 
 
-def _compute_group(rule: str, lookups: amounts.Lookups, at: np.ndarray, months: np.ndarray, start: np.ndarray,
-                   reference: np.ndarray, streams: pd.DataFrame, rounding: Rounding, found: DailyAmounts) -> None:
+def _compute_group(
+    rule: str,
+    lookups: amounts.Lookups,
+    at: np.ndarray,
+    months: np.ndarray,
+    start: np.ndarray,
+    reference: np.ndarray,
+    streams: pd.DataFrame,
+    rounding: Rounding,
+    found: DailyAmounts,
+) -> None:
     if rule == "sickness_daily":
         exact = amounts.sickness_daily(lookups, months, reference, start)
         found.first[at] = found.later[at] = exact.cents(rounding)
@@ -219,8 +264,17 @@ def _keep_refusals(lookups: amounts.Lookups, part: amounts.Lookups, at: np.ndarr
 
 
 # ---------------------------------------------------------------- lines
-def _lines(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame, first: np.ndarray, last: np.ndarray,
-           daily: DailyAmounts, refused: np.ndarray, table: dict, rounding: Rounding) -> pd.DataFrame:
+def _lines(
+    streams: pd.DataFrame,
+    rows: inputs.Rows,
+    in_force: pd.DataFrame,
+    first: np.ndarray,
+    last: np.ndarray,
+    daily: DailyAmounts,
+    refused: np.ndarray,
+    table: dict,
+    rounding: Rounding,
+) -> pd.DataFrame:
     """The runs of days of every computed stoppage, each with its amount, payee and rules.
 
     Refusals found here (a part-time month with no salary line) are written into ``refused``.
@@ -230,28 +284,42 @@ def _lines(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame, fir
     periods = _subrogation_periods(streams, rows, in_force)
     part_time = (streams["modality"] == "THERAPEUTIC_PART_TIME").to_numpy()
     switch = days.chain_day(streams, first, last, np.full(len(streams), 29))
-    work_accident = (daily.rule == "work_accident_daily")
-    cuts = pd.concat([
-        pd.DataFrame({"row": np.flatnonzero(work_accident), "day": switch[work_accident]}),
-        periods[["row", "day"]],
-        periods.assign(day=periods["end"] + days.DAY)[["row", "day"]],
-        _month_starts(first, last, part_time),
-    ], ignore_index=True)
+    work_accident = daily.rule == "work_accident_daily"
+    cuts = pd.concat(
+        [
+            pd.DataFrame({"row": np.flatnonzero(work_accident), "day": switch[work_accident]}),
+            periods[["row", "day"]],
+            periods.assign(day=periods["end"] + days.DAY)[["row", "day"]],
+            _month_starts(first, last, part_time),
+        ],
+        ignore_index=True,
+    )
     runs = days.runs(first, last, cuts)
     row = runs["row"].to_numpy()
-    runs["daily_cents"] = np.where(work_accident[row] & (runs["first_day"].to_numpy() >= switch[row]),
-                                   daily.later[row], daily.first[row])
+    runs["daily_cents"] = np.where(
+        work_accident[row] & (runs["first_day"].to_numpy() >= switch[row]), daily.later[row], daily.first[row]
+    )
     runs["rules"] = _rules(streams, daily, row, runs, switch)
     runs = _part_time_amounts(streams, rows, in_force, runs, part_time, refused, table, rounding)
     runs = _payees(streams, runs, periods)
     row = runs["row"].to_numpy()
-    return pd.DataFrame({
-        "stoppage": streams["record_index"].to_numpy()[row], "number": streams["number"].to_numpy()[row],
-        "nir": streams["nir"].to_numpy()[row], "scheme": streams["scheme_stream"].to_numpy()[row],
-        "payee_kind": runs["payee_kind"], "payee_id": runs["payee_id"],
-        "first_day": runs["first_day"], "last_day": runs["last_day"], "daily_cents": runs["daily_cents"],
-        "daily_base_cents": daily.base[row], "rate_pct": daily.rate_pct[row], "rules": runs["rules"],
-    }, columns=LINE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "stoppage": streams["record_index"].to_numpy()[row],
+            "number": streams["number"].to_numpy()[row],
+            "nir": streams["nir"].to_numpy()[row],
+            "scheme": streams["scheme_stream"].to_numpy()[row],
+            "payee_kind": runs["payee_kind"],
+            "payee_id": runs["payee_id"],
+            "first_day": runs["first_day"],
+            "last_day": runs["last_day"],
+            "daily_cents": runs["daily_cents"],
+            "daily_base_cents": daily.base[row],
+            "rate_pct": daily.rate_pct[row],
+            "rules": runs["rules"],
+        },
+        columns=LINE_COLUMNS,
+    )
 
 
 def _month_starts(first: np.ndarray, last: np.ndarray, which: np.ndarray) -> pd.DataFrame:
@@ -263,15 +331,24 @@ def _month_starts(first: np.ndarray, last: np.ndarray, which: np.ndarray) -> pd.
     return pd.DataFrame({"row": np.repeat(rows, counts), "day": months.astype("datetime64[D]")})
 
 
-def _rules(streams: pd.DataFrame, daily: DailyAmounts, row: np.ndarray, runs: pd.DataFrame,
-           switch: np.ndarray) -> np.ndarray:
+def _rules(
+    streams: pd.DataFrame, daily: DailyAmounts, row: np.ndarray, runs: pd.DataFrame, switch: np.ndarray
+) -> np.ndarray:
     later = (daily.rule[row] == "work_accident_daily") & (runs["first_day"].to_numpy() >= switch[row])
     base = np.where(later, "payable_window,work_accident_daily,later_days", "payable_window," + daily.rule[row])
     return np.where(streams["waits"].to_numpy()[row], base + ",waiting_days", base)
 
 
-def _part_time_amounts(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame, runs: pd.DataFrame,
-                       part_time: np.ndarray, refused: np.ndarray, table: dict, rounding: Rounding) -> pd.DataFrame:
+def _part_time_amounts(
+    streams: pd.DataFrame,
+    rows: inputs.Rows,
+    in_force: pd.DataFrame,
+    runs: pd.DataFrame,
+    part_time: np.ndarray,
+    refused: np.ndarray,
+    table: dict,
+    rounding: Rounding,
+) -> pd.DataFrame:
     """Each therapeutic part-time month pays min(allowance, that month's loss of earnings) (IJ-RULES.md 3)."""
     row = runs["row"].to_numpy()
     selected = part_time[row]
@@ -279,8 +356,9 @@ def _part_time_amounts(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.Da
         return runs
     pay = _part_time_pay(streams, rows, in_force)
     tp = runs[selected]
-    keys = pd.MultiIndex.from_arrays([streams["chain"].to_numpy()[tp["row"]],
-                                      tp["first_day"].to_numpy(dtype="datetime64[M]")])
+    keys = pd.MultiIndex.from_arrays(
+        [streams["chain"].to_numpy()[tp["row"]], tp["first_day"].to_numpy(dtype="datetime64[M]")]
+    )
     month_pay = pay.reindex(keys).to_numpy()
     missing = np.isnan(month_pay)
     for position in tp["row"].to_numpy()[missing]:
@@ -305,11 +383,13 @@ def _part_time_pay(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFr
     chain_of = streams.drop_duplicates("record_index").set_index("record_index")["chain"]
     attestation_chain = in_force.set_index("record_index")["stoppage_index"].map(chain_of)
     paid = lines[lines["nature"] == "PART_TIME_PAY"]
-    frame = pd.DataFrame({
-        "chain": attestation_chain.reindex(paid["attestation_index"]).to_numpy(),
-        "month": paid["period_start"].to_numpy(dtype="datetime64[M]"),
-        "cents": paid["gross_cents"].to_numpy(dtype=np.int64),
-    }).dropna(subset=["chain"])
+    frame = pd.DataFrame(
+        {
+            "chain": attestation_chain.reindex(paid["attestation_index"]).to_numpy(),
+            "month": paid["period_start"].to_numpy(dtype="datetime64[M]"),
+            "cents": paid["gross_cents"].to_numpy(dtype=np.int64),
+        }
+    ).dropna(subset=["chain"])
     frame["chain"] = frame["chain"].astype(np.int64)
     return frame.groupby(["chain", "month"])["cents"].sum().astype(float)
 
@@ -317,20 +397,33 @@ def _part_time_pay(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFr
 def _subrogation_periods(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame) -> pd.DataFrame:
     """Subrogation periods of the attestations in force on each salaried stream's chain: row, employer, days."""
     periods = rows.get("SU")
-    empty = pd.DataFrame({"row": np.array([], np.int64), "siret": [], "day": np.array([], "datetime64[D]"),
-                          "end": np.array([], "datetime64[D]")})
+    empty = pd.DataFrame(
+        {
+            "row": np.array([], np.int64),
+            "siret": [],
+            "day": np.array([], "datetime64[D]"),
+            "end": np.array([], "datetime64[D]"),
+        }
+    )
     if periods is None or periods.empty or in_force.empty:
         return empty
     chain_of = streams.drop_duplicates("record_index").set_index("record_index")["chain"]
     attestation_chain = in_force.set_index("record_index")["stoppage_index"].map(chain_of)
     kept = periods[periods["attestation_index"].isin(attestation_chain.index)]
-    found = pd.DataFrame({
-        "chain": attestation_chain.reindex(kept["attestation_index"]).to_numpy(),
-        "siret": kept["siret"].to_numpy(), "day": kept["start_date"].to_numpy(dtype="datetime64[D]"),
-        "end": kept["end_date"].to_numpy(dtype="datetime64[D]"),
-    })
-    salaried = pd.DataFrame({"row": np.flatnonzero(streams["scheme_stream"] == "SA"),
-                             "chain": streams["chain"].to_numpy()[streams["scheme_stream"] == "SA"]})
+    found = pd.DataFrame(
+        {
+            "chain": attestation_chain.reindex(kept["attestation_index"]).to_numpy(),
+            "siret": kept["siret"].to_numpy(),
+            "day": kept["start_date"].to_numpy(dtype="datetime64[D]"),
+            "end": kept["end_date"].to_numpy(dtype="datetime64[D]"),
+        }
+    )
+    salaried = pd.DataFrame(
+        {
+            "row": np.flatnonzero(streams["scheme_stream"] == "SA"),
+            "chain": streams["chain"].to_numpy()[streams["scheme_stream"] == "SA"],
+        }
+    )
     return salaried.merge(found, on="chain")[["row", "siret", "day", "end"]] if len(found) else empty
 
 

@@ -68,15 +68,18 @@ def reference_salaries(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFra
         return missing
     attestation_stoppage = in_force.set_index("record_index")["stoppage_index"]
     reference = lines[lines["nature"] == "REFERENCE_MONTH"]
-    months = pd.DataFrame({
-        "chain": attestation_stoppage.reindex(reference["attestation_index"]).to_numpy(),
-        "month": reference["period_start"].to_numpy(dtype="datetime64[M]"),
-        "cents": reference["gross_cents"].to_numpy(dtype=np.int64),
-    }).dropna(subset=["chain"])
+    months = pd.DataFrame(
+        {
+            "chain": attestation_stoppage.reindex(reference["attestation_index"]).to_numpy(),
+            "month": reference["period_start"].to_numpy(dtype="datetime64[M]"),
+            "cents": reference["gross_cents"].to_numpy(dtype=np.int64),
+        }
+    ).dropna(subset=["chain"])
     totals = months.groupby(["chain", "month"])["cents"].sum()
     for column in range(3):
-        keys = pd.MultiIndex.from_arrays([stoppages["chain"].to_numpy(dtype=float),
-                                          stoppages[f"month_{column + 1}"].to_numpy(dtype="datetime64[M]")])
+        keys = pd.MultiIndex.from_arrays(
+            [stoppages["chain"].to_numpy(dtype=float), stoppages[f"month_{column + 1}"].to_numpy(dtype="datetime64[M]")]
+        )
         found = totals.reindex(keys).to_numpy()
         missing[:, column] = np.where(np.isnan(found), -1, np.nan_to_num(found)).astype(np.int64)
     return missing
@@ -85,9 +88,11 @@ def reference_salaries(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFra
 def chain_return_dates(stoppages: pd.DataFrame, in_force: pd.DataFrame) -> np.ndarray:
     """The earliest return-to-work date declared on any stoppage of each stoppage's chain (NaT if none)."""
     chain_of = stoppages.drop_duplicates("record_index").set_index("record_index")["chain"]
-    declared = pd.DataFrame({
-        "chain": chain_of.reindex(in_force["stoppage_index"]).to_numpy(),
-        "day": pd.to_datetime(in_force["return_to_work_on"]).to_numpy(),
-    }).dropna()
+    declared = pd.DataFrame(
+        {
+            "chain": chain_of.reindex(in_force["stoppage_index"]).to_numpy(),
+            "day": pd.to_datetime(in_force["return_to_work_on"]).to_numpy(),
+        }
+    ).dropna()
     earliest = declared.groupby("chain")["day"].min()
     return earliest.reindex(stoppages["chain"]).to_numpy(dtype="datetime64[D]")

@@ -20,18 +20,43 @@ from bascule.errors import BasculeError
 
 # The parameters each rule reads, and the date it reads them at (the lookup of each file).
 PARAMETERS_OF = {
-    "sickness_daily": ("smic_hourly", "legal_weekly_hours", "sickness_cap_coefficient", "sickness_divisor",
-                       "sickness_rate", "waiting_days"),
-    "work_accident_daily": ("pass", "work_accident_divisor", "work_accident_reference_cap",
-                            "work_accident_rate_first_days", "work_accident_rate_later_days",
-                            "work_accident_later_from_day", "work_accident_net_ceiling"),
+    "sickness_daily": (
+        "smic_hourly",
+        "legal_weekly_hours",
+        "sickness_cap_coefficient",
+        "sickness_divisor",
+        "sickness_rate",
+        "waiting_days",
+    ),
+    "work_accident_daily": (
+        "pass",
+        "work_accident_divisor",
+        "work_accident_reference_cap",
+        "work_accident_rate_first_days",
+        "work_accident_rate_later_days",
+        "work_accident_later_from_day",
+        "work_accident_net_ceiling",
+    ),
     "maternity_daily": ("pmss", "maternity_flat_deduction", "maternity_divisor", "maternity_minimum_daily"),
-    "self_employed_daily": ("pass", "self_employed_divisor", "self_employed_income_cap",
-                            "self_employed_income_threshold", "waiting_days"),
+    "self_employed_daily": (
+        "pass",
+        "self_employed_divisor",
+        "self_employed_income_cap",
+        "self_employed_income_threshold",
+        "waiting_days",
+    ),
 }
-AT_START = {"sickness_cap_coefficient", "sickness_divisor", "sickness_rate", "work_accident_divisor",
-            "work_accident_rate_first_days", "work_accident_rate_later_days", "work_accident_later_from_day",
-            "work_accident_net_ceiling", "waiting_days"}
+AT_START = {
+    "sickness_cap_coefficient",
+    "sickness_divisor",
+    "sickness_rate",
+    "work_accident_divisor",
+    "work_accident_rate_first_days",
+    "work_accident_rate_later_days",
+    "work_accident_later_from_day",
+    "work_accident_net_ceiling",
+    "waiting_days",
+}
 
 
 @dataclass
@@ -43,8 +68,9 @@ class Trace:
     ledger: Ledger | None = None
 
 
-def trace_stoppage(rows: inputs.Rows, number: str, extraction_date: dt.date,
-                   rounding: Rounding = Rounding.HALF_UP) -> Trace:
+def trace_stoppage(
+    rows: inputs.Rows, number: str, extraction_date: dt.date, rounding: Rounding = Rounding.HALF_UP
+) -> Trace:
     """Everything that shaped the amounts of stoppage ``number``."""
     stoppages = rows["AR"]
     if number not in set(stoppages["number"]):
@@ -54,18 +80,21 @@ def trace_stoppage(rows: inputs.Rows, number: str, extraction_date: dt.date,
     ledger = compute_reference(own, extraction_date, rounding)
     chains = inputs.stoppages_with_chains(own)
     row = chains[chains["number"] == number].iloc[0]
-    months = inputs.reference_salaries(chains, own, inputs.attestations_in_force(own))[
-        chains.index.get_loc(row.name)]
+    months = inputs.reference_salaries(chains, own, inputs.attestations_in_force(own))[chains.index.get_loc(row.name)]
     names = [f"month_{i}" for i in (1, 2, 3)]
-    reference_months = [(str(pd.Timestamp(row[n]).strftime("%Y-%m")), None if m < 0 else int(m))
-                        for n, m in zip(names, months, strict=True)]
+    reference_months = [
+        (str(pd.Timestamp(row[n]).strftime("%Y-%m")), None if m < 0 else int(m))
+        for n, m in zip(names, months, strict=True)
+    ]
     reference = pd.Timestamp(row["reference_date"]).date()
     start = pd.Timestamp(row["chain_start"]).date()
     rules = set(",".join(ledger.lines.loc[ledger.lines["number"] == number, "rules"]).split(","))
     return Trace(
         stoppage={k: row[k] for k in ("number", "nature", "modality", "start_date", "end_date", "status")},
-        reference_date=reference, reference_months=reference_months,
-        parameters=_parameters_used(rules, reference, start), ledger=_only(ledger, number),
+        reference_date=reference,
+        reference_months=reference_months,
+        parameters=_parameters_used(rules, reference, start),
+        ledger=_only(ledger, number),
     )
 
 
@@ -96,11 +125,23 @@ def _parameters_used(rules: set[str], reference: dt.date, start: dt.date) -> lis
             except ParameterError as exc:
                 used.append({"rule": rule, "parameter": name, "at": day, "value": None, "why": str(exc)})
                 continue
-            used.append({"rule": rule, "parameter": name, "at": day, "value": value.value, "unit": parameter.unit,
-                         "since": value.start, "reference": value.reference.title, "url": value.reference.url})
+            used.append(
+                {
+                    "rule": rule,
+                    "parameter": name,
+                    "at": day,
+                    "value": value.value,
+                    "unit": parameter.unit,
+                    "since": value.start,
+                    "reference": value.reference.title,
+                    "url": value.reference.url,
+                }
+            )
     return used
 
 
 def _only(ledger: Ledger, number: str) -> Ledger:
-    return Ledger(ledger.lines[ledger.lines["number"] == number].reset_index(drop=True),
-                  ledger.outcomes[ledger.outcomes["number"] == number].reset_index(drop=True))
+    return Ledger(
+        ledger.lines[ledger.lines["number"] == number].reset_index(drop=True),
+        ledger.outcomes[ledger.outcomes["number"] == number].reset_index(drop=True),
+    )
