@@ -202,7 +202,7 @@ def test_migrate_a_file_that_is_no_extract_exits_2_and_creates_no_database(tmp_p
 def test_compute_summarises_the_ledger_and_traces_one_stoppage() -> None:
     result = run("compute", SAMPLE)
     assert result.exit_code == 0, result.output
-    assert "computed" in result.output and "Unsupported, by reason" in result.output
+    assert "computed" in result.output and "owed" in result.output
     trace = run("compute", SAMPLE, "--stoppage", "A000000001")
     assert trace.exit_code == 0, trace.output
     assert "smic_hourly" in trace.output and "R323-4" in trace.output and "Runs of days" in trace.output

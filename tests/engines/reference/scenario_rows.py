@@ -23,6 +23,8 @@ DEFAULT_STOPPAGE = {
     "initial": None,
     "accident": None,
     "birth": None,
+    "children_born": 0,
+    "birth_rank": 0,
     "presumed_birth": None,
 }
 
@@ -73,6 +75,8 @@ def rows_of(scenario: dict) -> dict[str, pd.DataFrame]:
                     "birth_date": stoppage["birth"],
                     "presumed_birth_date": stoppage["presumed_birth"],
                     "status": stoppage["status"],
+                    "children_born": stoppage["children_born"],
+                    "birth_rank": stoppage["birth_rank"],
                 }
             )
             for employer in stoppage.get("employers", []):

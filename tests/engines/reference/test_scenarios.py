@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -53,3 +54,5 @@ def test_scenario(path: Path) -> None:
     assert set(refused["number"]) == set(unsupported), refused[["number", "reason"]].to_dict("records")
     for number, reason in unsupported.items():
         assert reason in refused.set_index("number").loc[number, "reason"]
+    rights_end = {o.number: str(o.rights_end.date()) for o in ledger.outcomes.itertuples() if pd.notna(o.rights_end)}
+    assert rights_end == {number: str(day) for number, day in scenario["expected"].get("rights_end", {}).items()}

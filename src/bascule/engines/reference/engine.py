@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bascule.engines.reference import amounts, days, inputs
+from bascule.engines.reference import amounts, days, inputs, limits
 from bascule.engines.reference.exact import Rounding
 
 SCOPE = (np.datetime64("2022-01-01"), np.datetime64("2026-12-31"))
@@ -61,15 +61,20 @@ def compute_reference(rows: inputs.Rows, extraction_date: dt.date, rounding: Rou
     refused = _refusals(streams, rows, first, last)
     daily = _daily_amounts(streams, lookups, rounding)
     refused = np.where(refused == None, lookups.refused, refused)  # noqa: E711
-    lines = _lines(streams, rows, in_force, first, last, daily, refused, lookups.table, rounding)
+    rights_ended = pd.concat([limits.sickness_360_days(streams, first, last), limits.ald_limit(streams, first, last)])
+    unpaid = pd.concat([rights_ended, limits.birth_entitlement(streams, first, last)], ignore_index=True)
+    lines = _lines(streams, rows, in_force, first, last, daily, refused, unpaid, lookups.table, rounding)
+    computed = refused == None  # noqa: E711
+    rights_end = rights_ended.groupby("row")["day"].min().reindex(range(len(streams))).to_numpy(dtype="datetime64[D]")
     outcomes = pd.DataFrame(
         {
             "stoppage": streams["record_index"],
             "number": streams["number"],
             "nir": streams["nir"],
             "scheme": streams["scheme_stream"],
-            "status": np.where(refused == None, "computed", "unsupported"),  # noqa: E711
+            "status": np.where(computed, "computed", "unsupported"),
             "reason": refused,
+            "rights_end": np.where(computed, rights_end, np.datetime64("NaT")),
         }
     )
     return Ledger(lines, outcomes)
@@ -118,7 +123,6 @@ def _refusals(streams: pd.DataFrame, rows: inputs.Rows, first: np.ndarray, last:
             (nature == "WORK_ACCIDENT") & (first <= last) & (last >= _three_months_after(chain_start)),
             "the revaluation of work-accident allowances after 3 months is out of scope (IJ-RULES.md 4, 11)",
         ),
-        *_not_implemented_yet(streams, first, last),
     ]
     refused = np.full(len(streams), None, dtype=object)
     for hit, reason in checks:
@@ -141,48 +145,6 @@ def _subrogation_with_several_employers(streams: pd.DataFrame, rows: inputs.Rows
     subrogated = set(attestation_stoppage.reindex(periods["attestation_index"]).map(chain_of).dropna())
     chains = streams["chain"]
     return (chains.isin(subrogated) & (chains.map(count).fillna(0) > 1)).to_numpy()
-
-
-def _not_implemented_yet(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> list[tuple[np.ndarray, str]]:
-    """Cases whose rule this version does not apply yet: refused, so that no wrong amount is given.
-
-    The 360-day limit (only persons whose counted days could reach it),
-    the ALD 3-year limit, and the maternity and paternity entitlements.
-    """
-    paid = np.maximum((last - first).astype(np.int64) + 1, 0)
-    sickness = (streams["nature"] == "SICKNESS").to_numpy()
-    ald = streams["long_term_illness"].to_numpy(dtype=bool)
-    counted = pd.Series(np.where(sickness & ~ald, paid, 0)).groupby([streams["nir"], streams["scheme_stream"]])
-    counted = counted.transform("sum")
-    ald_start = pd.Series(streams["start_date"].where(ald)).groupby(streams["nir"]).transform("min")
-    ald_limit = _three_years_after(ald_start.to_numpy(dtype="datetime64[D]"))
-    maternity = (streams["nature"] == "MATERNITY").to_numpy()
-    paternity = (streams["nature"] == "PATERNITY").to_numpy()
-    birth = [streams["nir"], streams["nature"], streams["presumed_birth_date"].fillna(streams["birth_date"])]
-    birth_days = pd.Series(paid).groupby(birth, dropna=False).transform("sum").to_numpy()
-    twice = maternity & _covered_before(streams, first, last, birth)
-    return [
-        (sickness & ~ald & (counted.to_numpy() > 360), "the 360-day limit (L323-1) is not implemented yet"),
-        (ald & ~np.isnat(ald_limit) & (last >= ald_limit), "the ALD 3-year limit is not implemented yet"),
-        (maternity & (birth_days > 112), "maternity entitlements beyond 16 weeks are not implemented yet"),
-        (twice, "a maternity day covered by two stoppages (paid once) is not implemented yet"),
-        (paternity & (birth_days > 25), "paternity entitlements beyond 25 days are not implemented yet"),
-    ]
-
-
-def _covered_before(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray, birth: list) -> np.ndarray:
-    """Stoppages whose first payable day an earlier stoppage for the same birth already covered."""
-    ends = pd.Series(last)
-    latest = ends.groupby(birth, dropna=False).cummax()
-    previous = latest.groupby(birth, dropna=False).shift(1)
-    return first <= previous.to_numpy(dtype="datetime64[D]")
-
-
-def _three_years_after(day: np.ndarray) -> np.ndarray:
-    known = ~np.isnat(day)
-    result = np.full(len(day), np.datetime64("NaT"), dtype="datetime64[D]")
-    result[known] = (pd.to_datetime(day[known]) + pd.DateOffset(years=3)).to_numpy(dtype="datetime64[D]")
-    return result
 
 
 # -------------------------------------------------------------- amounts
@@ -272,6 +234,7 @@ def _lines(
     last: np.ndarray,
     daily: DailyAmounts,
     refused: np.ndarray,
+    unpaid: pd.DataFrame,
     table: dict,
     rounding: Rounding,
 ) -> pd.DataFrame:
@@ -291,10 +254,11 @@ def _lines(
             periods[["row", "day"]],
             periods.assign(day=periods["end"] + days.DAY)[["row", "day"]],
             _month_starts(first, last, part_time),
+            _bounds_of(unpaid),
         ],
         ignore_index=True,
     )
-    runs = days.runs(first, last, cuts)
+    runs = _paid(days.runs(first, last, cuts), unpaid)
     row = runs["row"].to_numpy()
     runs["daily_cents"] = np.where(
         work_accident[row] & (runs["first_day"].to_numpy() >= switch[row]), daily.later[row], daily.first[row]
@@ -320,6 +284,29 @@ def _lines(
         },
         columns=LINE_COLUMNS,
     )
+
+
+def _bounds_of(unpaid: pd.DataFrame) -> pd.DataFrame:
+    """Where runs of refused days begin and end: the windows are cut there."""
+    unpaid = unpaid.sort_values(["row", "day"], kind="stable")
+    day = unpaid["day"].to_numpy(dtype="datetime64[D]")
+    row = unpaid["row"].to_numpy()
+    starts = np.ones(len(unpaid), dtype=bool)
+    starts[1:] = (row[1:] != row[:-1]) | (day[1:] != day[:-1] + days.DAY)
+    ends = np.roll(starts, -1)
+    ends[-1:] = True
+    return pd.DataFrame(
+        {"row": np.concatenate([row[starts], row[ends]]), "day": np.concatenate([day[starts], day[ends] + days.DAY])}
+    )
+
+
+def _paid(runs: pd.DataFrame, unpaid: pd.DataFrame) -> pd.DataFrame:
+    """The runs whose days are paid: a run starting on a refused day is wholly refused (it was cut so)."""
+    if unpaid.empty:
+        return runs
+    refused = pd.MultiIndex.from_arrays([unpaid["row"].to_numpy(), unpaid["day"].to_numpy(dtype="datetime64[D]")])
+    starts = pd.MultiIndex.from_arrays([runs["row"].to_numpy(), runs["first_day"].to_numpy(dtype="datetime64[D]")])
+    return runs[~starts.isin(refused)].reset_index(drop=True)
 
 
 def _month_starts(first: np.ndarray, last: np.ndarray, which: np.ndarray) -> pd.DataFrame:

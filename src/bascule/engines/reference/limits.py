@@ -1,0 +1,109 @@
+"""Days a payable window holds but the law refuses: the 360-day and ALD limits, maternity and paternity entitlements.
+
+Each rule returns the refused days as ``(row, day)`` pairs; the engine cuts
+the windows there and drops those runs. Only the stoppages a limit can
+reach are expanded to days (a person with fewer than 360 counted days in
+all, a birth with fewer days than its entitlement, are never expanded), so
+that year-long stoppages stay runs for everybody else.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import pandas as pd
+
+DAY = np.timedelta64(1, "D")
+NO_DAYS = pd.DataFrame({"row": np.array([], dtype=np.int64), "day": np.array([], dtype="datetime64[D]")})
+
+
+def expand(rows: np.ndarray, first: np.ndarray, last: np.ndarray) -> pd.DataFrame:
+    """Every day of the windows of ``rows``, in order: ``row``, ``day``."""
+    lengths = np.maximum((last[rows] - first[rows]).astype(np.int64) + 1, 0)
+    row = np.repeat(rows, lengths)
+    offset = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return pd.DataFrame({"row": row, "day": first[row] + offset.astype("timedelta64[D]")})
+
+
+def three_years_later(days: np.ndarray) -> np.ndarray:
+    """The same calendar date three years later (29 February → 28 February)."""
+    known = ~np.isnat(days)
+    result = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[D]")
+    result[known] = (pd.to_datetime(days[known]) + pd.DateOffset(years=3)).to_numpy(dtype="datetime64[D]")
+    return result
+
+
+def ald_limit(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.DataFrame:
+    """ALD days from 3 years after the start of the person's first ALD stoppage are refused (IJ-RULES.md 2)."""
+    ald = streams["long_term_illness"].to_numpy(dtype=bool)
+    first_ald = streams["start_date"].where(ald).groupby(streams["nir"]).transform("min")
+    limit = three_years_later(first_ald.to_numpy(dtype="datetime64[D]"))
+    reached = np.flatnonzero(ald & (first <= last) & (last >= limit))
+    return expand(reached, np.maximum(first, limit), last)
+
+
+def sickness_360_days(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray, limit: int = 360) -> pd.DataFrame:
+    """Non-ALD sickness days refused because 360 were already paid in the 3 years before (L323-1, R323-1).
+
+    Counted per person and scheme, full-time and therapeutic part-time
+    alike; a refused day is not paid, so it does not count. Only the
+    history present in the extract counts.
+    """
+    counted = ((streams["nature"] == "SICKNESS") & ~streams["long_term_illness"].astype(bool)).to_numpy()
+    paid = np.where(counted, np.maximum((last - first).astype(np.int64) + 1, 0), 0)
+    person = [streams["nir"], streams["scheme_stream"]]
+    reachable = counted & (pd.Series(paid).groupby(person).transform("sum").to_numpy() > limit)
+    if not reachable.any():
+        return NO_DAYS
+    days = expand(np.flatnonzero(reachable), first, last)
+    days["person"] = (streams["nir"] + "/" + streams["scheme_stream"]).to_numpy()[days["row"]]
+    days = days.sort_values(["person", "day", "row"], kind="stable")
+    refused = [_refused_in_window(group["day"].to_numpy(), limit) for _, group in days.groupby("person", sort=False)]
+    return days[np.concatenate(refused)][["row", "day"]]
+
+
+def _refused_in_window(days: np.ndarray, limit: int) -> np.ndarray:
+    """For one person's counted days in order, those refused: ``limit`` paid in (d − 3 years, d) already."""
+    window_start = (pd.to_datetime(days) - pd.DateOffset(years=3)).to_numpy(dtype="datetime64[D]")
+    paid: deque[np.datetime64] = deque()
+    refused = np.zeros(len(days), dtype=bool)
+    for position, day in enumerate(days):
+        while paid and paid[0] <= window_start[position]:
+            paid.popleft()
+        if len(paid) >= limit:
+            refused[position] = True
+        else:
+            paid.append(day)
+    return refused
+
+
+def entitlement_days(streams: pd.DataFrame) -> np.ndarray:
+    """Days of maternity or paternity a birth gives (Code du travail L1225-17 to L1225-19, L1225-35)."""
+    nature = streams["nature"].to_numpy()
+    born = streams["children_born"].to_numpy(dtype=np.int64)
+    rank = streams["birth_rank"].to_numpy(dtype=np.int64)
+    maternity = np.select([born >= 3, born == 2, rank >= 3], [322, 238, 182], default=112)
+    paternity = np.where(born >= 2, 32, 25)
+    return np.where(nature == "MATERNITY", maternity, np.where(nature == "PATERNITY", paternity, 0))
+
+
+def birth_entitlement(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.DataFrame:
+    """Maternity and paternity days beyond the birth's entitlement, or already paid by another stoppage.
+
+    A day is paid once (to the first stoppage, in file order, that covers
+    it), and at most the entitlement's number of days for one birth
+    (IJ-RULES.md 5).
+    """
+    birth_kind = streams["nature"].isin(["MATERNITY", "PATERNITY"]).to_numpy() & (first <= last)
+    if not birth_kind.any():
+        return NO_DAYS
+    days = expand(np.flatnonzero(birth_kind), first, last)
+    birth = streams["presumed_birth_date"].fillna(streams["birth_date"]).astype(str)
+    days["birth"] = (streams["nir"] + "/" + streams["nature"] + "/" + birth).to_numpy()[days["row"]]
+    days["entitled"] = entitlement_days(streams)[days["row"]]
+    days = days.sort_values(["birth", "day", "row"], kind="stable")
+    twice = days.duplicated(["birth", "day"])
+    rank = (~twice).groupby(days["birth"]).cumsum()
+    refused = twice | (rank > days["entitled"])
+    return days[refused.to_numpy()][["row", "day"]]
