@@ -90,7 +90,7 @@ def render_trace(trace: Trace, console: Console) -> None:
     for row in outcome.itertuples():
         console.print(f"{row.scheme}: {row.status}" + (f" — {row.reason}" if row.reason else ""))
     lines = Table(title="Runs of days", title_justify="left")
-    for heading in ("scheme", "from", "to", "days", "daily", "payee", "rules"):
+    for heading in ("scheme", "from", "to", "days", "daily base", "rate %", "daily", "payee", "rules"):
         lines.add_column(heading, overflow="fold")
     for line in trace.ledger.lines.itertuples():
         count = (line.last_day - line.first_day).days + 1
@@ -100,6 +100,8 @@ def render_trace(trace: Trace, console: Console) -> None:
             str(line.first_day.date()),
             str(line.last_day.date()),
             str(count),
+            euros(int(line.daily_base_cents)),
+            line.rate_pct,
             euros(int(line.daily_cents)),
             payee,
             line.rules,
