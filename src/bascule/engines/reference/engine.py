@@ -341,7 +341,7 @@ def _part_time_amounts(
     selected = part_time[row]
     if not selected.any():
         return runs
-    pay = _part_time_pay(streams, rows, in_force)
+    pay = inputs.part_time_pay(streams, rows, in_force)
     tp = runs[selected]
     keys = pd.MultiIndex.from_arrays(
         [streams["chain"].to_numpy()[tp["row"]], tp["first_day"].to_numpy(dtype="datetime64[M]")]
@@ -360,25 +360,6 @@ def _part_time_amounts(
     runs.loc[selected, "rules"] = runs.loc[selected, "rules"] + ",part_time_daily"
     dropped = np.isin(row, np.flatnonzero(refused != None))  # noqa: E711
     return runs[~dropped].reset_index(drop=True)
-
-
-def _part_time_pay(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame) -> pd.Series:
-    """The P salary of each chain and month, from the attestations in force on any stoppage of the chain."""
-    lines = rows.get("SL")
-    if lines is None or lines.empty:
-        return pd.Series(dtype=float)
-    chain_of = streams.drop_duplicates("record_index").set_index("record_index")["chain"]
-    attestation_chain = in_force.set_index("record_index")["stoppage_index"].map(chain_of)
-    paid = lines[lines["nature"] == "PART_TIME_PAY"]
-    frame = pd.DataFrame(
-        {
-            "chain": attestation_chain.reindex(paid["attestation_index"]).to_numpy(),
-            "month": paid["period_start"].to_numpy(dtype="datetime64[M]"),
-            "cents": paid["gross_cents"].to_numpy(dtype=np.int64),
-        }
-    ).dropna(subset=["chain"])
-    frame["chain"] = frame["chain"].astype(np.int64)
-    return frame.groupby(["chain", "month"])["cents"].sum().astype(float)
 
 
 def _subrogation_periods(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame) -> pd.DataFrame:

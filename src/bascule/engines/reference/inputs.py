@@ -66,23 +66,41 @@ def reference_salaries(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFra
     missing = np.full((len(stoppages), 3), -1, dtype=np.int64)
     if lines is None or lines.empty or in_force.empty:
         return missing
-    attestation_stoppage = in_force.set_index("record_index")["stoppage_index"]
-    reference = lines[lines["nature"] == "REFERENCE_MONTH"]
-    months = pd.DataFrame(
-        {
-            "chain": attestation_stoppage.reindex(reference["attestation_index"]).to_numpy(),
-            "month": reference["period_start"].to_numpy(dtype="datetime64[M]"),
-            "cents": reference["gross_cents"].to_numpy(dtype=np.int64),
-        }
-    ).dropna(subset=["chain"])
-    totals = months.groupby(["chain", "month"])["cents"].sum()
+    totals = monthly_salaries(lines, "REFERENCE_MONTH", in_force.set_index("record_index")["stoppage_index"])
     for column in range(3):
         keys = pd.MultiIndex.from_arrays(
-            [stoppages["chain"].to_numpy(dtype=float), stoppages[f"month_{column + 1}"].to_numpy(dtype="datetime64[M]")]
+            [stoppages["chain"].to_numpy(dtype=np.int64), stoppages[f"month_{column + 1}"].to_numpy(dtype="datetime64[M]")]
         )
         found = totals.reindex(keys).to_numpy()
         missing[:, column] = np.where(np.isnan(found), -1, np.nan_to_num(found)).astype(np.int64)
     return missing
+
+
+def monthly_salaries(lines: pd.DataFrame, nature: str, owner_of_attestation: pd.Series) -> pd.Series:
+    """Salary lines of one nature summed by owner (the attestation's stoppage or chain) and month they start in.
+
+    Lines of attestations not in force have no owner and are left out.
+    """
+    chosen = lines[lines["nature"] == nature]
+    months = pd.DataFrame(
+        {
+            "owner": owner_of_attestation.reindex(chosen["attestation_index"]).to_numpy(),
+            "month": chosen["period_start"].to_numpy(dtype="datetime64[M]"),
+            "cents": chosen["gross_cents"].to_numpy(dtype=np.int64),
+        }
+    ).dropna(subset=["owner"])
+    months["owner"] = months["owner"].astype(np.int64)
+    return months.groupby(["owner", "month"])["cents"].sum()
+
+
+def part_time_pay(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFrame) -> pd.Series:
+    """The P salary of each chain and month, from the attestations in force on any stoppage of the chain."""
+    lines = rows.get("SL")
+    if lines is None or lines.empty:
+        return pd.Series(dtype=float)
+    chain_of = stoppages.drop_duplicates("record_index").set_index("record_index")["chain"]
+    attestation_chain = in_force.set_index("record_index")["stoppage_index"].map(chain_of)
+    return monthly_salaries(lines, "PART_TIME_PAY", attestation_chain).astype(float)
 
 
 def chain_return_dates(stoppages: pd.DataFrame, in_force: pd.DataFrame) -> np.ndarray:

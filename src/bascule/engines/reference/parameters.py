@@ -72,7 +72,7 @@ class Parameter:
         table = []
         for v in self.values:
             if v.value is None:
-                table.append(0)
+                table.append(scale)
                 continue
             scaled = v.value * scale
             if scaled != scaled.to_integral_value():
@@ -82,7 +82,7 @@ class Parameter:
         known = np.array([v.value is not None for v in self.values], dtype=bool)
         missing = (at < 0) | ~known[at.clip(min=0)]
         values = np.array(table, dtype=object)[at.clip(min=0)]
-        values[missing] = 0
+        values[missing] = scale  # 1: keeps the arithmetic defined on rows that are refused anyway
         return values, missing
 
     def refusal(self, day: dt.date) -> str:
