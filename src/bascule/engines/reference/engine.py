@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bascule.engines.reference import amounts, days, inputs, limits
-from bascule.engines.reference.exact import Rounding
+from bascule.engines.reference.exact import Rounding, smallest
 
 SCOPE = (np.datetime64("2022-01-01"), np.datetime64("2026-12-31"))
 THREE_MONTHS = np.timedelta64(3, "M")
@@ -112,8 +112,8 @@ def _refusals(streams: pd.DataFrame, rows: inputs.Rows, first: np.ndarray, last:
             "no salary for the month before the work accident's stoppage (IJ-RULES.md 4)",
         ),
         (
-            salaried & (nature == "WORK_ACCIDENT") & (modality == "THERAPEUTIC_PART_TIME"),
-            "therapeutic part-time after a work accident is not implemented yet",
+            salaried & (nature == "WORK_ACCIDENT") & (modality == "THERAPEUTIC_PART_TIME") & (months < 0).any(axis=1),
+            "fewer than 3 reference months of salary: the part-time loss of earnings needs them (IJ-RULES.md 3)",
         ),
         (
             salaried & _subrogation_with_several_employers(streams, rows),
@@ -175,7 +175,7 @@ def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, rounding: Ro
     nature, modality = streams["nature"].to_numpy(), streams["modality"].to_numpy()
     groups = {
         "sickness_daily": salaried & (nature == "SICKNESS"),
-        "work_accident_daily": salaried & (nature == "WORK_ACCIDENT") & (modality == "FULL_TIME"),
+        "work_accident_daily": salaried & (nature == "WORK_ACCIDENT"),
         "maternity_daily": salaried & np.isin(nature, ["MATERNITY", "PATERNITY"]),
         "self_employed_daily": ~salaried & (nature == "SICKNESS"),
     }
@@ -264,7 +264,7 @@ def _lines(
         work_accident[row] & (runs["first_day"].to_numpy() >= switch[row]), daily.later[row], daily.first[row]
     )
     runs["rules"] = _rules(streams, daily, row, runs, switch)
-    runs = _part_time_amounts(streams, rows, in_force, runs, part_time, refused, table, rounding)
+    runs = _part_time_amounts(streams, rows, in_force, runs, part_time, switch, refused, table, rounding)
     runs = _payees(streams, runs, periods)
     row = runs["row"].to_numpy()
     return pd.DataFrame(
@@ -332,11 +332,16 @@ def _part_time_amounts(
     in_force: pd.DataFrame,
     runs: pd.DataFrame,
     part_time: np.ndarray,
+    switch: np.ndarray,
     refused: np.ndarray,
     table: dict,
     rounding: Rounding,
 ) -> pd.DataFrame:
-    """Each therapeutic part-time month pays min(allowance, that month's loss of earnings) (IJ-RULES.md 3)."""
+    """Each therapeutic part-time month pays min(allowance, that month's loss of earnings) (IJ-RULES.md 3).
+
+    The allowance is the chain's own before rounding: sickness, or a work
+    accident's at the rate of the run's day of the chain.
+    """
     row = runs["row"].to_numpy()
     selected = part_time[row]
     if not selected.any():
@@ -355,7 +360,12 @@ def _part_time_amounts(
     lookups = amounts.Lookups(len(tp), table)
     start = streams["chain_start"].to_numpy(dtype="datetime64[D]")[tp_rows]
     reference = streams["reference_date"].to_numpy(dtype="datetime64[D]")[tp_rows]
-    exact = amounts.part_time_daily(lookups, months, np.nan_to_num(month_pay).astype(np.int64), reference, start)
+    pay_of_month = np.nan_to_num(month_pay).astype(np.int64)
+    first, later = amounts.work_accident_daily(lookups, months[:, 2], reference, start)
+    accident = streams["nature"].to_numpy()[tp_rows] == "WORK_ACCIDENT"
+    late = accident & (tp["first_day"].to_numpy(dtype="datetime64[D]") >= switch[tp_rows])
+    normal = later.where(late, first).where(accident, amounts.sickness_daily(lookups, months, reference, start))
+    exact = smallest(normal, amounts.part_time_daily_loss(lookups, months, pay_of_month, start))
     runs.loc[selected, "daily_cents"] = exact.cents(rounding)
     runs.loc[selected, "rules"] = runs.loc[selected, "rules"] + ",part_time_daily"
     dropped = np.isin(row, np.flatnonzero(refused != None))  # noqa: E711

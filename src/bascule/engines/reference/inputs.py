@@ -69,7 +69,10 @@ def reference_salaries(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFra
     totals = monthly_salaries(lines, "REFERENCE_MONTH", in_force.set_index("record_index")["stoppage_index"])
     for column in range(3):
         keys = pd.MultiIndex.from_arrays(
-            [stoppages["chain"].to_numpy(dtype=np.int64), stoppages[f"month_{column + 1}"].to_numpy(dtype="datetime64[M]")]
+            [
+                stoppages["chain"].to_numpy(dtype=np.int64),
+                stoppages[f"month_{column + 1}"].to_numpy(dtype="datetime64[M]"),
+            ]
         )
         found = totals.reindex(keys).to_numpy()
         missing[:, column] = np.where(np.isnan(found), -1, np.nan_to_num(found)).astype(np.int64)
