@@ -172,7 +172,7 @@ def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, rounding: Ro
     start = streams["chain_start"].to_numpy(dtype="datetime64[D]")
     reference = streams["reference_date"].to_numpy(dtype="datetime64[D]")
     salaried = (streams["scheme_stream"] == "SA").to_numpy()
-    nature, modality = streams["nature"].to_numpy(), streams["modality"].to_numpy()
+    nature = streams["nature"].to_numpy()
     groups = {
         "sickness_daily": salaried & (nature == "SICKNESS"),
         "work_accident_daily": salaried & (nature == "WORK_ACCIDENT"),
@@ -246,7 +246,8 @@ def _lines(
     last = np.where(computed, last, first - days.DAY)
     periods = _subrogation_periods(streams, rows, in_force)
     part_time = (streams["modality"] == "THERAPEUTIC_PART_TIME").to_numpy()
-    switch = days.chain_day(streams, first, last, np.full(len(streams), 29))
+    later_from = table["work_accident_later_from_day"].scaled(streams["chain_start"].to_numpy(dtype="datetime64[D]"), 1)
+    switch = days.chain_day(streams, first, last, later_from[0].astype(np.int64))
     work_accident = daily.rule == "work_accident_daily"
     cuts = pd.concat(
         [

@@ -14,6 +14,8 @@ from collections import deque
 import numpy as np
 import pandas as pd
 
+from bascule.engines.reference.parameters import parameters
+
 DAY = np.timedelta64(1, "D")
 NO_DAYS = pd.DataFrame({"row": np.array([], dtype=np.int64), "day": np.array([], dtype="datetime64[D]")})
 
@@ -43,7 +45,7 @@ def ald_limit(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.
     return expand(reached, np.maximum(first, limit), last)
 
 
-def sickness_360_days(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray, limit: int = 360) -> pd.DataFrame:
+def sickness_360_days(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.DataFrame:
     """Non-ALD sickness days refused because 360 were already paid in the 3 years before (L323-1, R323-1).
 
     Counted per person and scheme, full-time and therapeutic part-time
@@ -53,17 +55,23 @@ def sickness_360_days(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray
     counted = ((streams["nature"] == "SICKNESS") & ~streams["long_term_illness"].astype(bool)).to_numpy()
     paid = np.where(counted, np.maximum((last - first).astype(np.int64) + 1, 0), 0)
     person = [streams["nir"], streams["scheme_stream"]]
-    reachable = counted & (pd.Series(paid).groupby(person).transform("sum").to_numpy() > limit)
+    limit = parameters()["sickness_day_limit"]
+    smallest_limit = min(int(v.value) for v in limit.values if v.value is not None)
+    reachable = counted & (pd.Series(paid).groupby(person).transform("sum").to_numpy() > smallest_limit)
     if not reachable.any():
         return NO_DAYS
     days = expand(np.flatnonzero(reachable), first, last)
     days["person"] = (streams["nir"] + "/" + streams["scheme_stream"]).to_numpy()[days["row"]]
     days = days.sort_values(["person", "day", "row"], kind="stable")
-    refused = [_refused_in_window(group["day"].to_numpy(), limit) for _, group in days.groupby("person", sort=False)]
+    days["limit"] = limit.scaled(days["day"].to_numpy(dtype="datetime64[D]"), 1)[0].astype(np.int64)
+    refused = [
+        _refused_in_window(group["day"].to_numpy(), group["limit"].to_numpy())
+        for _, group in days.groupby("person", sort=False)
+    ]
     return days[np.concatenate(refused)][["row", "day"]]
 
 
-def _refused_in_window(days: np.ndarray, limit: int) -> np.ndarray:
+def _refused_in_window(days: np.ndarray, limit: np.ndarray) -> np.ndarray:
     """For one person's counted days in order, those refused: ``limit`` paid in (d − 3 years, d) already."""
     window_start = (pd.to_datetime(days) - pd.DateOffset(years=3)).to_numpy(dtype="datetime64[D]")
     paid: deque[np.datetime64] = deque()
@@ -71,7 +79,7 @@ def _refused_in_window(days: np.ndarray, limit: int) -> np.ndarray:
     for position, day in enumerate(days):
         while paid and paid[0] <= window_start[position]:
             paid.popleft()
-        if len(paid) >= limit:
+        if len(paid) >= limit[position]:
             refused[position] = True
         else:
             paid.append(day)
@@ -79,12 +87,22 @@ def _refused_in_window(days: np.ndarray, limit: int) -> np.ndarray:
 
 
 def entitlement_days(streams: pd.DataFrame) -> np.ndarray:
-    """Days of maternity or paternity a birth gives (Code du travail L1225-17 to L1225-19, L1225-35)."""
+    """Days of maternity or paternity a birth gives, read at the stoppage's start (IJ-RULES.md 5)."""
+    start = streams["start_date"].to_numpy(dtype="datetime64[D]")
+    table = parameters()
+
+    def days(name: str) -> np.ndarray:
+        return table[name].scaled(start, 1)[0].astype(np.int64)
+
     nature = streams["nature"].to_numpy()
     born = streams["children_born"].to_numpy(dtype=np.int64)
     rank = streams["birth_rank"].to_numpy(dtype=np.int64)
-    maternity = np.select([born >= 3, born == 2, rank >= 3], [322, 238, 182], default=112)
-    paternity = np.where(born >= 2, 32, 25)
+    maternity = np.select(
+        [born >= 3, born == 2, rank >= 3],
+        [days("maternity_days_triplets"), days("maternity_days_twins"), days("maternity_days_third_child")],
+        default=days("maternity_days"),
+    )
+    paternity = np.where(born >= 2, days("paternity_days_multiple_birth"), days("paternity_days"))
     return np.where(nature == "MATERNITY", maternity, np.where(nature == "PATERNITY", paternity, 0))
 
 

@@ -27,6 +27,7 @@ PARAMETERS_OF = {
         "sickness_divisor",
         "sickness_rate",
         "waiting_days",
+        "sickness_day_limit",
     ),
     "work_accident_daily": (
         "pass",
@@ -37,13 +38,25 @@ PARAMETERS_OF = {
         "work_accident_later_from_day",
         "work_accident_net_ceiling",
     ),
-    "maternity_daily": ("pmss", "maternity_flat_deduction", "maternity_divisor", "maternity_minimum_daily"),
+    "maternity_daily": (
+        "pmss",
+        "maternity_flat_deduction",
+        "maternity_divisor",
+        "maternity_minimum_daily",
+        "maternity_days",
+        "maternity_days_third_child",
+        "maternity_days_twins",
+        "maternity_days_triplets",
+        "paternity_days",
+        "paternity_days_multiple_birth",
+    ),
     "self_employed_daily": (
         "pass",
         "self_employed_divisor",
         "self_employed_income_cap",
         "self_employed_income_threshold",
         "waiting_days",
+        "sickness_day_limit",
     ),
 }
 AT_START = {
@@ -56,6 +69,13 @@ AT_START = {
     "work_accident_later_from_day",
     "work_accident_net_ceiling",
     "waiting_days",
+    "sickness_day_limit",
+    "maternity_days",
+    "maternity_days_third_child",
+    "maternity_days_twins",
+    "maternity_days_triplets",
+    "paternity_days",
+    "paternity_days_multiple_birth",
 }
 
 
