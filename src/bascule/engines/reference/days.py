@@ -61,15 +61,10 @@ def _ald_already_waited(stoppages: pd.DataFrame) -> np.ndarray:
         return result
     starts = ald[["nir", "start_date", "record_index"]].sort_values(["nir", "start_date", "record_index"])
     previous = starts.groupby("nir")["start_date"].shift(1)
-    three_years_before = starts["start_date"].map(_three_years_before)
+    three_years_before = starts["start_date"] - pd.DateOffset(years=3)  # 29 February → 28 February
     waited = (previous.notna() & (previous >= three_years_before)).to_numpy()
     found = pd.Series(waited, index=starts["record_index"].to_numpy())
     return found.reindex(stoppages["record_index"]).fillna(False).to_numpy(dtype=bool)
-
-
-def _three_years_before(day: pd.Timestamp) -> pd.Timestamp:
-    """The same calendar date three years earlier (29 February → 28 February)."""
-    return day - pd.DateOffset(years=3)
 
 
 def chain_day(stoppages: pd.DataFrame, first: np.ndarray, last: np.ndarray, day_number: np.ndarray) -> np.ndarray:

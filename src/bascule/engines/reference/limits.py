@@ -64,11 +64,30 @@ def sickness_360_days(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray
     days["person"] = (streams["nir"] + "/" + streams["scheme_stream"]).to_numpy()[days["row"]]
     days = days.sort_values(["person", "day", "row"], kind="stable")
     days["limit"] = limit.scaled(days["day"].to_numpy(dtype="datetime64[D]"), 1)[0].astype(np.int64)
+    days = days[_could_reach(days)]
+    if days.empty:
+        return NO_DAYS
     refused = [
         _refused_in_window(group["day"].to_numpy(), group["limit"].to_numpy())
         for _, group in days.groupby("person", sort=False)
     ]
     return days[np.concatenate(refused)][["row", "day"]]
+
+
+def _could_reach(days: pd.DataFrame) -> np.ndarray:
+    """Days of the persons who would reach the limit if every day were paid (the others are never refused).
+
+    Refusing a day only lowers later counts, so a person whose days never
+    number ``limit`` in any 3-year window needs no day-by-day walk.
+    """
+    person = pd.factorize(days["person"])[0].astype(np.int64)
+    ordinal = days["day"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    window = (days["day"] - pd.DateOffset(years=3)).to_numpy(dtype="datetime64[D]").astype(np.int64)
+    span = 1 << 32
+    keys = person * span + ordinal
+    earlier = np.arange(len(keys)) - np.searchsorted(keys, person * span + window, side="right")
+    reaching = pd.Series(earlier >= days["limit"].to_numpy()).groupby(person).transform("any")
+    return reaching.to_numpy()
 
 
 def _refused_in_window(days: np.ndarray, limit: np.ndarray) -> np.ndarray:
