@@ -18,7 +18,7 @@ from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.parameters import ParameterError, parameters
 from bascule.errors import BasculeError
 
-# The parameters each rule reads, and the date it reads them at (the lookup of each file).
+# The parameters each rule reads (each file's lookup says at which date).
 PARAMETERS_OF = {
     "sickness_daily": (
         "smic_hourly",
@@ -58,24 +58,6 @@ PARAMETERS_OF = {
         "waiting_days",
         "sickness_day_limit",
     ),
-}
-AT_START = {
-    "sickness_cap_coefficient",
-    "sickness_divisor",
-    "sickness_rate",
-    "work_accident_divisor",
-    "work_accident_rate_first_days",
-    "work_accident_rate_later_days",
-    "work_accident_later_from_day",
-    "work_accident_net_ceiling",
-    "waiting_days",
-    "sickness_day_limit",
-    "maternity_days",
-    "maternity_days_third_child",
-    "maternity_days_twins",
-    "maternity_days_triplets",
-    "paternity_days",
-    "paternity_days_multiple_birth",
 }
 
 
@@ -138,8 +120,8 @@ def _parameters_used(rules: set[str], reference: dt.date, start: dt.date) -> lis
         if rule not in rules:
             continue
         for name in names:
-            day = start if name in AT_START else reference
             parameter = parameters()[name]
+            day = reference if "reference date" in parameter.lookup else start  # as each file documents
             try:
                 value = parameter.value_at(day)
             except ParameterError as exc:
