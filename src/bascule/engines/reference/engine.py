@@ -21,7 +21,6 @@ from bascule.engines.reference import amounts, days, inputs, limits
 from bascule.engines.reference.exact import Rounding, smallest
 
 SCOPE = (np.datetime64("2022-01-01"), np.datetime64("2026-12-31"))
-THREE_MONTHS = np.timedelta64(3, "M")
 LINE_COLUMNS = [
     "stoppage",
     "number",
@@ -386,8 +385,7 @@ def _subrogation_periods(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.
     )
     if periods is None or periods.empty or in_force.empty:
         return empty
-    chain_of = streams.drop_duplicates("record_index").set_index("record_index")["chain"]
-    attestation_chain = in_force.set_index("record_index")["stoppage_index"].map(chain_of)
+    attestation_chain = inputs.chain_of_attestations(streams, in_force)
     kept = periods[periods["attestation_index"].isin(attestation_chain.index)]
     found = pd.DataFrame(
         {

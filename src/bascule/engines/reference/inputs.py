@@ -96,22 +96,28 @@ def monthly_salaries(lines: pd.DataFrame, nature: str, owner_of_attestation: pd.
     return months.groupby(["owner", "month"])["cents"].sum()
 
 
+def chain_of_attestations(stoppages: pd.DataFrame, in_force: pd.DataFrame) -> pd.Series:
+    """The chain of each attestation in force, by the attestation's record index.
+
+    ``stoppages`` may hold a stoppage twice (one row a stream): its chain is the same.
+    """
+    chain_of = stoppages.drop_duplicates("record_index").set_index("record_index")["chain"]
+    return in_force.set_index("record_index")["stoppage_index"].map(chain_of)
+
+
 def part_time_pay(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFrame) -> pd.Series:
     """The P salary of each chain and month, from the attestations in force on any stoppage of the chain."""
     lines = rows.get("SL")
     if lines is None or lines.empty:
         return pd.Series(dtype=float)
-    chain_of = stoppages.drop_duplicates("record_index").set_index("record_index")["chain"]
-    attestation_chain = in_force.set_index("record_index")["stoppage_index"].map(chain_of)
-    return monthly_salaries(lines, "PART_TIME_PAY", attestation_chain).astype(float)
+    return monthly_salaries(lines, "PART_TIME_PAY", chain_of_attestations(stoppages, in_force)).astype(float)
 
 
 def chain_return_dates(stoppages: pd.DataFrame, in_force: pd.DataFrame) -> np.ndarray:
     """The earliest return-to-work date declared on any stoppage of each stoppage's chain (NaT if none)."""
-    chain_of = stoppages.drop_duplicates("record_index").set_index("record_index")["chain"]
     declared = pd.DataFrame(
         {
-            "chain": chain_of.reindex(in_force["stoppage_index"]).to_numpy(),
+            "chain": chain_of_attestations(stoppages, in_force).to_numpy(),
             "day": pd.to_datetime(in_force["return_to_work_on"]).to_numpy(),
         }
     ).dropna()
