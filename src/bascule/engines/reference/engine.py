@@ -57,12 +57,13 @@ def compute_reference(rows: inputs.Rows, extraction_date: dt.date, rounding: Rou
     waiting = lookups.value("waiting_days", streams["start_date"].to_numpy(dtype="datetime64[D]"), 1).num
     first, waits = days.waiting_days_end(streams, first, waiting)
     streams["waits"] = waits
-    refused = _refusals(streams, rows, first, last)
+    periods = _subrogation_periods(streams, rows, in_force)
+    refused = _refusals(streams, rows, periods, first, last)
     daily = _daily_amounts(streams, lookups, rounding)
     refused = np.where(refused == None, lookups.refused, refused)  # noqa: E711
     rights_ended = pd.concat([limits.sickness_360_days(streams, first, last), limits.ald_limit(streams, first, last)])
     unpaid = pd.concat([rights_ended, limits.birth_entitlement(streams, first, last)], ignore_index=True)
-    lines = _lines(streams, rows, in_force, first, last, daily, refused, unpaid, lookups.table, rounding)
+    lines = _lines(streams, rows, in_force, first, last, daily, refused, periods, unpaid, lookups.table, rounding)
     computed = refused == None  # noqa: E711
     rights_end = rights_ended.groupby("row")["day"].min().reindex(range(len(streams))).to_numpy(dtype="datetime64[D]")
     outcomes = pd.DataFrame(
@@ -87,7 +88,9 @@ def _streams(stoppages: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------- refusals
-def _refusals(streams: pd.DataFrame, rows: inputs.Rows, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+def _refusals(
+    streams: pd.DataFrame, rows: inputs.Rows, periods: pd.DataFrame, first: np.ndarray, last: np.ndarray
+) -> np.ndarray:
     """Why each stoppage and stream cannot be computed (None where it can): the first reason found."""
     nature, modality = streams["nature"].to_numpy(), streams["modality"].to_numpy()
     salaried = (streams["scheme_stream"] == "SA").to_numpy()
@@ -115,7 +118,7 @@ def _refusals(streams: pd.DataFrame, rows: inputs.Rows, first: np.ndarray, last:
             "fewer than 3 reference months of salary: the part-time loss of earnings needs them (IJ-RULES.md 3)",
         ),
         (
-            salaried & _subrogation_with_several_employers(streams, rows),
+            salaried & _subrogation_with_several_employers(streams, rows, periods),
             "subrogation on a stoppage with more than one employer is out of scope (IJ-RULES.md 6)",
         ),
         (
@@ -133,17 +136,15 @@ def _three_months_after(day: np.ndarray) -> np.ndarray:
     return (pd.to_datetime(day) + pd.DateOffset(months=3)).to_numpy(dtype="datetime64[D]")
 
 
-def _subrogation_with_several_employers(streams: pd.DataFrame, rows: inputs.Rows) -> np.ndarray:
+def _subrogation_with_several_employers(streams: pd.DataFrame, rows: inputs.Rows, periods: pd.DataFrame) -> np.ndarray:
+    """Streams with subrogation in force on a chain that has more than one employer."""
     employers = rows.get("EM")
-    periods = rows.get("SU")
-    if employers is None or periods is None or periods.empty:
+    if employers is None or periods.empty:
         return np.zeros(len(streams), dtype=bool)
     chain_of = streams.drop_duplicates("record_index").set_index("record_index")["chain"]
     count = employers.groupby(employers["stoppage_index"].map(chain_of))["siret"].nunique()
-    attestation_stoppage = rows["SA"].set_index("record_index")["stoppage_index"]
-    subrogated = set(attestation_stoppage.reindex(periods["attestation_index"]).map(chain_of).dropna())
-    chains = streams["chain"]
-    return (chains.isin(subrogated) & (chains.map(count).fillna(0) > 1)).to_numpy()
+    subrogated = np.isin(np.arange(len(streams)), periods["row"].to_numpy())
+    return subrogated & (streams["chain"].map(count).fillna(0) > 1).to_numpy()
 
 
 # -------------------------------------------------------------- amounts
@@ -233,6 +234,7 @@ def _lines(
     last: np.ndarray,
     daily: DailyAmounts,
     refused: np.ndarray,
+    periods: pd.DataFrame,
     unpaid: pd.DataFrame,
     table: dict,
     rounding: Rounding,
@@ -243,7 +245,6 @@ def _lines(
     """
     computed = refused == None  # noqa: E711
     last = np.where(computed, last, first - days.DAY)
-    periods = _subrogation_periods(streams, rows, in_force)
     part_time = (streams["modality"] == "THERAPEUTIC_PART_TIME").to_numpy()
     later_from = table["work_accident_later_from_day"].scaled(streams["chain_start"].to_numpy(dtype="datetime64[D]"), 1)
     switch = days.chain_day(streams, first, last, later_from[0].astype(np.int64))
