@@ -64,11 +64,12 @@ def sickness_360_days(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray
     days["person"] = (streams["nir"] + "/" + streams["scheme_stream"]).to_numpy()[days["row"]]
     days = days.sort_values(["person", "day", "row"], kind="stable")
     days["limit"] = limit.scaled(days["day"].to_numpy(dtype="datetime64[D]"), 1)[0].astype(np.int64)
+    days["since"] = days["day"] - pd.DateOffset(years=3)  # d − 3 years (29 February → 28 February), excluded
     days = days[_could_reach(days)]
     if days.empty:
         return NO_DAYS
     refused = [
-        _refused_in_window(group["day"].to_numpy(), group["limit"].to_numpy())
+        _refused_in_window(group["day"].to_numpy(), group["since"].to_numpy(), group["limit"].to_numpy())
         for _, group in days.groupby("person", sort=False)
     ]
     return days[np.concatenate(refused)][["row", "day"]]
@@ -82,7 +83,7 @@ def _could_reach(days: pd.DataFrame) -> np.ndarray:
     """
     person = pd.factorize(days["person"])[0].astype(np.int64)
     ordinal = days["day"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    window = (days["day"] - pd.DateOffset(years=3)).to_numpy(dtype="datetime64[D]").astype(np.int64)
+    window = days["since"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     span = 1 << 32
     keys = person * span + ordinal
     earlier = np.arange(len(keys)) - np.searchsorted(keys, person * span + window, side="right")
@@ -90,13 +91,12 @@ def _could_reach(days: pd.DataFrame) -> np.ndarray:
     return reaching.to_numpy()
 
 
-def _refused_in_window(days: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    """For one person's counted days in order, those refused: ``limit`` paid in (d − 3 years, d) already."""
-    window_start = (pd.to_datetime(days) - pd.DateOffset(years=3)).to_numpy(dtype="datetime64[D]")
+def _refused_in_window(days: np.ndarray, since: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """For one person's counted days in order, those refused: ``limit`` paid in (since, d) already."""
     paid: deque[np.datetime64] = deque()
     refused = np.zeros(len(days), dtype=bool)
     for position, day in enumerate(days):
-        while paid and paid[0] <= window_start[position]:
+        while paid and paid[0] <= since[position]:
             paid.popleft()
         if len(paid) >= limit[position]:
             refused[position] = True
