@@ -8,10 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from bascule.errors import ExtractUnreadable
-from bascule.legacy_adapters.frames import RECORD_INDEX
 from bascule.legacy_adapters.reader import read_extract
 from bascule.migrate.translate import to_rows
-from bascule.migrate.validate import validation_problems
+from bascule.migrate.validate import accepted
 
 
 def rows_from_extract(
@@ -19,8 +18,7 @@ def rows_from_extract(
 ) -> tuple[dict[str, pd.DataFrame], dt.date]:
     """The model's rows of every record the migration would accept, and the extraction date."""
     read = read_extract(extract, copybook=copybook)
-    refused = set(validation_problems(read.frames)[RECORD_INDEX].tolist())
-    frames = {code: frame[~frame[RECORD_INDEX].isin(refused)] for code, frame in read.frames.items()}
+    frames, _ = accepted(read.frames)
     if not read.summary.extraction_date:
         raise ExtractUnreadable(f"{extract}: no readable HD extraction date, which bounds the payable days")
     return to_rows(frames), dt.date.fromisoformat(read.summary.extraction_date)

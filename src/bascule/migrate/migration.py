@@ -30,7 +30,7 @@ from bascule.migrate.load import insert_frame
 from bascule.migrate.model import MigrationChunk, MigrationRun, RejectedRecord, RunStatus
 from bascule.migrate.reconcile import Reconciliation, reconcile
 from bascule.migrate.translate import LOAD_ORDER, TRANSLATIONS, to_rows
-from bascule.migrate.validate import validation_problems
+from bascule.migrate.validate import accepted
 
 # Smaller than the reader's default: a chunk is one transaction, and its rows
 # are held as Python values while they are written.
@@ -146,9 +146,7 @@ def _finish_run(engine: Engine, run_id: int, summary: ExtractSummary) -> None:
 # ---------------------------------------------------------------- a chunk
 def _load_chunk(connection: Connection, run_id: int, chunk: ExtractChunk, reader: ExtractReader) -> None:
     """Validate, translate and write one chunk, with its rejects and the row saying it is done."""
-    found = validation_problems(chunk.frames)
-    refused = set(found[RECORD_INDEX].tolist())
-    frames = {code: frame[~frame[RECORD_INDEX].isin(refused)] for code, frame in chunk.frames.items()}
+    frames, found = accepted(chunk.frames)
     for code, rows in to_rows(frames).items():
         insert_frame(connection, TRANSLATIONS[code].table.__table__, rows, run_id)
     rejects = _reject_rows(chunk, found)
@@ -176,9 +174,9 @@ def _reject_rows(chunk: ExtractChunk, migration_problems: pd.DataFrame) -> pd.Da
         pd.DataFrame(
             {
                 "record_type": grouped["record_type"].first(),
-                "reasons": grouped["reason"].agg(_joined),
-                "fields": grouped["field"].agg(_joined),
-                "detail": grouped["detail"].agg(lambda d: "; ".join(dict.fromkeys(x for x in d if x))),
+                "reasons": grouped["reason"].agg(_joined, ","),
+                "fields": grouped["field"].agg(_joined, ","),
+                "detail": grouped["detail"].agg(_joined, "; "),
             }
         )
         .rename_axis(RECORD_INDEX)
@@ -188,8 +186,9 @@ def _reject_rows(chunk: ExtractChunk, migration_problems: pd.DataFrame) -> pd.Da
     return rejects
 
 
-def _joined(values: pd.Series) -> str:
-    return ",".join(dict.fromkeys(v for v in values if v))
+def _joined(values: pd.Series, separator: str) -> str:
+    """The distinct non-empty values, in their order."""
+    return separator.join(dict.fromkeys(v for v in values if v))
 
 
 def _payment_amounts(rejects: pd.DataFrame, reader: ExtractReader) -> tuple[int, int]:

@@ -53,6 +53,13 @@ def validation_problems(frames: Frames) -> pd.DataFrame:
     return concat_problems([found, orphan_problems(frames, rejected)]) if rejected else found
 
 
+def accepted(frames: Frames) -> tuple[Frames, pd.DataFrame]:
+    """The frames without the records the model cannot take, and the problems of those records."""
+    found = validation_problems(frames)
+    refused = set(found[RECORD_INDEX].tolist())
+    return {code: frame[~frame[RECORD_INDEX].isin(refused)] for code, frame in frames.items()}, found
+
+
 def prefix_problems(frames: Frames) -> pd.DataFrame:
     """Prefix fields the model derives from elsewhere must agree with it, or be blank."""
     found = []
