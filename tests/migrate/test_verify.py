@@ -110,3 +110,10 @@ def test_a_run_migrated_with_a_given_copybook_is_verified_with_it(database: str,
     copybook = Path(shutil.copy(shipped, tmp_path / "site.cpy"))
     run = migrate_extract(LATIN1, database, copybook=copybook).run_id
     assert verify_migration(database, run, copybook=copybook).survived
+
+
+def test_the_header_and_trailer_kept_in_the_run_are_verified_too(database: str) -> None:
+    run = migrate_extract(LATIN1, database).run_id
+    damage(database, "UPDATE migration_run SET caisse_name = 'ELSEWHERE', trailer_total_cents = 1")
+    losses = verify_migration(database, run).losses
+    assert set(losses) == {("HD", "HD-LIBELLE-CAISSE"), ("FT", "FT-TOTAL-MONTANTS")}

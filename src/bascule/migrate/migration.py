@@ -23,13 +23,18 @@ from bascule import __version__
 from bascule.errors import BasculeError, ExtractUnreadable
 from bascule.legacy_adapters.frames import RECORD_INDEX, decode_records
 from bascule.legacy_adapters.problems import concat_problems
-from bascule.legacy_adapters.progres_layout import HEADER, PAYMENT, TRAILER
+from bascule.legacy_adapters.progres_layout import PAYMENT
 from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader, ExtractSummary
 from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database
 from bascule.migrate.load import insert_frame
-from bascule.migrate.model import MigrationChunk, MigrationRun, RejectedRecord, RunStatus
+from bascule.migrate.model import (
+    MigrationChunk,
+    MigrationRun,
+    RejectedRecord,
+    RunStatus,
+)
 from bascule.migrate.reconcile import Reconciliation, reconcile
-from bascule.migrate.translate import LOAD_ORDER, TRANSLATIONS, to_rows
+from bascule.migrate.translate import LOAD_ORDER, RUN_FIELDS, TRANSLATIONS, to_rows
 from bascule.migrate.validate import accepted
 
 # Smaller than the reader's default: a chunk is one transaction, and its rows
@@ -207,21 +212,21 @@ def _payment_amounts(rejects: pd.DataFrame, reader: ExtractReader) -> tuple[int,
 
 
 def _migrate_header_and_trailer(connection: Connection, run_id: int, frames: dict[str, pd.DataFrame]) -> None:
-    """The HD and FT records live in the run's own row."""
+    """The HD and FT records live in the run's own row (:data:`RUN_FIELDS`)."""
     values: dict[str, object] = {}
-    header = frames.get(HEADER)
-    if header is not None and len(header):
-        row = header.iloc[0]
-        values |= {
-            "header_index": int(row[RECORD_INDEX]),
-            "caisse": int(row["PRG-CAISSE"]),
-            "caisse_code": int(row["HD-CODE-CAISSE"]),
-            "caisse_name": str(row["HD-LIBELLE-CAISSE"]),
-            "extraction_date": None if pd.isna(row["HD-DATE-EXTRACTION"]) else row["HD-DATE-EXTRACTION"].date(),
-        }
-    trailer = frames.get(TRAILER)
-    if trailer is not None and len(trailer):
-        row = trailer.iloc[0]
-        values |= {"trailer_index": int(row[RECORD_INDEX]), "trailer_caisse": int(row["PRG-CAISSE"])}
+    for code, fields in RUN_FIELDS.items():
+        frame = frames.get(code)
+        if frame is not None and len(frame):
+            row = frame.iloc[0]
+            values |= {column: _plain(row[field]) for field, column in fields.items()}
     if values:
         connection.execute(update(MigrationRun).where(MigrationRun.id == run_id).values(values))
+
+
+def _plain(value: object) -> object:
+    """A frame's value as the database takes it: a date, a Python int or str, None for no value."""
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else value

@@ -25,11 +25,13 @@ from bascule.legacy_adapters.problems import Reason, concat_problems, problem_fr
 from bascule.legacy_adapters.progres_layout import (
     ATTESTATION,
     EMPLOYER,
+    HEADER,
     PAYMENT,
     PERSON,
     SALARY_LINE,
     STOPPAGE,
     SUBROGATION,
+    TRAILER,
 )
 from bascule.migrate import codes, model
 
@@ -207,6 +209,28 @@ TRANSLATIONS: dict[str, Translation] = {
             (TO_STOPPAGE,),
         ),
     )
+}
+
+# The HD and FT records live in the migration run's own row: legacy field → run column.
+# (The run also keeps the trailer's declared totals and the layout version when
+# those records are rejected: the reader's summary gives them then.)
+RUN_FIELDS: dict[str, dict[str, str]] = {
+    HEADER: {
+        RECORD_INDEX: "header_index",
+        "PRG-CAISSE": "caisse",
+        "HD-DATE-EXTRACTION": "extraction_date",
+        "HD-VERSION-LAYOUT": "layout_version",
+        "HD-CODE-CAISSE": "caisse_code",
+        "HD-LIBELLE-CAISSE": "caisse_name",
+    },
+    TRAILER: {
+        RECORD_INDEX: "trailer_index",
+        "PRG-CAISSE": "trailer_caisse",
+        "FT-NB-ENREG": "trailer_records",
+        "FT-NB-ASSURES": "trailer_persons",
+        "FT-NB-ARRETS": "trailer_stoppages",
+        "FT-TOTAL-MONTANTS": "trailer_total_cents",
+    },
 }
 
 # Parents before children: the order rows are loaded in, and the reverse of deletion.

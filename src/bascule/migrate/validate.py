@@ -31,7 +31,11 @@ from bascule.legacy_adapters.progres_layout import (
     TRAILER,
 )
 from bascule.migrate.codes import AttestationReason, StoppageNature, StoppageStatus
-from bascule.migrate.translate import TRANSLATIONS, parent_indexes, unknown_code_problems
+from bascule.migrate.translate import (
+    TRANSLATIONS,
+    parent_indexes,
+    unknown_code_problems,
+)
 
 Frames = dict[str, pd.DataFrame]
 CAISSE, NIR_KEY = "PRG-CAISSE", "PRG-NIR-CLE"

@@ -27,12 +27,11 @@ from sqlalchemy.orm import Session
 
 from bascule.errors import BasculeError
 from bascule.legacy_adapters.frames import RECORD_INDEX
-from bascule.legacy_adapters.progres_layout import HEADER, TRAILER
 from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader
 from bascule.migrate.database import ensure_schema, open_database
 from bascule.migrate.migration import file_sha256
 from bascule.migrate.model import MigrationRun, RejectedRecord, RunStatus
-from bascule.migrate.translate import LOAD_ORDER, TRANSLATIONS
+from bascule.migrate.translate import LOAD_ORDER, RUN_FIELDS, TRANSLATIONS
 from bascule.privacy import PERSONAL_FIELDS, shown_value
 
 PREFIX = ("PRG-CAISSE", "PRG-NIR", "PRG-NIR-CLE", "PRG-NUM-ARRET")
@@ -202,35 +201,12 @@ def _look_up(values: pd.Series, at: np.ndarray, missing: object) -> np.ndarray:
 
 
 def _header_and_trailer(run: MigrationRun) -> dict[str, pd.DataFrame]:
+    """The HD and FT records as the run's own row holds them (:data:`RUN_FIELDS`, read backwards)."""
     records = {}
-    if run.header_index is not None:
-        records[HEADER] = pd.DataFrame(
-            [
-                {
-                    RECORD_INDEX: run.header_index,
-                    "PRG-CAISSE": run.caisse,
-                    **BLANK_PREFIX,
-                    "HD-DATE-EXTRACTION": run.extraction_date,
-                    "HD-VERSION-LAYOUT": run.layout_version,
-                    "HD-CODE-CAISSE": run.caisse_code,
-                    "HD-LIBELLE-CAISSE": run.caisse_name,
-                }
-            ]
-        )
-    if run.trailer_index is not None:
-        records[TRAILER] = pd.DataFrame(
-            [
-                {
-                    RECORD_INDEX: run.trailer_index,
-                    "PRG-CAISSE": run.trailer_caisse,
-                    **BLANK_PREFIX,
-                    "FT-NB-ENREG": run.trailer_records,
-                    "FT-NB-ASSURES": run.trailer_persons,
-                    "FT-NB-ARRETS": run.trailer_stoppages,
-                    "FT-TOTAL-MONTANTS": run.trailer_total_cents,
-                }
-            ]
-        )
+    for code, fields in RUN_FIELDS.items():
+        if getattr(run, fields[RECORD_INDEX]) is not None:
+            values = {field: getattr(run, column) for field, column in fields.items()}
+            records[code] = pd.DataFrame([{**values, **BLANK_PREFIX}])
     return records
 
 
