@@ -39,7 +39,8 @@ def compute(case: dict, rounding: Rounding = Rounding.HALF_UP) -> dict[str, int]
         found = {"daily": amounts.sickness_daily(lookups, months, reference, start).cents(rounding)}
     elif nature == "part_time":
         pay = np.array([cents(case["part_time_pay"])], dtype=object)
-        found = {"daily": amounts.part_time_daily(lookups, months, pay, reference, start).cents(rounding)}
+        normal = amounts.sickness_daily(lookups, months, reference, start)
+        found = {"daily": amounts.part_time_daily(lookups, normal, months, pay, start).cents(rounding)}
     elif nature == "work_accident":
         first, later = amounts.work_accident_daily(lookups, months[:, 2], reference, start)
         found = {"first_days": first.cents(rounding), "later_days": later.cents(rounding)}
@@ -152,9 +153,9 @@ def test_maternity_matches_decimal(chains: list) -> None:
 def test_part_time_matches_decimal(chains: list) -> None:
     start = np.array([s for s, _, _ in chains], dtype="datetime64[D]")
     months = np.array([[int(m * 100) for m in ms] for _, ms, _ in chains], dtype=object)
-    engine = amounts.part_time_daily(
-        amounts.Lookups(len(chains)), months, as_cents([p for _, _, p in chains]), amounts.reference_date(start), start
-    )
+    lookups = amounts.Lookups(len(chains))
+    normal = amounts.sickness_daily(lookups, months, amounts.reference_date(start), start)
+    engine = amounts.part_time_daily(lookups, normal, months, as_cents([p for _, _, p in chains]), start)
     same(engine.cents().tolist(), [decimal_rules.part_time(s, ms, p) for s, ms, p in chains], chains)
 
 

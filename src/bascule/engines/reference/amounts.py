@@ -95,10 +95,9 @@ def part_time_daily_loss(lookups: Lookups, months: np.ndarray, part_time_pay: np
 
 
 def part_time_daily(
-    lookups: Lookups, months: np.ndarray, part_time_pay: np.ndarray, reference: np.ndarray, start: np.ndarray
+    lookups: Lookups, normal: Exact, months: np.ndarray, part_time_pay: np.ndarray, start: np.ndarray
 ) -> Exact:
-    """The sickness allowance, but never more than the daily loss of earnings (R323-3)."""
-    normal = sickness_daily(lookups, months, reference, start)
+    """The chain's allowance (``normal``, before rounding), but never more than the daily loss of earnings (R323-3)."""
     return smallest(normal, part_time_daily_loss(lookups, months, part_time_pay, start))
 
 

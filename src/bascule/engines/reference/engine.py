@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bascule.engines.reference import amounts, days, inputs, limits
-from bascule.engines.reference.exact import Rounding, smallest
+from bascule.engines.reference.exact import Rounding
 
 SCOPE = (np.datetime64("2022-01-01"), np.datetime64("2026-12-31"))
 LINE_COLUMNS = [
@@ -366,7 +366,7 @@ def _part_time_amounts(
     accident = streams["nature"].to_numpy()[tp_rows] == "WORK_ACCIDENT"
     late = accident & (tp["first_day"].to_numpy(dtype="datetime64[D]") >= switch[tp_rows])
     normal = later.where(late, first).where(accident, amounts.sickness_daily(lookups, months, reference, start))
-    exact = smallest(normal, amounts.part_time_daily_loss(lookups, months, pay_of_month, start))
+    exact = amounts.part_time_daily(lookups, normal, months, pay_of_month, start)
     runs.loc[selected, "daily_cents"] = exact.cents(rounding)
     runs.loc[selected, "rules"] = runs.loc[selected, "rules"] + ",part_time_daily"
     dropped = np.isin(row, np.flatnonzero(refused != None))  # noqa: E711
