@@ -141,8 +141,7 @@ def _subrogation_with_several_employers(streams: pd.DataFrame, rows: inputs.Rows
     employers = rows.get("EM")
     if employers is None or periods.empty:
         return np.zeros(len(streams), dtype=bool)
-    chain_of = streams.drop_duplicates("record_index").set_index("record_index")["chain"]
-    count = employers.groupby(employers["stoppage_index"].map(chain_of))["siret"].nunique()
+    count = employers.groupby(employers["stoppage_index"].map(inputs.chain_of_stoppages(streams)))["siret"].nunique()
     subrogated = np.isin(np.arange(len(streams)), periods["row"].to_numpy())
     return subrogated & (streams["chain"].map(count).fillna(0) > 1).to_numpy()
 

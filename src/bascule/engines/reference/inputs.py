@@ -96,13 +96,17 @@ def monthly_salaries(lines: pd.DataFrame, nature: str, owner_of_attestation: pd.
     return months.groupby(["owner", "month"])["cents"].sum()
 
 
-def chain_of_attestations(stoppages: pd.DataFrame, in_force: pd.DataFrame) -> pd.Series:
-    """The chain of each attestation in force, by the attestation's record index.
+def chain_of_stoppages(stoppages: pd.DataFrame) -> pd.Series:
+    """The chain of each stoppage, by its record index.
 
     ``stoppages`` may hold a stoppage twice (one row a stream): its chain is the same.
     """
-    chain_of = stoppages.drop_duplicates("record_index").set_index("record_index")["chain"]
-    return in_force.set_index("record_index")["stoppage_index"].map(chain_of)
+    return stoppages.drop_duplicates("record_index").set_index("record_index")["chain"]
+
+
+def chain_of_attestations(stoppages: pd.DataFrame, in_force: pd.DataFrame) -> pd.Series:
+    """The chain of each attestation in force, by the attestation's record index."""
+    return in_force.set_index("record_index")["stoppage_index"].map(chain_of_stoppages(stoppages))
 
 
 def part_time_pay(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFrame) -> pd.Series:
