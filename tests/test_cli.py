@@ -222,3 +222,10 @@ def test_compute_json_and_parquet_hold_the_same_ledger(tmp_path: Path) -> None:
     outcomes = pd.read_parquet(tmp_path / "ledger_outcomes.parquet")
     assert len(lines) == len(document["lines"]) and len(outcomes) == len(document["outcomes"])
     assert lines["daily_cents"].sum() == sum(line["daily_cents"] for line in document["lines"])
+
+
+def test_compute_refuses_bad_input_clearly(tmp_path: Path) -> None:
+    missing = run("compute", tmp_path / "missing.dat")
+    assert missing.exit_code == 2 and "cannot open the extract" in missing.output
+    no_output = run("compute", SAMPLE, "--format", "parquet")
+    assert no_output.exit_code == 2 and "--format parquet needs --output FILE" in no_output.output
