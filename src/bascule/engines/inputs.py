@@ -22,3 +22,19 @@ def rows_from_extract(
     if not read.summary.extraction_date:
         raise ExtractUnreadable(f"{extract}: no readable HD extraction date, which bounds the payable days")
     return to_rows(frames), dt.date.fromisoformat(read.summary.extraction_date)
+
+
+STREAMS = {"SALARIED": ["SA"], "SELF_EMPLOYED": ["TI"], "BOTH": ["SA", "TI"]}
+
+
+def stoppage_streams(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per stoppage and stream of its person's scheme: ``stoppage`` (record index), ``number``, ``scheme``."""
+    stoppages = rows["AR"]
+    scheme = rows["AS"].set_index("record_index")["scheme"].reindex(stoppages["person_index"].to_numpy())
+    return pd.DataFrame(
+        {
+            "stoppage": stoppages["record_index"].to_numpy(),
+            "number": stoppages["number"].to_numpy(),
+            "scheme": scheme.map(STREAMS).to_numpy(),
+        }
+    ).explode("scheme", ignore_index=True)

@@ -6,7 +6,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from bascule.engines.reference.engine import Ledger
+from bascule.engines.ledger import Ledger
 from bascule.engines.reference.trace import Trace
 from bascule.money import euros
 from bascule.privacy import mask

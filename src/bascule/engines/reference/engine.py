@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from bascule.engines.reference import amounts, days, inputs, limits
+from bascule.engines.ledger import Ledger
 from bascule.engines.reference.exact import Rounding
+from bascule.engines.reference.parameters import Parameter
 
 SCOPE = (np.datetime64("2022-01-01"), np.datetime64("2026-12-31"))
 LINE_COLUMNS = [
@@ -37,23 +39,23 @@ LINE_COLUMNS = [
 ]
 
 
-@dataclass
-class Ledger:
-    """The engine's answer: ledger lines (runs of days) and one outcome per stoppage and stream."""
+def compute_reference(
+    rows: inputs.Rows,
+    extraction_date: dt.date,
+    rounding: Rounding = Rounding.HALF_UP,
+    table: dict[str, Parameter] | None = None,
+) -> Ledger:
+    """Compute every stoppage of the model's rows, as owed on ``extraction_date``.
 
-    lines: pd.DataFrame
-    outcomes: pd.DataFrame  # stoppage, number, nir, scheme, status, reason
-
-
-def compute_reference(rows: inputs.Rows, extraction_date: dt.date, rounding: Rounding = Rounding.HALF_UP) -> Ledger:
-    """Compute every stoppage of the model's rows, as owed on ``extraction_date``."""
+    ``table`` replaces the shipped parameters of the amounts (a what-if, or a simulation).
+    """
     stoppages = inputs.stoppages_with_chains(rows)
     in_force = inputs.attestations_in_force(rows)
     streams = _streams(stoppages)
     streams["months"] = list(inputs.reference_salaries(streams, rows, in_force))
     returns = inputs.chain_return_dates(streams, in_force)
     first, last = days.payable_window(streams, np.datetime64(extraction_date, "D"), returns)
-    lookups = amounts.Lookups(len(streams))
+    lookups = amounts.Lookups(len(streams), table)
     waiting = lookups.value("waiting_days", streams["start_date"].to_numpy(dtype="datetime64[D]"), 1).num
     first, waits = days.waiting_days_end(streams, first, waiting)
     streams["waits"] = waits

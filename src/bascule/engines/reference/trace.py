@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from bascule.engines.reference import inputs
-from bascule.engines.reference.engine import Ledger, compute_reference
+from bascule.engines.ledger import Ledger
+from bascule.engines.reference.engine import compute_reference
 from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.parameters import ParameterError, parameters
 from bascule.errors import BasculeError
@@ -96,7 +97,7 @@ def trace_stoppage(
         reference_date=reference,
         reference_months=reference_months,
         parameters=_parameters_used(rules, reference, start),
-        ledger=_only(ledger, number),
+        ledger=ledger.only([number]),
     )
 
 
@@ -141,9 +142,3 @@ def _parameters_used(rules: set[str], reference: dt.date, start: dt.date) -> lis
             )
     return used
 
-
-def _only(ledger: Ledger, number: str) -> Ledger:
-    return Ledger(
-        ledger.lines[ledger.lines["number"] == number].reset_index(drop=True),
-        ledger.outcomes[ledger.outcomes["number"] == number].reset_index(drop=True),
-    )

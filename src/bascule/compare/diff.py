@@ -1,0 +1,178 @@
+"""Compare two ledgers stoppage by stoppage, at the day grain: what differs, how much, which way.
+
+Kinds (DESIGN.md, "Divergences"):
+
+- ``amount``: both pay a day, not the same money;
+- ``missing``: the control pays a day, the candidate does not;
+- ``extra``: the candidate pays a day the control does not;
+- ``payee``: the same money a day, gone to another party (subrogation);
+- ``rights_end``: another rights end date;
+- ``advance``: another balance of advances once the stoppage's days are all due;
+- ``unsupported``: one of the engines could not compute the stoppage (that stream is not compared).
+
+Money is compared per stoppage × scheme × day (and per payee for
+``payee``), up to each stoppage's horizon: days after it are not yet due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from bascule.compare.days import clip, pieces
+from bascule.engines.ledger import UNSUPPORTED, Ledger
+
+KINDS = ("missing", "amount", "extra", "payee", "rights_end", "advance", "unsupported")
+MONEY_KINDS = ("missing", "amount", "extra")
+STREAM = ["number", "scheme"]
+PAYEE = [*STREAM, "payee_kind", "payee_id"]
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Differences of one kind up to ``cents`` a stoppage are accepted, for the reason given."""
+
+    cents: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How two ledgers are compared."""
+
+    horizon: pd.Series  # per stoppage number: the last day due (NaT: every day is due)
+    tolerances: dict[str, Tolerance] = field(default_factory=dict)
+
+
+def compare(control: Ledger, candidate: Ledger, how: Comparison) -> pd.DataFrame:
+    """One row per divergent stoppage number: its kinds, the money of both sides, the stakes."""
+    refused = _unsupported_streams(control, candidate)
+    sides = {"control": _comparable(control.lines, refused), "candidate": _comparable(candidate.lines, refused)}
+    totals = _money(clip(pieces(sides, STREAM), how.horizon))
+    by_payee = _money(clip(pieces(sides, PAYEE), how.horizon))
+    stakes = _stakes_by_kind(totals, by_payee)
+    stakes = pd.concat([stakes, _rights_ends(control, candidate), _advances(control, candidate, how.horizon)])
+    stakes = pd.concat([stakes, _stakes(refused["number"], "unsupported", 0)], ignore_index=True)
+    stakes = _tolerated(stakes, how.tolerances)
+    return _per_stoppage(stakes, totals)
+
+
+def _stakes(number: object, kind: str | np.ndarray, stake: object) -> pd.DataFrame:
+    """Rows of (stoppage number, kind, cents at stake)."""
+    number = np.asarray(number, dtype=object)
+    return pd.DataFrame(
+        {
+            "number": number,
+            "kind": np.broadcast_to(np.asarray(kind, dtype=object), number.shape),
+            "stake": np.broadcast_to(np.asarray(stake, dtype=np.int64), number.shape),
+        }
+    )
+
+
+def _unsupported_streams(*ledgers: Ledger) -> pd.DataFrame:
+    outcomes = pd.concat([ledger.outcomes[STREAM + ["status"]] for ledger in ledgers])
+    return outcomes[outcomes["status"] == UNSUPPORTED][STREAM].drop_duplicates().reset_index(drop=True)
+
+
+def _comparable(lines: pd.DataFrame, refused: pd.DataFrame) -> pd.DataFrame:
+    """The lines of the streams both engines computed, the insured person's payee id made common."""
+    keys = pd.MultiIndex.from_frame(lines[STREAM])
+    kept = lines[~keys.isin(pd.MultiIndex.from_frame(refused))] if len(refused) else lines
+    insured = (kept["payee_kind"] == "insured").to_numpy()
+    return kept.assign(payee_id=np.where(insured, "", kept["payee_id"].fillna("").astype(str)))
+
+
+def _money(found: pd.DataFrame) -> pd.DataFrame:
+    days = (found["last_day"] - found["first_day"]).to_numpy(dtype="timedelta64[D]").astype(np.int64) + 1
+    control, candidate = found["control"].to_numpy() * days, found["candidate"].to_numpy() * days
+    return found.assign(control_money=control, candidate_money=candidate, difference=candidate - control)
+
+
+def _stakes_by_kind(totals: pd.DataFrame, by_payee: pd.DataFrame) -> pd.DataFrame:
+    """Per number and kind, the cents at stake (missing, amount, extra, payee)."""
+    differs = totals[totals["difference"] != 0]
+    control, candidate = differs["control"].to_numpy(), differs["candidate"].to_numpy()
+    kind = np.where(candidate == 0, "missing", np.where(control == 0, "extra", "amount"))
+    money = _stakes(differs["number"], kind, differs["difference"].abs())
+    gross = by_payee["difference"].abs().groupby(by_payee["number"]).sum()
+    net = totals["difference"].abs().groupby(totals["number"]).sum()
+    moved = (gross.sub(net, fill_value=0) // 2).astype(np.int64)
+    moved = moved[moved > 0]
+    payee = _stakes(moved.index, "payee", moved.to_numpy())
+    return pd.concat([money.groupby(["number", "kind"], as_index=False)["stake"].sum(), payee])
+
+
+def _rights_ends(control: Ledger, candidate: Ledger) -> pd.DataFrame:
+    if not (control.knows_rights_end and candidate.knows_rights_end):
+        return _stakes([], "rights_end", 0)
+    ends = [ledger.outcomes.groupby("number")["rights_end"].min() for ledger in (control, candidate)]
+    both = pd.concat(ends, axis=1, keys=["control", "candidate"])
+    differs = ~((both["control"] == both["candidate"]) | (both["control"].isna() & both["candidate"].isna()))
+    return _stakes(both.index[differs.to_numpy()], "rights_end", 0)
+
+
+def advance_balances(ledger: Ledger) -> pd.Series:
+    if "advance_cents" not in ledger.outcomes:
+        return pd.Series(dtype=np.int64)
+    return ledger.outcomes.groupby("number")["advance_cents"].sum()
+
+
+def _advances(control: Ledger, candidate: Ledger, horizon: pd.Series) -> pd.DataFrame:
+    """Another balance of advances on a stoppage whose days are all due (no horizon)."""
+    both = pd.concat([advance_balances(control), advance_balances(candidate)], axis=1, keys=["a", "b"]).fillna(0)
+    due = horizon.reindex(both.index).isna().to_numpy()
+    differs = (both["a"] != both["b"]).to_numpy() & due
+    stake = (both["b"] - both["a"]).abs().astype(np.int64)
+    return _stakes(both.index[differs], "advance", stake.to_numpy()[differs])
+
+
+def _tolerated(stakes: pd.DataFrame, tolerances: dict[str, Tolerance]) -> pd.DataFrame:
+    """Drop a stoppage's kind whose stake is within its tolerance (money kinds only have one)."""
+    limit = stakes["kind"].map({kind: t.cents for kind, t in tolerances.items()}).fillna(-1)
+    return stakes[(stakes["stake"] > limit) | stakes["kind"].isin(["rights_end", "unsupported"])]
+
+
+def _per_stoppage(stakes: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    if stakes.empty:
+        return empty_divergences()
+    kinds = stakes.groupby("number")["kind"].agg(lambda k: tuple(sorted(set(k), key=KINDS.index)))
+    at_stake = stakes.groupby("number")["stake"].sum()
+    mine = totals[totals["number"].isin(kinds.index)]
+    money = mine.groupby("number")[["control_money", "candidate_money"]].sum()
+    difference = mine["difference"]
+    under = (-difference.clip(upper=0)).groupby(mine["number"]).sum()
+    over = difference.clip(lower=0).groupby(mine["number"]).sum()
+    divergent = mine[difference != 0]
+    found = pd.DataFrame({"kinds": kinds, "at_stake_cents": at_stake}).rename_axis("number").reset_index()
+    numbers = found["number"]
+    found["control_cents"] = money["control_money"].reindex(numbers).fillna(0).astype(np.int64).to_numpy()
+    found["candidate_cents"] = money["candidate_money"].reindex(numbers).fillna(0).astype(np.int64).to_numpy()
+    found["under_cents"] = under.reindex(numbers).fillna(0).astype(np.int64).to_numpy()
+    found["over_cents"] = over.reindex(numbers).fillna(0).astype(np.int64).to_numpy()
+    found["streams"] = divergent.groupby("number")["scheme"].agg(lambda s: "+".join(sorted(set(s)))).reindex(
+        numbers
+    ).fillna("").to_numpy()
+    found["first_day"] = divergent.groupby("number")["first_day"].min().reindex(numbers).to_numpy()
+    found["last_day"] = divergent.groupby("number")["last_day"].max().reindex(numbers).to_numpy()
+    found["direction"] = direction(found)
+    return found
+
+
+def direction(found: pd.DataFrame) -> np.ndarray:
+    """Which way the candidate errs: less money (the worst), more, the wrong party, or no money at all."""
+    under, over = found["under_cents"].to_numpy(), found["over_cents"].to_numpy()
+    payee = found["kinds"].map(lambda k: "payee" in k).to_numpy()
+    return np.select(
+        [(under > 0) & (under >= over), over > 0, payee], ["underpayment", "overpayment", "payee"], default="none"
+    )
+
+
+def empty_divergences() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=[
+            "number", "kinds", "at_stake_cents", "control_cents", "candidate_cents", "under_cents", "over_cents",
+            "streams", "first_day", "last_day", "direction",
+        ]
+    )

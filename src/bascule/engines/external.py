@@ -1,0 +1,143 @@
+"""``external``: the results of the new system under test, read from a file or a SQL table.
+
+``external:PATH.csv``, ``external:PATH.parquet``, or ``external:URL#TABLE``
+for a table of any database SQLAlchemy reaches. One row per stoppage ×
+payee × period × daily amount (README, "The external format"):
+
+| column | meaning |
+|---|---|
+| ``stoppage`` | the stoppage number (``PRG-NUM-ARRET``) |
+| ``scheme`` | ``SA`` salaried allowance, ``TI`` self-employed |
+| ``payee_kind`` | ``insured`` or ``employer`` |
+| ``payee_siret`` | the employer's SIRET (empty for the insured) |
+| ``first_day``, ``last_day`` | the period, inclusive, ``YYYY-MM-DD`` |
+| ``daily_cents`` | the amount paid each day of the period, integer cents |
+| ``rights_end`` | optional: the day the system ends the rights of the stoppage |
+
+A stoppage with no row is one the new system pays nothing for.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import SQLAlchemyError
+
+import bascule
+from bascule.engines.inputs import stoppage_streams
+from bascule.engines.interface import Batch, EngineError
+from bascule.engines.ledger import COMPUTED, PAYEE_KINDS, SCHEMES, Ledger
+
+COLUMNS = ["stoppage", "scheme", "payee_kind", "payee_siret", "first_day", "last_day", "daily_cents"]
+OPTIONAL = ["rights_end"]
+SHOWN_ROWS = 5
+
+
+class ExternalEngine:
+    name = "external"
+    traces = False
+
+    def __init__(self, source: str = "") -> None:
+        if not source:
+            raise EngineError("external needs its source: external:FILE.csv, external:FILE.parquet or external:URL#TABLE")
+        self.source = source
+        self.version = f"{bascule.__version__}+{Path(source.split('#')[0]).name}"
+
+    def compute(self, batch: Batch) -> Ledger:
+        results = external_results(self.source)
+        mine = results[results["number"].isin(batch.numbers)]
+        outcomes = stoppage_streams(batch.rows).assign(status=COMPUTED, reason=None, advance_cents=0)
+        if "rights_end" in mine:
+            ends = mine.groupby("number")["rights_end"].min()
+            outcomes["rights_end"] = ends.reindex(outcomes["number"].to_numpy()).to_numpy(dtype="datetime64[s]")
+        else:
+            outcomes["rights_end"] = pd.Series(pd.NaT, index=outcomes.index, dtype="datetime64[s]")
+        lines = mine.drop(columns=[c for c in OPTIONAL if c in mine]).reset_index(drop=True)
+        return Ledger(lines, outcomes, knows_rights_end="rights_end" in results)
+
+
+@cache
+def external_results(source: str) -> pd.DataFrame:
+    """The source's rows as ledger lines (read once per process), refused with the rows at fault."""
+    raw = _read(source)
+    missing = [c for c in COLUMNS if c not in raw.columns]
+    if missing:
+        raise EngineError(f"{source}: the column(s) {', '.join(missing)} are missing (README, 'The external format')")
+    return _as_lines(raw[[c for c in COLUMNS + OPTIONAL if c in raw.columns]], source)
+
+
+def _read(source: str) -> pd.DataFrame:
+    if "://" in source:
+        url, _, table = source.partition("#")
+        if not table:
+            raise EngineError(f"{source}: name the table after the URL: external:URL#TABLE")
+        try:
+            engine = create_engine(url)
+            if not inspect(engine).has_table(table):
+                raise EngineError(f"{source}: no table {table!r} in that database")
+            return pd.read_sql_table(table, engine).astype(str).replace({"None": "", "NaT": "", "nan": ""})
+        except SQLAlchemyError as exc:
+            raise EngineError(f"{source}: cannot read the table ({exc})") from None
+    path = Path(source)
+    if not path.is_file():
+        raise EngineError(f"{source}: no such file (give external:FILE.csv, FILE.parquet or URL#TABLE)")
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path).astype(str).replace({"None": "", "NaT": "", "nan": "", "<NA>": ""})
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    raise EngineError(f"{source}: an external result must be .csv, .parquet or URL#TABLE")
+
+
+def _as_lines(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Typed ledger lines; every row that cannot be read is named (row number, column, value)."""
+    cents = pd.to_numeric(raw["daily_cents"], errors="coerce")
+    first = pd.to_datetime(raw["first_day"], format="%Y-%m-%d", errors="coerce")
+    last = pd.to_datetime(raw["last_day"], format="%Y-%m-%d", errors="coerce")
+    checks = {
+        "daily_cents": cents.isna() | (cents != cents.round()),
+        "first_day": first.isna(),
+        "last_day": last.isna() | (last < first),
+        "scheme": ~raw["scheme"].isin(SCHEMES),
+        "payee_kind": ~raw["payee_kind"].isin(PAYEE_KINDS),
+        "payee_siret": (raw["payee_kind"] == "employer") & (raw["payee_siret"].str.strip() == ""),
+        "stoppage": raw["stoppage"].str.strip() == "",
+    }
+    rights_end = None
+    if "rights_end" in raw:
+        rights_end = pd.to_datetime(raw["rights_end"].replace("", None), format="%Y-%m-%d", errors="coerce")
+        checks["rights_end"] = rights_end.isna() & (raw["rights_end"] != "")
+    _refuse_bad_rows(raw, checks, source)
+    lines = pd.DataFrame(
+        {
+            "number": raw["stoppage"].str.strip().to_numpy(),
+            "scheme": raw["scheme"].to_numpy(),
+            "payee_kind": raw["payee_kind"].to_numpy(),
+            "payee_id": np.where(raw["payee_kind"] == "employer", raw["payee_siret"].str.strip(), ""),
+            "first_day": first.to_numpy(dtype="datetime64[s]"),
+            "last_day": last.to_numpy(dtype="datetime64[s]"),
+            "daily_cents": cents.astype(np.int64).to_numpy(),
+            "records": (raw.index + 2).astype(str),  # the source's row (CSV line, header being line 1)
+        }
+    )
+    if rights_end is not None:
+        lines["rights_end"] = rights_end.to_numpy(dtype="datetime64[s]")
+    return lines
+
+
+def _refuse_bad_rows(raw: pd.DataFrame, checks: dict[str, pd.Series], source: str) -> None:
+    problems = [
+        f"line {row + 2}, {column} = {raw[column].iloc[row]!r}"
+        for column, bad in checks.items()
+        for row in np.flatnonzero(bad.to_numpy())[:SHOWN_ROWS]
+    ]
+    if problems:
+        count = int(sum(bad.sum() for bad in checks.values()))
+        raise EngineError(
+            f"{source}: {count} value(s) cannot be read ({'; '.join(problems[:SHOWN_ROWS])}). "
+            "daily_cents is whole cents, days are YYYY-MM-DD, scheme SA or TI, payee_kind insured or employer "
+            "(with payee_siret)"
+        )
