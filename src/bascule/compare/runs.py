@@ -1,0 +1,60 @@
+"""Read a stored shadow run back: what reports show (they never recompute)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
+from bascule.engines.ledger import Ledger
+from bascule.errors import BasculeError
+
+ROLES = ("control", "candidate", "referee")
+
+
+class RunNotFound(BasculeError):
+    """No shadow run of that id in the database."""
+
+
+@dataclass
+class StoredRun:
+    run: ShadowRun
+    divergences: pd.DataFrame
+    clusters: pd.DataFrame
+    unsupported: pd.DataFrame
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.run.store_path) / f"run-{self.run.id}"
+
+    def ledger(self, role: str, numbers: list[str] | None = None) -> Ledger | None:
+        """An engine's ledger from the run's Parquet files (only some stoppages if given)."""
+        lines = self.folder / f"{role}.lines.parquet"
+        if not lines.is_file():
+            return None
+        where = [("number", "in", numbers)] if numbers else None
+        return Ledger(
+            pd.read_parquet(lines, filters=where),
+            pd.read_parquet(self.folder / f"{role}.outcomes.parquet", filters=where),
+        )
+
+    def stoppages(self, numbers: list[str] | None = None) -> pd.DataFrame:
+        where = [("number", "in", numbers)] if numbers else None
+        return pd.read_parquet(self.folder / "stoppages.parquet", filters=where)
+
+
+def load_run(database: Engine, run_id: int) -> StoredRun:
+    with Session(database) as session:
+        run = session.get(ShadowRun, run_id)
+        if run is None:
+            raise RunNotFound(f"no shadow run {run_id} in this database (bascule shadow stores one; --db names another)")
+        connection = session.connection()
+        divergences, clusters, unsupported = (
+            pd.read_sql(select(table).where(table.run_id == run_id), connection)
+            for table in (Divergence, Cluster, Unsupported)
+        )
+    return StoredRun(run, divergences, clusters.sort_values("rank").reset_index(drop=True), unsupported)

@@ -1,0 +1,32 @@
+"""Three-way verdicts (DESIGN.md principle 6): whom does the referee agree with?
+
+- ``regression``: the referee agrees with the control (the candidate broke something);
+- ``legacy_defect_fixed``: the referee agrees with the candidate (the legacy was wrong);
+- ``unexplained``: the referee agrees with neither, cannot compute the stoppage, or there is no referee.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bascule.compare.diff import Comparison, compare
+from bascule.engines.ledger import Ledger
+
+REGRESSION, FIXED, UNEXPLAINED = "regression", "legacy_defect_fixed", "unexplained"
+VERDICTS = (REGRESSION, FIXED, UNEXPLAINED)
+
+
+def verdicts(
+    divergent: pd.Series, control: Ledger, candidate: Ledger, referee: Ledger | None, how: Comparison
+) -> np.ndarray:
+    """The verdict of each divergent stoppage number, in the order given."""
+    if referee is None or divergent.empty:
+        return np.full(len(divergent), UNEXPLAINED, dtype=object)
+    numbers = divergent.to_numpy()
+    referee = referee.only(numbers)
+    against_control = set(compare(control.only(numbers), referee, how)["number"])
+    against_candidate = set(compare(candidate.only(numbers), referee, how)["number"])
+    agrees_with_control = ~divergent.isin(against_control).to_numpy()
+    agrees_with_candidate = ~divergent.isin(against_candidate).to_numpy()
+    return np.select([agrees_with_control, agrees_with_candidate], [REGRESSION, FIXED], default=UNEXPLAINED)
