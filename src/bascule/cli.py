@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -25,13 +26,20 @@ from rich.progress import (
 )
 
 from bascule import __version__
+from bascule.compare.due import SETTLEMENT_LAG_DAYS
+from bascule.compare.explain import explain as explain_stoppage
+from bascule.compare.runner import PARTITION_PERSONS, ShadowOptions, default_store_root, default_workers
+from bascule.compare.runner import shadow as run_shadow
+from bascule.compare.runs import load_run
+from bascule.compare.waivers import load_waivers
 from bascule.engines.inputs import rows_from_extract
+from bascule.engines.interface import EngineSpec
 from bascule.engines.reference.engine import compute_reference
 from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.trace import trace_stoppage
 from bascule.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, BasculeError
 from bascule.legacy_adapters.inspection import inspect_extract
-from bascule.migrate.database import DEFAULT_DATABASE, open_database, upgrade
+from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database, upgrade
 from bascule.migrate.migration import DEFAULT_MIGRATION_CHUNK_BYTES, migrate_extract
 from bascule.migrate.verify import verify_migration
 from bascule.reports.inspection import inspection_to_dict, render_inspection
@@ -41,7 +49,9 @@ from bascule.reports.ledger import (
     render_trace,
     shown_ledger,
 )
+from bascule.reports.explain import explanation_to_dict, render_explanation
 from bascule.reports.migration import render_reconciliation, render_verification
+from bascule.reports.shadow import render_shadow, shadow_to_dict
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -211,6 +221,86 @@ def compute(extract: Path, engine: str, number: str | None, output_format: str, 
         render_outcomes(ledger, Console())
 
 
+class EngineParam(click.ParamType):
+    """An engine as ``NAME`` or ``NAME:SOURCE`` (``external:results.parquet``)."""
+
+    name = "ENGINE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> EngineSpec:
+        return value if isinstance(value, EngineSpec) else EngineSpec.parse(value)
+
+
+ENGINE = EngineParam()
+
+
+@cli.command()
+@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--control", type=ENGINE, default="progres-replay", show_default=True,
+              help="The engine the others are held to: what the legacy actually paid.")
+@click.option("--candidate", type=ENGINE, default="reference", show_default=True,
+              help="The engine under test, e.g. external:new_system.parquet.")
+@click.option("--referee", type=ENGINE, help="A third engine that says who is right (regression or legacy defect fixed).")
+@click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML of accepted differences and tolerances (README, 'Waivers').")
+@database_option
+@click.option("--store", "store_root", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the runs' Parquet ledgers [default: NAME-runs/ beside a SQLite file, else bascule-runs/].")
+@click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8",
+              help="Processes computing partitions at once.")
+@click.option("--partition-persons", type=click.IntRange(min=1), default=PARTITION_PERSONS, show_default=True,
+              help="Whole persons in each partition.")
+@click.option("--settlement-lag", type=click.IntRange(min=0), default=SETTLEMENT_LAG_DAYS, show_default=True,
+              help="Days before the extraction date from which unpaid days count as not yet due.")
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
+              help="text for people, json for pipelines (schema in the README).")
+@click.option("--reveal", is_flag=True, help="Show NIRs unmasked.")
+@click.pass_context
+def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: EngineSpec, referee: EngineSpec | None,
+           waivers: Path | None, database: str, store_root: Path | None, workers: int, partition_persons: int,
+           settlement_lag: int, output_format: str, reveal: bool) -> None:
+    """Compute every stoppage under control, candidate (and referee), compare day by day, store the run.
+
+    Divergences get a kind, the money at stake and its direction, a verdict
+    when a referee is given, and a cluster; waivers accept known ones. Exit
+    code 0 when every divergence is accepted or a legacy defect the
+    candidate fixed, 1 otherwise, 2 on an error of use or input.
+    """
+    if not extract.is_file():
+        raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
+    engine = open_database(database)
+    ensure_schema(engine)
+    options = ShadowOptions(control, candidate, referee, workers, partition_persons, settlement_lag)
+    with _counting("computing", "persons", enabled=output_format == "text") as advance:
+        run_id = run_shadow(extract, options, load_waivers(waivers), engine, store_root or default_store_root(engine),
+                            on_progress=advance)
+    stored = load_run(engine, run_id)
+    if output_format == "json":
+        click.echo(json.dumps(shadow_to_dict(stored, reveal), indent=2, ensure_ascii=False, default=str))
+    else:
+        render_shadow(stored, Console(), reveal)
+    ctx.exit(EXIT_FINDINGS if stored.run.unresolved else EXIT_OK)
+
+
+@cli.command()
+@click.argument("number", metavar="STOPPAGE")
+@click.option("--run", "run_id", type=int, required=True, help="The shadow run's id (bascule shadow prints it).")
+@database_option
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+@click.option("--reveal", is_flag=True, help="Show NIRs unmasked.")
+def explain(number: str, run_id: int, database: str, output_format: str, reveal: bool) -> None:
+    """One stoppage of a shadow run: every engine's day runs side by side, the divergent days, the rules and records.
+
+    STOPPAGE is its PRG-NUM-ARRET. Read from the run store: nothing is recomputed.
+    """
+    engine = open_database(database)
+    ensure_schema(engine)
+    found = explain_stoppage(load_run(engine, run_id), number)
+    if output_format == "json":
+        click.echo(json.dumps(explanation_to_dict(found, reveal), indent=2, ensure_ascii=False, default=str))
+    else:
+        render_explanation(found, Console(), reveal)
+
+
 @cli.group()
 def db() -> None:
     """Manage bascule's database."""
@@ -222,6 +312,19 @@ def db_upgrade(database: str) -> None:
     """Bring the database's schema to this bascule's version (creating it if empty)."""
     before, after = upgrade(open_database(database))
     click.echo(f"schema at version {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+@contextmanager
+def _counting(label: str, unit: str, enabled: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of units done out of a total, on a terminal's standard error."""
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield lambda done, total: None
+        return
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn(unit), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 @contextmanager

@@ -18,15 +18,10 @@ SEPARATOR = " · "
 
 def signatures(divergences: pd.DataFrame) -> pd.Series:
     """The signature of each divergence (joined with its case ``category``)."""
-    parts = [
-        divergences["kinds"].map("+".join),
-        divergences["direction"],
-        divergences["category"],
-        "streams " + divergences["streams"].where(divergences["streams"] != "", "-"),
-    ]
-    signature = parts[0]
-    for part in parts[1:]:
-        signature = signature + SEPARATOR + part
+    signature = divergences["kinds"].map("+".join) + SEPARATOR + divergences["direction"]
+    signature = signature + SEPARATOR + divergences["category"]
+    streams = divergences["streams"].fillna("")
+    signature = signature.where(streams == "", signature + SEPARATOR + "stream " + streams)
     for extra in ("unsupported_reason", "rules_differing"):
         if extra in divergences:
             given = divergences[extra].fillna("").astype(str)

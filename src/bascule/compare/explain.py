@@ -1,0 +1,62 @@
+"""One stoppage of a stored run, explained: every engine's day runs side by side, and where they come from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bascule.compare.days import pieces
+from bascule.compare.runs import ROLES, StoredRun
+from bascule.errors import BasculeError
+from bascule.engines.ledger import Ledger
+
+TIMELINE_KEYS = ["scheme", "payee_kind", "payee_id"]
+
+
+class StoppageNotInRun(BasculeError):
+    """The run did not compare that stoppage."""
+
+
+@dataclass
+class Explanation:
+    number: str
+    stoppage: dict[str, object]  # its features, category, horizon and lineage (records of the extract)
+    divergence: dict[str, object] | None  # as stored, None when the engines agree
+    timeline: pd.DataFrame  # scheme, payee, first_day, last_day, one column of cents a day per engine, diverges, due
+    ledgers: dict[str, Ledger]  # each engine's own lines (its trace: rules, records) and outcomes
+    engines: dict[str, dict[str, object]]
+
+
+def explain(stored: StoredRun, number: str) -> Explanation:
+    stoppage = stored.stoppages([number])
+    if stoppage.empty:
+        raise StoppageNotInRun(f"the run {stored.run.id} holds no stoppage {number!r} (give its PRG-NUM-ARRET)")
+    roles = [role for role in ROLES if role in stored.run.engines]
+    ledgers = {role: stored.ledger(role, [number]) for role in roles}
+    divergent = stored.divergences[stored.divergences["number"] == number]
+    facts = stoppage.iloc[0].to_dict()
+    return Explanation(
+        number,
+        facts,
+        divergent.iloc[0].to_dict() if len(divergent) else None,
+        _timeline(ledgers, facts.get("horizon")),
+        ledgers,
+        stored.run.engines,
+    )
+
+
+def _timeline(ledgers: dict[str, Ledger | None], horizon: object) -> pd.DataFrame:
+    """The engines' money per day on the bounds of all of them, payee by payee."""
+    sides = {role: _common_payee(ledger.lines) for role, ledger in ledgers.items() if ledger is not None}
+    found = pieces(sides, TIMELINE_KEYS).sort_values(["first_day", "scheme", "payee_kind"]).reset_index(drop=True)
+    found["diverges"] = found["control"] != found["candidate"]
+    limit = np.datetime64("NaT") if horizon is None or pd.isna(horizon) else np.datetime64(pd.Timestamp(horizon).date())
+    found["due"] = True if np.isnat(limit) else (found["first_day"].to_numpy(dtype="datetime64[D]") <= limit)
+    return found
+
+
+def _common_payee(lines: pd.DataFrame) -> pd.DataFrame:
+    insured = (lines["payee_kind"] == "insured").to_numpy()
+    return lines.assign(payee_id=np.where(insured, "", lines["payee_id"].fillna("").astype(str)))

@@ -1,0 +1,123 @@
+"""What ``bascule explain`` shows a case-management expert: one stoppage, every engine, day by day."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from bascule.compare.explain import Explanation
+from bascule.money import euros
+from bascule.privacy import mask
+
+FEATURES = ("nature", "modality", "scheme", "subrogation", "ald", "corrected_attestation", "keeps_rights",
+            "several_employers")
+
+
+def explanation_to_dict(found: Explanation, reveal: bool = False) -> dict[str, object]:
+    timeline = found.timeline.assign(
+        first_day=found.timeline["first_day"].astype(str), last_day=found.timeline["last_day"].astype(str)
+    )
+    stoppage = {k: _plain(v) for k, v in found.stoppage.items()}
+    stoppage["nir"] = stoppage["nir"] if reveal else mask(str(stoppage["nir"]))
+    divergence = None
+    if found.divergence:
+        divergence = {k: _plain(v) for k, v in found.divergence.items() if k not in ("run_id", "nir")}
+    return {
+        "stoppage": found.number,
+        "case": stoppage,
+        "divergence": divergence,
+        "timeline": [{k: _plain(v) for k, v in row.items()} for row in timeline.to_dict("records")],
+        "engines": {
+            role: {**found.engines[role], "lines": _lines(ledger.lines, reveal)} for role, ledger in found.ledgers.items()
+            if ledger is not None
+        },
+    }
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _lines(lines: pd.DataFrame, reveal: bool) -> list[dict[str, object]]:
+    shown = lines.drop(columns=[c for c in ("nir",) if c in lines])
+    if not reveal:
+        insured = shown["payee_kind"] == "insured"
+        shown = shown.assign(payee_id=shown["payee_id"].where(~insured, shown["payee_id"].map(lambda v: mask(str(v)))))
+    return [{k: _plain(v) for k, v in row.items()} for row in shown.to_dict("records")]
+
+
+def render_explanation(found: Explanation, console: Console, reveal: bool = False) -> None:
+    case = found.stoppage
+    flags = ", ".join(f"{name.replace('_', ' ')}: {case[name]}" for name in FEATURES)
+    nir = case["nir"] if reveal else mask(str(case["nir"]))
+    console.print(f"[bold]Stoppage {found.number}[/bold] of person {nir} — {case['category']}")
+    console.print(f"Case: {flags}")
+    console.print(f"Legacy records (index in the extract): {case['records']}")
+    if case.get("horizon") is not None and not pd.isna(case["horizon"]):
+        console.print(f"Compared up to {pd.Timestamp(case['horizon']).date()}: later days are not yet due.")
+    if found.divergence:
+        d = found.divergence
+        console.print(
+            f"[bold red]Divergent[/bold red]: {d['kinds']} ({d['direction']}), {euros(int(d['at_stake_cents']))} at stake, "
+            f"verdict {d['verdict']}, cluster {d['cluster']}" + (f", accepted by waiver {d['waiver']}" if d["waiver"] else "")
+        )
+    else:
+        console.print("[green]The engines agree on this stoppage.[/green]")
+    _timeline(found, console, reveal)
+    _outcomes(found, console)
+    for role, ledger in found.ledgers.items():
+        if ledger is not None:
+            _engine_lines(role, found.engines[role], ledger.lines, console, reveal)
+
+
+def _timeline(found: Explanation, console: Console, reveal: bool) -> None:
+    roles = [role for role in found.ledgers if role in found.timeline]
+    table = Table(title="Day runs, cents a day per engine (divergent runs in red)", title_justify="left")
+    for heading in ("from", "to", "scheme", "payee", *roles):
+        table.add_column(heading, justify="right" if heading in roles else "left")
+    for row in found.timeline.to_dict("records"):
+        payee = "insured" if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
+        style = "red" if row["diverges"] and row["due"] else ("dim" if not row["due"] else None)
+        cells = [str(row["first_day"].date()), str(row["last_day"].date()), row["scheme"], payee]
+        table.add_row(*cells, *(euros(int(row[role])) for role in roles), style=style)
+    console.print(table)
+
+
+def _outcomes(found: Explanation, console: Console) -> None:
+    """Per engine and stream: computed or why not, the rights end date, the advances not tied to days."""
+    table = Table(title="Outcomes per engine", title_justify="left")
+    for heading in ("engine", "scheme", "status", "rights end", "advance balance", "reason"):
+        table.add_column(heading, justify="right" if heading == "advance balance" else "left")
+    for role, ledger in found.ledgers.items():
+        if ledger is None:
+            continue
+        for row in ledger.outcomes.to_dict("records"):
+            end = row.get("rights_end")
+            advance = row.get("advance_cents")
+            table.add_row(role, row["scheme"], row["status"], "" if end is None or pd.isna(end) else str(pd.Timestamp(end).date()),
+                          "" if advance is None or pd.isna(advance) else euros(int(advance)), row.get("reason") or "")
+    console.print(table)
+
+
+def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, console: Console, reveal: bool) -> None:
+    table = Table(title=f"{role}: {engine['spec']} ({engine['version']})", title_justify="left")
+    evidence = [c for c in ("rules", "records", "payment", "daily_base_cents", "rate_pct") if c in lines]
+    for heading in ("from", "to", "scheme", "payee", "a day", *evidence):
+        table.add_column(heading, justify="right" if heading == "a day" else "left")
+    for row in lines.sort_values(["first_day", "scheme"]).to_dict("records"):
+        payee = row["payee_kind"] if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
+        cells = [str(pd.Timestamp(row["first_day"]).date()), str(pd.Timestamp(row["last_day"]).date()), row["scheme"],
+                 payee, euros(int(row["daily_cents"]))]
+        table.add_row(*cells, *(_evidence(c, row[c]) for c in evidence))
+    console.print(table)
+
+
+def _evidence(column: str, value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return euros(int(value)) if column.endswith("_cents") else str(value)
