@@ -73,8 +73,8 @@ def _cumulated_per_key(deltas: np.ndarray, new_key: np.ndarray) -> np.ndarray:
 
 def _no_pieces(keys: list[str], names: list[str]) -> pd.DataFrame:
     columns = {k: pd.Series([], dtype=object) for k in keys}
-    columns["first_day"] = pd.Series([], dtype="datetime64[D]")
-    columns["last_day"] = pd.Series([], dtype="datetime64[D]")
+    columns["first_day"] = pd.Series([], dtype="datetime64[s]")
+    columns["last_day"] = pd.Series([], dtype="datetime64[s]")
     columns.update({n: pd.Series([], dtype=np.int64) for n in names})
     return pd.DataFrame(columns)
 
