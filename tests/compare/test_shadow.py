@@ -1,0 +1,120 @@
+"""Calibration of the shadow runner on the shipped sample (see the issue's "Tests and figures").
+
+- control against itself: no divergence;
+- the reference engine against the legacy replay: only what the generator
+  deliberately put in the legacy payments (advances never regularised);
+- the simulated new system: each of its defects found, in a cluster of its
+  own, and nothing else but the legacy's own advances.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from progres_synth.extract import EXTRACTION_DATE, persons
+
+from bascule.compare.due import SETTLEMENT_LAG_DAYS
+from bascule.compare.runner import ShadowOptions, shadow
+from bascule.compare.runs import StoredRun, load_run
+from bascule.compare.waivers import Acceptances
+from bascule.engines.interface import EngineSpec
+from bascule.migrate.database import ensure_schema, open_database
+from tests.conftest import SAMPLE
+
+EXTRACT = SAMPLE / "progres_441_latin1.dat"
+NEW_SYSTEM = EngineSpec("external", str(SAMPLE / "new_system_441.csv"))
+DEFECTS = pd.read_csv(SAMPLE / "new_system_441_defects.csv")
+
+
+def run(tmp_path: Path, options: ShadowOptions, database: str | None = None, extract: Path = EXTRACT) -> StoredRun:
+    engine = open_database(database or f"sqlite:///{tmp_path / 'bascule.db'}")
+    ensure_schema(engine)
+    run_id = shadow(extract, options, Acceptances(), engine, tmp_path / "runs")
+    return load_run(engine, run_id)
+
+
+def unregularised_advances() -> set[str]:
+    """From the generator: advances never settled, or not yet, on a stoppage whose days are all due."""
+    lag = dt.timedelta(days=SETTLEMENT_LAG_DAYS)
+    found = set()
+    for person in persons(2024, 300):
+        for chain in person.chains:
+            given = chain.initial.first + dt.timedelta(days=5)
+            settled = chain.advance_settled and given + dt.timedelta(days=28) <= EXTRACTION_DATE
+            all_due = chain.initial.status != "E" and chain.initial.last <= EXTRACTION_DATE - lag
+            if chain.advance and given <= EXTRACTION_DATE and not settled and all_due:
+                found.add(chain.initial.number)
+    return found
+
+
+@pytest.fixture(scope="module")
+def against_new_system(tmp_path_factory: pytest.TempPathFactory) -> StoredRun:
+    options = ShadowOptions(candidate=NEW_SYSTEM, referee=EngineSpec("reference"))
+    return run(tmp_path_factory.mktemp("new_system"), options)
+
+
+@pytest.mark.parametrize("encoding", ["latin1", "cp1147"])
+def test_the_control_against_itself_gives_no_divergence(tmp_path: Path, encoding: str) -> None:
+    options = ShadowOptions(candidate=EngineSpec("progres-replay"))
+    stored = run(tmp_path, options, extract=SAMPLE / f"progres_441_{encoding}.dat")
+    assert stored.run.stoppages == 660 and stored.divergences.empty and stored.unsupported.empty
+
+
+def test_the_reference_finds_only_what_the_generator_put_in_the_legacy_payments(tmp_path: Path) -> None:
+    stored = run(tmp_path, ShadowOptions(candidate=EngineSpec("reference")))
+    expected = unregularised_advances()
+    assert expected, "the sample holds advances never regularised"
+    assert set(stored.divergences["number"]) == expected
+    assert set(stored.divergences["kinds"]) == {"advance"}
+    assert (stored.divergences["at_stake_cents"] > 0).all()
+
+
+def test_every_defect_of_the_new_system_is_found_in_a_cluster_of_its_own(against_new_system: StoredRun) -> None:
+    divergences = against_new_system.divergences.set_index("number")
+    assert set(divergences.index) == set(DEFECTS["stoppage"]) | unregularised_advances()
+    clusters_of = {
+        defect: set(divergences.loc[group["stoppage"], "cluster"]) for defect, group in DEFECTS.groupby("defect")
+    }
+    assert len(clusters_of) == 6 and all(len(found) == 1 for found in clusters_of.values()), clusters_of
+    assert len({next(iter(found)) for found in clusters_of.values()}) == 6
+    advances = divergences.loc[sorted(unregularised_advances())]
+    assert not set(advances["cluster"]) & set().union(*clusters_of.values())
+
+
+def test_the_referee_calls_the_defects_regressions_and_the_advances_legacy_defects(
+    against_new_system: StoredRun,
+) -> None:
+    verdicts = against_new_system.divergences.set_index("number")["verdict"]
+    assert set(verdicts[DEFECTS["stoppage"]]) == {"regression"}
+    assert set(verdicts[sorted(unregularised_advances())]) == {"legacy_defect_fixed"}
+    assert against_new_system.run.unresolved == DEFECTS["stoppage"].nunique()
+
+
+def test_each_defect_shows_its_kind_and_direction(against_new_system: StoredRun) -> None:
+    divergences = against_new_system.divergences.set_index("number")
+    expected = {
+        "part_time_unpaid": ("missing", "underpayment"),
+        "subrogation_alternation_payee": ("payee", "payee"),
+        "corrected_attestation_ignored": ("amount", "underpayment"),
+        "keeping_rights_old_smic": ("amount", "underpayment"),
+        "work_accident_unsettled": ("missing", "underpayment"),
+        "poly_active_self_employed_missing": ("missing", "underpayment"),
+    }
+    for defect, group in DEFECTS.groupby("defect"):
+        found = divergences.loc[group["stoppage"], ["kinds", "direction"]].drop_duplicates()
+        assert [tuple(row) for row in found.to_numpy()] == [expected[defect]], defect
+
+
+def test_partitions_and_workers_do_not_change_what_is_found(
+    tmp_path: Path, database: str, against_new_system: StoredRun
+) -> None:
+    options = ShadowOptions(candidate=NEW_SYSTEM, referee=EngineSpec("reference"), workers=2, partition_persons=37)
+    stored = run(tmp_path, options, database)
+    columns = ["number", "kinds", "verdict", "cluster", "at_stake_cents", "control_cents", "candidate_cents"]
+    mine = stored.divergences[columns].sort_values("number", ignore_index=True)
+    reference = against_new_system.divergences[columns].sort_values("number", ignore_index=True)
+    pd.testing.assert_frame_equal(mine, reference)
+    assert stored.clusters["cluster"].tolist() == against_new_system.clusters["cluster"].tolist()
