@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, delete, insert, update
 
 import bascule
 from bascule.compare import clusters
@@ -92,7 +92,11 @@ def shadow(
     rows, extraction_date = rows_from_extract(extract, options.copybook)
     read_seconds = time.perf_counter() - started
     run_id = _open_run(database, extract, sha256, rows, extraction_date, options, engines, acceptances, store_root)
-    found = _combined(_run_partitions(rows, extraction_date, options, acceptances, on_progress))
+    try:
+        found = _combined(_run_partitions(rows, extraction_date, options, acceptances, on_progress))
+    except BaseException:
+        _forget_run(database, run_id)  # an engine failed or the user interrupted: no half run is kept
+        raise
     divergences = clusters.assign(found.divergences)
     divergences["waiver"], uses = apply_waivers(divergences, acceptances, today or dt.date.today())
     ranked = clusters.clusters(divergences)
@@ -222,6 +226,11 @@ def _open_run(
                 "categories": {},
             },
         ).scalar_one()
+
+
+def _forget_run(database: Engine, run_id: int) -> None:
+    with database.begin() as connection:
+        connection.execute(delete(ShadowRun).where(ShadowRun.id == run_id))
 
 
 def _write_parquet(folder: Path, found: Found) -> None:

@@ -148,12 +148,12 @@ def _tolerance(path: str | Path, kind: str, entry: object) -> Tolerance:
 
 def apply_waivers(divergences: pd.DataFrame, acceptances: Acceptances, today: dt.date) -> tuple[pd.Series, pd.DataFrame]:
     """The waiver accepting each divergence (None if none), and each waiver's use: matched, applied, expired."""
-    accepted = pd.Series(None, index=divergences.index, dtype=object)
+    accepted = np.full(len(divergences), None, dtype=object)
     uses = []
     for waiver in acceptances.waivers:
         hit = waiver.matches(divergences) if len(divergences) else np.zeros(0, dtype=bool)
         expired = waiver.expires < today
         if not expired:
-            accepted[hit & accepted.isna().to_numpy()] = waiver.id
+            accepted[hit & (accepted == None)] = waiver.id  # noqa: E711 (elementwise): the first waiver wins
         uses.append({**waiver.to_dict(), "matched": int(hit.sum()), "expired": expired})
-    return accepted, pd.DataFrame(uses, columns=["id", "select", "reason", "approver", "expires", "matched", "expired"])
+    return pd.Series(accepted, index=divergences.index, dtype=object), pd.DataFrame(uses, columns=["id", "select", "reason", "approver", "expires", "matched", "expired"])

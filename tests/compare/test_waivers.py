@@ -1,0 +1,95 @@
+"""Waivers: accepted divergences are counted and shown, an expired waiver no longer applies and says so."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bascule.compare.waivers import WaiverError, apply_waivers, load_waivers
+
+DIVERGENCES = pd.DataFrame(
+    {
+        "number": ["A1", "A2", "A3"],
+        "kinds": [("advance",), ("missing",), ("missing", "amount")],
+        "cluster": ["aaaa1111", "bbbb2222", "bbbb2222"],
+        "nature": ["MAL", "ATM", "ATM"],
+        "keeps_rights": [False, False, True],
+    }
+)
+TODAY = dt.date(2026, 11, 23)
+
+
+def waivers(tmp_path: Path, text: str):
+    path = tmp_path / "waivers.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_waivers(path)
+
+
+def test_a_waiver_accepts_what_its_selectors_all_match(tmp_path: Path) -> None:
+    accepted = waivers(tmp_path, """
+waivers:
+  - id: ADV
+    select: {kinds: [advance]}
+    reason: advances are regularised by hand before the switchover
+    approver: J. Martin
+    expires: 2026-12-31
+  - id: AT
+    select: {kinds: [missing, amount], features: {nature: ATM, keeps_rights: false}}
+    reason: known, fixed in release 2.3
+    approver: J. Martin
+    expires: 2026-12-31
+""")
+    by, uses = apply_waivers(DIVERGENCES, accepted, TODAY)
+    assert by.tolist() == ["ADV", "AT", None]
+    assert uses.set_index("id")["matched"].to_dict() == {"ADV": 1, "AT": 1}
+
+
+def test_an_expired_waiver_does_not_apply_and_says_how_much_it_would_match(tmp_path: Path) -> None:
+    accepted = waivers(tmp_path, """
+waivers:
+  - select: {clusters: [bbbb2222]}
+    reason: known
+    approver: J. Martin
+    expires: 2026-11-22
+""")
+    by, uses = apply_waivers(DIVERGENCES, accepted, TODAY)
+    assert by.isna().all()
+    assert uses.iloc[0][["id", "matched", "expired"]].tolist() == ["1", 2, True]
+    by, _ = apply_waivers(DIVERGENCES, accepted, dt.date(2026, 11, 22))  # the expiry day still counts
+    assert by.tolist() == [None, "1", "1"]
+
+
+def test_stoppage_selectors_and_tolerances(tmp_path: Path) -> None:
+    accepted = waivers(tmp_path, """
+tolerances:
+  amount: {cents: 1, reason: the new system rounds each settlement}
+waivers:
+  - select: {stoppages: [A3]}
+    reason: checked by hand
+    approver: C. Durand
+    expires: 2027-01-31
+""")
+    assert accepted.tolerances["amount"].cents == 1
+    assert apply_waivers(DIVERGENCES, accepted, TODAY)[0].tolist() == [None, None, "1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("waivers:\n  - select: {kinds: [advance]}\n    reason: r\n    expires: 2026-12-31\n", "approver"),
+        ("waivers:\n  - select: {kinds: [late]}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
+         "unknown kind"),
+        ("waivers:\n  - select: {colour: red}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
+         "select takes"),
+        ("waivers:\n  - select: {kinds: [advance]}\n    reason: r\n    approver: a\n    expires: soon\n",
+         "expires is a date"),
+        ("tolerances:\n  amount: {cents: 0.5, reason: r}\n", "whole `cents`"),
+        ("waivers: [\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_waivers_file_is_refused_with_what_to_fix(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(WaiverError, match=message):
+        waivers(tmp_path, text)
