@@ -56,3 +56,23 @@ def test_every_json_key_of_migrate_and_verify_is_documented(tmp_path: Path) -> N
     verification = verify_migration(database, books.run_id)
     for key in [*books.to_dict(), *books.to_dict()["payments"], *verification.to_dict()]:
         assert f"`{key}`" in README, key
+
+
+def test_every_json_key_of_shadow_is_documented(tmp_path: Path) -> None:
+    from bascule.compare.runner import ShadowOptions, shadow
+    from bascule.compare.runs import load_run
+    from bascule.compare.waivers import Acceptances
+    from bascule.engines.interface import EngineSpec
+    from bascule.migrate.database import ensure_schema, open_database
+    from bascule.reports.shadow import shadow_to_dict
+    from tests.conftest import SAMPLE
+
+    engine = open_database(f"sqlite:///{tmp_path / 'x.db'}")
+    ensure_schema(engine)
+    options = ShadowOptions(candidate=EngineSpec("external", str(SAMPLE / "new_system_441.csv")),
+                            referee=EngineSpec("reference"))
+    run_id = shadow(SAMPLE / "progres_441_latin1.dat", options, Acceptances(), engine, tmp_path / "runs")
+    document = shadow_to_dict(load_run(engine, run_id))
+    nested = [*document["divergent"][0], *document["clusters"][0], *document["at_stake"]]
+    for key in [*document, *nested]:
+        assert f"`{key}`" in README or f"{key}," in README or f"{key}}}" in README, key
