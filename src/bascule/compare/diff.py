@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from bascule.compare.days import clip, pieces
-from bascule.engines.ledger import UNSUPPORTED, Ledger
+from bascule.engines.ledger import SCHEMES, UNSUPPORTED, Ledger
 
 KINDS = ("missing", "amount", "extra", "payee", "rights_end", "advance", "unsupported")
 MONEY_KINDS = ("missing", "amount", "extra")
@@ -137,27 +137,45 @@ def _tolerated(stakes: pd.DataFrame, tolerances: dict[str, Tolerance]) -> pd.Dat
 def _per_stoppage(stakes: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     if stakes.empty:
         return empty_divergences()
-    kinds = stakes.groupby("number")["kind"].agg(lambda k: tuple(sorted(set(k), key=KINDS.index)))
+    kinds = _combinations(stakes["number"], stakes["kind"], KINDS)
     at_stake = stakes.groupby("number")["stake"].sum()
-    mine = totals[totals["number"].isin(kinds.index)]
-    money = mine.groupby("number")[["control_money", "candidate_money"]].sum()
-    difference = mine["difference"]
-    under = (-difference.clip(upper=0)).groupby(mine["number"]).sum()
-    over = difference.clip(lower=0).groupby(mine["number"]).sum()
-    divergent = mine[difference != 0]
     found = pd.DataFrame({"kinds": kinds, "at_stake_cents": at_stake}).rename_axis("number").reset_index()
     numbers = found["number"]
-    found["control_cents"] = money["control_money"].reindex(numbers).fillna(0).astype(np.int64).to_numpy()
-    found["candidate_cents"] = money["candidate_money"].reindex(numbers).fillna(0).astype(np.int64).to_numpy()
-    found["under_cents"] = under.reindex(numbers).fillna(0).astype(np.int64).to_numpy()
-    found["over_cents"] = over.reindex(numbers).fillna(0).astype(np.int64).to_numpy()
-    found["streams"] = divergent.groupby("number")["scheme"].agg(lambda s: "+".join(sorted(set(s)))).reindex(
-        numbers
-    ).fillna("").to_numpy()
-    found["first_day"] = divergent.groupby("number")["first_day"].min().reindex(numbers).to_numpy()
-    found["last_day"] = divergent.groupby("number")["last_day"].max().reindex(numbers).to_numpy()
+    mine = totals[totals["number"].isin(kinds.index)]
+    difference = mine["difference"]
+    sums = pd.DataFrame(
+        {
+            "control_cents": mine["control_money"],
+            "candidate_cents": mine["candidate_money"],
+            "under_cents": -difference.clip(upper=0),
+            "over_cents": difference.clip(lower=0),
+        }
+    ).groupby(mine["number"]).sum()
+    for column in sums:
+        found[column] = sums[column].reindex(numbers).fillna(0).astype(np.int64).to_numpy()
+    divergent = mine[difference != 0]
+    found["streams"] = _combinations(divergent["number"], divergent["scheme"], SCHEMES, "+").reindex(numbers).fillna("").to_numpy()
+    span = divergent.groupby("number").agg(first_day=("first_day", "min"), last_day=("last_day", "max"))
+    found["first_day"] = span["first_day"].reindex(numbers).to_numpy()
+    found["last_day"] = span["last_day"].reindex(numbers).to_numpy()
     found["direction"] = direction(found)
     return found
+
+
+def _combinations(numbers: pd.Series, values: pd.Series, order: tuple[str, ...], joiner: str | None = None) -> pd.Series:
+    """Per number, the distinct values it has, in ``order``: a tuple, or a string joined by ``joiner``.
+
+    Done with bit masks rather than a Python function a group: there can be a great many groups.
+    """
+    if numbers.empty:
+        return pd.Series(dtype=object)
+    distinct = pd.DataFrame({"number": numbers.to_numpy(), "value": values.to_numpy()}).drop_duplicates()
+    bits = 1 << distinct["value"].map({v: i for i, v in enumerate(order)}).to_numpy(np.int64)
+    masks = pd.Series(bits, index=distinct["number"].to_numpy()).groupby(level=0).sum()  # distinct bits: sum = or
+    combos = {mask: tuple(v for i, v in enumerate(order) if mask >> i & 1) for mask in masks.unique()}
+    if joiner is not None:
+        combos = {mask: joiner.join(found) for mask, found in combos.items()}
+    return masks.map(combos)
 
 
 def direction(found: pd.DataFrame) -> np.ndarray:

@@ -36,7 +36,7 @@ def explain(stored: StoredRun, number: str) -> Explanation:
     roles = [role for role in ROLES if role in stored.run.engines]
     ledgers = {role: stored.ledger(role, [number]) for role in roles}
     divergent = stored.divergences[stored.divergences["number"] == number]
-    facts = stoppage.iloc[0].to_dict()
+    facts = {**stoppage.iloc[0].to_dict(), "records": stored.lineage(number)}
     return Explanation(
         number,
         facts,

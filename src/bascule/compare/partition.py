@@ -41,7 +41,8 @@ class PartitionResult:
     ledgers: dict[str, Ledger]
     divergences: pd.DataFrame  # one row per divergent stoppage number
     unsupported: pd.DataFrame  # number, scheme, engine (role), reason
-    stoppages: pd.DataFrame  # every stoppage: features, category, horizon, lineage
+    stoppages: pd.DataFrame  # every stoppage: features, category, horizon
+    lineage: pd.DataFrame  # every stoppage's legacy records
     seconds: dict[str, float]
 
 
@@ -65,7 +66,6 @@ def run_partition(task: PartitionTask) -> PartitionResult:
     stoppages["category"] = category(stoppages)
     horizon = horizons(task.rows["AR"], ledgers[CONTROL], task.extraction_date, task.settlement_lag)
     stoppages["horizon"] = horizon.reindex(stoppages["number"].to_numpy()).to_numpy()
-    stoppages["records"] = lineage(task.rows).reindex(stoppages["stoppage"].to_numpy()).to_numpy()
     how = Comparison(horizon, task.tolerances)
     found = compare(ledgers[CONTROL], ledgers[CANDIDATE], how)
     referee = ledgers.get(REFEREE)
@@ -75,7 +75,7 @@ def run_partition(task: PartitionTask) -> PartitionResult:
     unsupported = unsupported_streams(ledgers)
     found = _described(found, stoppages, unsupported, ledgers)
     seconds["compare"] = time.perf_counter() - started
-    return PartitionResult(ledgers, found, unsupported, stoppages, seconds)
+    return PartitionResult(ledgers, found, unsupported, stoppages, lineage(task.rows), seconds)
 
 
 def money_due(ledger: Ledger, horizon: pd.Series) -> pd.Series:
@@ -97,7 +97,7 @@ def _described(
     found: pd.DataFrame, stoppages: pd.DataFrame, unsupported: pd.DataFrame, ledgers: dict[str, Ledger]
 ) -> pd.DataFrame:
     """The divergences with their stoppage's features, and what their signatures need."""
-    found = found.merge(stoppages.drop(columns=["records", "horizon"]), on="number", how="left")
+    found = found.merge(stoppages.drop(columns=["horizon"]), on="number", how="left")
     compared = unsupported[unsupported["engine"].isin([CONTROL, CANDIDATE])]
     reasons = compared.groupby("number")["reason"].agg(lambda r: "; ".join(sorted(set(r))))
     found["unsupported_reason"] = reasons.reindex(found["number"]).fillna("").to_numpy()
@@ -124,20 +124,20 @@ def _rules_differing(numbers: pd.Series, control: Ledger, candidate: Ledger) -> 
     )
 
 
-def lineage(rows: dict[str, pd.DataFrame]) -> pd.Series:
-    """Per stoppage (record index), the legacy records it comes from: ``AR 2; EM 3; SA 4; SL 5,6,7; PA 8``."""
-    attestation_owner = rows["SA"].set_index("record_index")["stoppage_index"] if "SA" in rows else pd.Series()
-    parts = [pd.DataFrame({"stoppage": rows["AR"]["record_index"], "type": "AR", "record": rows["AR"]["record_index"]})]
+def lineage(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every legacy record of each stoppage: ``number``, ``record_type``, ``record_index`` (its place in the extract)."""
+    stoppages = rows["AR"].set_index("record_index")["number"]
+    owner = {"AR": rows["AR"]["record_index"]}
     for code in ("EM", "SA", "PA"):
         if code in rows:
-            parts.append(pd.DataFrame({"stoppage": rows[code]["stoppage_index"], "type": code,
-                                       "record": rows[code]["record_index"]}))
+            owner[code] = rows[code]["stoppage_index"]
+    attestation_owner = rows["SA"].set_index("record_index")["stoppage_index"] if "SA" in rows else pd.Series()
     for code in ("SL", "SU"):
         if code in rows:
-            owner = attestation_owner.reindex(rows[code]["attestation_index"].to_numpy()).to_numpy()
-            parts.append(pd.DataFrame({"stoppage": owner, "type": code, "record": rows[code]["record_index"]}))
-    records = pd.concat(parts, ignore_index=True).sort_values(["stoppage", "record"])
-    records["record"] = records["record"].astype(str)
-    per_type = records.groupby(["stoppage", "type"], sort=False)["record"].agg(",".join)
-    text = per_type.index.get_level_values("type") + " " + per_type.to_numpy()
-    return pd.Series(text, index=per_type.index.get_level_values("stoppage")).groupby(level=0).agg("; ".join)
+            owner[code] = attestation_owner.reindex(rows[code]["attestation_index"].to_numpy())
+    parts = [
+        pd.DataFrame({"number": stoppages.reindex(index.to_numpy()).to_numpy(), "record_type": code,
+                      "record_index": rows[code]["record_index"].to_numpy()})
+        for code, index in owner.items()
+    ]
+    return pd.concat(parts, ignore_index=True).sort_values(["number", "record_index"], ignore_index=True)

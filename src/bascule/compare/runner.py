@@ -26,7 +26,7 @@ from bascule.compare import clusters
 from bascule.compare.due import SETTLEMENT_LAG_DAYS
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE, PartitionResult, PartitionTask, run_partition
 from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
-from bascule.compare.verdicts import FIXED, UNEXPLAINED
+from bascule.compare.verdicts import FIXED
 from bascule.compare.waivers import Acceptances, apply_waivers
 from bascule.engines.inputs import rows_from_extract
 from bascule.engines.interface import EngineSpec, load_engine
@@ -73,6 +73,7 @@ class Found:
     divergences: pd.DataFrame
     unsupported: pd.DataFrame
     stoppages: pd.DataFrame
+    lineage: pd.DataFrame
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -171,6 +172,7 @@ def _combined(results: Iterator[PartitionResult]) -> Found:
         pd.concat([r.divergences for r in results], ignore_index=True),
         pd.concat([r.unsupported for r in results], ignore_index=True),
         pd.concat([r.stoppages for r in results], ignore_index=True),
+        pd.concat([r.lineage for r in results], ignore_index=True),
         seconds,
     )
 
@@ -239,6 +241,7 @@ def _write_parquet(folder: Path, found: Found) -> None:
         ledger.lines.to_parquet(folder / f"{role}.lines.parquet", index=False)
         ledger.outcomes.to_parquet(folder / f"{role}.outcomes.parquet", index=False)
     found.stoppages.to_parquet(folder / "stoppages.parquet", index=False)
+    found.lineage.to_parquet(folder / "lineage.parquet", index=False)
 
 
 def unresolved(divergences: pd.DataFrame) -> pd.Series:
@@ -313,5 +316,3 @@ def _categories(stoppages: pd.DataFrame, divergences: pd.DataFrame) -> dict[str,
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
-
-__all__ = ["UNEXPLAINED", "ShadowOptions", "default_store_root", "default_workers", "partitions", "shadow"]

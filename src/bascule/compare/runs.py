@@ -42,6 +42,12 @@ class StoredRun:
             pd.read_parquet(self.folder / f"{role}.outcomes.parquet", filters=where),
         )
 
+    def lineage(self, number: str) -> str:
+        """The legacy records of a stoppage by type, as ``AR 2; EM 3; SA 4; SL 5,6,7; PA 8``."""
+        records = pd.read_parquet(self.folder / "lineage.parquet", filters=[("number", "==", number)])
+        by_type = records.groupby("record_type", sort=False)["record_index"].agg(lambda r: ",".join(map(str, r)))
+        return "; ".join(f"{code} {indexes}" for code, indexes in by_type.items())
+
     def stoppages(self, numbers: list[str] | None = None) -> pd.DataFrame:
         where = [("number", "in", numbers)] if numbers else None
         return pd.read_parquet(self.folder / "stoppages.parquet", filters=where)
