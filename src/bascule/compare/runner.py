@@ -199,7 +199,7 @@ def _open_run(
 ) -> int:
     described = {
         role: {"spec": str(spec), "name": engines[role].name, "version": engines[role].version,
-               "traces": engines[role].traces}
+               "traces": engines[role].traces, "source_sha256": _source_sha256(spec)}
         for role, spec in options.engines.items()
     }
     with database.begin() as connection:
@@ -228,6 +228,12 @@ def _open_run(
                 "categories": {},
             },
         ).scalar_one()
+
+
+def _source_sha256(spec: EngineSpec) -> str | None:
+    """The hash of an engine's input file (an external system's results), so a run names exactly what it read."""
+    path = Path(spec.source) if spec.source else None
+    return file_sha256(path) if path is not None and path.is_file() else None
 
 
 def _forget_run(database: Engine, run_id: int) -> None:
