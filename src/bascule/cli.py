@@ -286,7 +286,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
 @click.option("--run", "run_id", type=int, required=True, help="The shadow run's id (bascule shadow prints it).")
 @database_option
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
-@click.option("--reveal", is_flag=True, help="Show NIRs unmasked.")
+@click.option("--reveal", is_flag=True, help="Name the person by their NIR, not by a pseudonym.")
 def explain(number: str, run_id: int, database: str, output_format: str, reveal: bool) -> None:
     """One stoppage of a shadow run: every engine's day runs side by side, the divergent days, the rules and records.
 
@@ -294,11 +294,11 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
     """
     engine = open_database(database)
     ensure_schema(engine)
-    found = explain_stoppage(load_run(engine, run_id), number)
+    found = explain_stoppage(load_run(engine, run_id), number, reveal)
     if output_format == "json":
-        click.echo(json.dumps(explanation_to_dict(found, reveal), indent=2, ensure_ascii=False, default=str))
+        click.echo(json.dumps(explanation_to_dict(found), indent=2, ensure_ascii=False, default=str))
     else:
-        render_explanation(found, Console(), reveal)
+        render_explanation(found, Console())
 
 
 @cli.group()

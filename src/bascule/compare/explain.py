@@ -22,6 +22,7 @@ class StoppageNotInRun(BasculeError):
 @dataclass
 class Explanation:
     number: str
+    person: str  # a pseudonym, or the NIR when revealed
     stoppage: dict[str, object]  # its features, category, horizon and lineage (records of the extract)
     divergence: dict[str, object] | None  # as stored, None when the engines agree
     timeline: pd.DataFrame  # scheme, payee, first_day, last_day, one column of cents a day per engine, diverges, due
@@ -29,7 +30,7 @@ class Explanation:
     engines: dict[str, dict[str, object]]
 
 
-def explain(stored: StoredRun, number: str) -> Explanation:
+def explain(stored: StoredRun, number: str, reveal: bool = False) -> Explanation:
     stoppage = stored.stoppages([number])
     if stoppage.empty:
         raise StoppageNotInRun(f"the run {stored.run.id} holds no stoppage {number!r} (give its PRG-NUM-ARRET)")
@@ -39,6 +40,7 @@ def explain(stored: StoredRun, number: str) -> Explanation:
     facts = {**stoppage.iloc[0].to_dict(), "records": stored.lineage(number)}
     return Explanation(
         number,
+        stored.persons(stoppage["nir"], reveal).iloc[0],
         facts,
         divergent.iloc[0].to_dict() if len(divergent) else None,
         _timeline(ledgers, facts.get("horizon")),

@@ -85,14 +85,22 @@ def shadow(
     store_root: Path,
     on_progress: Callable[[int, int], None] | None = None,
     today: dt.date | None = None,
+    family: str | None = None,
+    migration: dict[str, object] | None = None,
 ) -> int:
-    """Run, compare and store; returns the run's id. ``on_progress(persons_done, persons)``."""
+    """Run, compare and store; returns the run's id. ``on_progress(persons_done, persons)``.
+
+    ``family`` names the dry runs compared over time (by default the caisse's);
+    ``migration`` is what a dry run found reading, migrating and verifying the extract.
+    """
     started = time.perf_counter()
     engines = {role: load_engine(spec) for role, spec in options.engines.items()}  # fail early, before reading
     sha256 = file_sha256(Path(extract))
     rows, extraction_date = rows_from_extract(extract, options.copybook)
     read_seconds = time.perf_counter() - started
-    run_id = _open_run(database, extract, sha256, rows, extraction_date, options, engines, acceptances, store_root)
+    described = _described_engines(options, engines)
+    run_id = _open_run(database, extract, sha256, rows, extraction_date, options, described, acceptances, store_root)
+    _set(database, run_id, family=family or default_family(rows), migration=migration)
     try:
         found = _combined(_run_partitions(rows, extraction_date, options, acceptances, on_progress))
     except BaseException:
@@ -193,15 +201,10 @@ def _open_run(
     rows: dict[str, pd.DataFrame],
     extraction_date: dt.date,
     options: ShadowOptions,
-    engines: dict[str, object],
+    described: dict[str, dict[str, object]],
     acceptances: Acceptances,
     store_root: Path,
 ) -> int:
-    described = {
-        role: {"spec": str(spec), "name": engines[role].name, "version": engines[role].version,
-               "traces": engines[role].traces, "source_sha256": _source_sha256(spec)}
-        for role, spec in options.engines.items()
-    }
     with database.begin() as connection:
         return connection.execute(
             insert(ShadowRun).returning(ShadowRun.id),
@@ -211,6 +214,7 @@ def _open_run(
                 "bascule_version": bascule.__version__,
                 "extract_path": str(Path(extract).resolve()),
                 "extract_sha256": sha256,
+                "family": "",
                 "caisse": int(rows["AS"]["caisse"].iloc[0]) if len(rows["AS"]) else None,
                 "extraction_date": extraction_date,
                 "engines": described,
@@ -228,6 +232,25 @@ def _open_run(
                 "categories": {},
             },
         ).scalar_one()
+
+
+def default_family(rows: dict[str, pd.DataFrame]) -> str:
+    """The runs of one caisse's extracts form a family, unless told otherwise."""
+    caisses = rows["AS"]["caisse"].unique() if len(rows["AS"]) else []
+    return f"caisse-{caisses[0]}" if len(caisses) == 1 else "extract"
+
+
+def _described_engines(options: ShadowOptions, engines: dict[str, object]) -> dict[str, dict[str, object]]:
+    return {
+        role: {"spec": str(spec), "name": engines[role].name, "version": engines[role].version,
+               "traces": engines[role].traces, "source_sha256": _source_sha256(spec)}
+        for role, spec in options.engines.items()
+    }
+
+
+def _set(database: Engine, run_id: int, **values: object) -> None:
+    with database.begin() as connection:
+        connection.execute(update(ShadowRun).where(ShadowRun.id == run_id), values)
 
 
 def _source_sha256(spec: EngineSpec) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
 from bascule.engines.ledger import Ledger
 from bascule.errors import BasculeError
+from bascule.privacy import person_names, pseudonym_key
 
 ROLES = ("control", "candidate", "referee")
 
@@ -26,6 +27,10 @@ class StoredRun:
     divergences: pd.DataFrame
     clusters: pd.DataFrame
     unsupported: pd.DataFrame
+
+    def persons(self, nirs: pd.Series, reveal: bool = False) -> pd.Series:
+        """How reports name these people: keyed pseudonyms, or their NIRs when revealed."""
+        return person_names(nirs, None if reveal else pseudonym_key(Path(self.run.store_path)))
 
     @property
     def folder(self) -> Path:

@@ -29,6 +29,7 @@ class ShadowRun(Base):
     bascule_version: Mapped[str] = mapped_column(String(40))
     extract_path: Mapped[str] = mapped_column(Text)
     extract_sha256: Mapped[str] = mapped_column(String(64))
+    family: Mapped[str] = mapped_column(String(80), index=True)  # the dry runs compared over time (trend, chain)
     caisse: Mapped[int | None] = mapped_column(Integer)
     extraction_date: Mapped[dt.date] = mapped_column(Date)
     engines: Mapped[dict] = mapped_column(JSON)  # role → {spec, name, version, traces}
@@ -43,6 +44,8 @@ class ShadowRun(Base):
     accepted: Mapped[int] = mapped_column(BigInteger)
     unresolved: Mapped[int] = mapped_column(BigInteger)  # neither accepted nor a legacy defect fixed
     categories: Mapped[dict] = mapped_column(JSON)  # case category → {stoppages, divergent, unresolved}
+    migration: Mapped[dict | None] = mapped_column(JSON)  # a dry run's reading, migration books and verification
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64))  # its evidence pack, once written
 
 
 class Divergence(Base):

@@ -8,28 +8,27 @@ from rich.table import Table
 
 from bascule.compare.explain import Explanation
 from bascule.money import euros
-from bascule.privacy import mask
 
 FEATURES = ("nature", "modality", "scheme", "subrogation", "ald", "corrected_attestation", "keeps_rights",
             "several_employers")
 
 
-def explanation_to_dict(found: Explanation, reveal: bool = False) -> dict[str, object]:
+def explanation_to_dict(found: Explanation) -> dict[str, object]:
     timeline = found.timeline.assign(
         first_day=found.timeline["first_day"].astype(str), last_day=found.timeline["last_day"].astype(str)
     )
-    stoppage = {k: _plain(v) for k, v in found.stoppage.items()}
-    stoppage["nir"] = stoppage["nir"] if reveal else mask(str(stoppage["nir"]))
+    stoppage = {k: _plain(v) for k, v in found.stoppage.items() if k != "nir"}
     divergence = None
     if found.divergence:
         divergence = {k: _plain(v) for k, v in found.divergence.items() if k not in ("run_id", "nir")}
     return {
         "stoppage": found.number,
+        "person": found.person,
         "case": stoppage,
         "divergence": divergence,
         "timeline": [{k: _plain(v) for k, v in row.items()} for row in timeline.to_dict("records")],
         "engines": {
-            role: {**found.engines[role], "lines": _lines(ledger.lines, reveal)} for role, ledger in found.ledgers.items()
+            role: {**found.engines[role], "lines": _lines(ledger.lines, found.person)} for role, ledger in found.ledgers.items()
             if ledger is not None
         },
     }
@@ -43,19 +42,17 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def _lines(lines: pd.DataFrame, reveal: bool) -> list[dict[str, object]]:
+def _lines(lines: pd.DataFrame, person: str) -> list[dict[str, object]]:
+    """An engine's lines, the insured payee named as the person is."""
     shown = lines.drop(columns=[c for c in ("nir",) if c in lines])
-    if not reveal:
-        insured = shown["payee_kind"] == "insured"
-        shown = shown.assign(payee_id=shown["payee_id"].where(~insured, shown["payee_id"].map(lambda v: mask(str(v)))))
+    shown = shown.assign(payee_id=shown["payee_id"].where(shown["payee_kind"] != "insured", person))
     return [{k: _plain(v) for k, v in row.items()} for row in shown.to_dict("records")]
 
 
-def render_explanation(found: Explanation, console: Console, reveal: bool = False) -> None:
+def render_explanation(found: Explanation, console: Console) -> None:
     case = found.stoppage
     flags = ", ".join(f"{name.replace('_', ' ')}: {case[name]}" for name in FEATURES)
-    nir = case["nir"] if reveal else mask(str(case["nir"]))
-    console.print(f"[bold]Stoppage {found.number}[/bold] of person {nir} — {case['category']}")
+    console.print(f"[bold]Stoppage {found.number}[/bold] of person {found.person} — {case['category']}")
     console.print(f"Case: {flags}")
     console.print(f"Legacy records (index in the extract): {case['records']}")
     if case.get("horizon") is not None and not pd.isna(case["horizon"]):
@@ -68,14 +65,14 @@ def render_explanation(found: Explanation, console: Console, reveal: bool = Fals
         )
     else:
         console.print("[green]The engines agree on this stoppage.[/green]")
-    _timeline(found, console, reveal)
+    _timeline(found, console)
     _outcomes(found, console)
     for role, ledger in found.ledgers.items():
         if ledger is not None:
-            _engine_lines(role, found.engines[role], ledger.lines, console, reveal)
+            _engine_lines(role, found.engines[role], ledger.lines, console)
 
 
-def _timeline(found: Explanation, console: Console, reveal: bool) -> None:
+def _timeline(found: Explanation, console: Console) -> None:
     roles = [role for role in found.ledgers if role in found.timeline]
     table = Table(title="Day runs, cents a day per engine (divergent runs in red)", title_justify="left")
     for heading in ("from", "to", "scheme", "payee", *roles):
@@ -104,7 +101,7 @@ def _outcomes(found: Explanation, console: Console) -> None:
     console.print(table)
 
 
-def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, console: Console, reveal: bool) -> None:
+def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, console: Console) -> None:
     table = Table(title=f"{role}: {engine['spec']} ({engine['version']})", title_justify="left")
     evidence = [c for c in ("rules", "records", "payment", "daily_base_cents", "rate_pct") if c in lines]
     for heading in ("from", "to", "scheme", "payee", "a day", *evidence):

@@ -10,7 +10,6 @@ from bascule import __version__
 from bascule.compare.runs import StoredRun
 from bascule.compare.verdicts import VERDICTS
 from bascule.money import euros
-from bascule.privacy import mask
 
 SHOWN_DIVERGENCES = 20
 
@@ -25,6 +24,7 @@ def ranked_divergences(divergences: pd.DataFrame) -> pd.DataFrame:
 
 def shadow_to_dict(stored: StoredRun, reveal: bool = False) -> dict[str, object]:
     run, divergences = stored.run, ranked_divergences(stored.divergences)
+    divergences = divergences.assign(person=stored.persons(divergences["nir"], reveal))
     return {
         "bascule_version": __version__,
         "run_id": run.id,
@@ -46,7 +46,7 @@ def shadow_to_dict(stored: StoredRun, reveal: bool = False) -> dict[str, object]
             "overpayment_cents": int(divergences["over_cents"].sum()),
             "total_cents": int(divergences["at_stake_cents"].sum()),
         },
-        "divergent": [_divergence(row, reveal) for row in divergences.to_dict("records")],
+        "divergent": [_divergence(row) for row in divergences.to_dict("records")],
         "unsupported": [
             {"stoppage": u["number"], "scheme": u["scheme"], "engine": u["engine"], "reason": u["reason"]}
             for u in stored.unsupported.sort_values(["number", "scheme", "engine"]).to_dict("records")
@@ -62,11 +62,11 @@ def shadow_to_dict(stored: StoredRun, reveal: bool = False) -> dict[str, object]
     }
 
 
-def _divergence(row: dict[str, object], reveal: bool) -> dict[str, object]:
+def _divergence(row: dict[str, object]) -> dict[str, object]:
     referee = row.get("referee_cents")
     return {
         "stoppage": row["number"],
-        "nir": row["nir"] if reveal else mask(str(row["nir"])),
+        "person": row["person"],
         "kinds": str(row["kinds"]).split("+"),
         "direction": row["direction"],
         "control_cents": int(row["control_cents"]),

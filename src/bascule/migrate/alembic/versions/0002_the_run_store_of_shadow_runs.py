@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 10:36:40.113201
+Create Date: 2026-11-23 10:55:09.814363
 
 """
 from collections.abc import Sequence
@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('bascule_version', sa.String(length=40), nullable=False),
     sa.Column('extract_path', sa.Text(), nullable=False),
     sa.Column('extract_sha256', sa.String(length=64), nullable=False),
+    sa.Column('family', sa.String(length=80), nullable=False),
     sa.Column('caisse', sa.Integer(), nullable=True),
     sa.Column('extraction_date', sa.Date(), nullable=False),
     sa.Column('engines', sa.JSON(), nullable=False),
@@ -41,9 +42,14 @@ def upgrade() -> None:
     sa.Column('accepted', sa.BigInteger(), nullable=False),
     sa.Column('unresolved', sa.BigInteger(), nullable=False),
     sa.Column('categories', sa.JSON(), nullable=False),
+    sa.Column('migration', sa.JSON(), nullable=True),
+    sa.Column('manifest_sha256', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shadow_run')),
     sqlite_autoincrement=True
     )
+    with op.batch_alter_table('shadow_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shadow_run_family'), ['family'], unique=False)
+
     op.create_table('shadow_cluster',
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('cluster', sa.String(length=8), nullable=False),
@@ -103,4 +109,7 @@ def downgrade() -> None:
 
     op.drop_table('shadow_divergence')
     op.drop_table('shadow_cluster')
+    with op.batch_alter_table('shadow_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shadow_run_family'))
+
     op.drop_table('shadow_run')
