@@ -1,6 +1,6 @@
 """The case features of each stoppage: what a divergence's signature is made of.
 
-They describe the case, not the money: nature and modality, long-term
+They describe the case, not the money: nature and modality, whether it extends an earlier stoppage, long-term
 illness, the subrogation pattern of its chain, a corrected attestation on
 its chain, keeping rights after losing one's job, several employers, the
 person's scheme. They also give the case categories of the corpus.
@@ -32,6 +32,7 @@ def case_features(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
             "modality": stoppages["modality"].map(MODALITY).to_numpy(),
             "scheme": stoppages["scheme"].map(SCHEME).to_numpy(),
             "subrogation": _subrogation_pattern(stoppages, rows).reindex(chain).fillna("none").to_numpy(),
+            "extension": stoppages["initial_stoppage_index"].notna().to_numpy(),
             "ald": stoppages["long_term_illness"].to_numpy(dtype=bool),
             "corrected_attestation": _chains_with_corrections(stoppages, rows).reindex(chain).fillna(False).to_numpy(dtype=bool),
             "keeps_rights": stoppages["keeps_rights"].to_numpy(dtype=bool),

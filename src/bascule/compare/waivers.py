@@ -33,7 +33,7 @@ from bascule.errors import BasculeError
 
 SELECTORS = {"kinds", "features", "clusters", "stoppages"}
 FEATURES = {
-    "nature", "modality", "scheme", "subrogation", "ald", "corrected_attestation", "keeps_rights",
+    "nature", "modality", "scheme", "subrogation", "extension", "ald", "corrected_attestation", "keeps_rights",
     "several_employers", "category", "direction", "verdict", "streams",
 }
 

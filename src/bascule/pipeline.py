@@ -1,0 +1,50 @@
+"""The dry run, in one call: inspect → migrate → verify-migration → shadow (reference as referee).
+
+Each stage is the library call of its own command; the dry run keeps what
+the first three found in the shadow run, so that the sign-off report reads
+everything from the run store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from bascule.compare.runner import ShadowOptions, default_store_root, shadow
+from bascule.compare.waivers import Acceptances
+from bascule.legacy_adapters.inspection import inspect_extract
+from bascule.migrate.database import ensure_schema, open_database
+from bascule.migrate.migration import migrate_extract
+from bascule.migrate.verify import verify_migration
+from bascule.reports.inspection import inspection_to_dict
+
+STAGES = ("inspect", "migrate", "verify-migration", "shadow")
+
+
+def dry_run(
+    extract: str | Path,
+    database: str,
+    options: ShadowOptions,
+    acceptances: Acceptances,
+    store_root: Path | None = None,
+    family: str | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> int:
+    """Run every stage on the extract; returns the shadow run's id."""
+    stage = on_stage or (lambda _: None)
+    engine = open_database(database)
+    ensure_schema(engine)
+    stage("inspect")
+    reading = inspection_to_dict(inspect_extract(extract, copybook=options.copybook))
+    stage("migrate")
+    books = migrate_extract(extract, database, copybook=options.copybook)
+    stage("verify-migration")
+    verification = verify_migration(database, books.run_id, extract=extract, copybook=options.copybook)
+    migration = {
+        "reading": {key: reading[key] for key in ("encoding", "records", "rejected", "balanced", "reject_reasons")},
+        "books": books.to_dict(),
+        "verification": verification.to_dict(),
+    }
+    stage("shadow")
+    return shadow(extract, options, acceptances, engine, store_root or default_store_root(engine), family=family,
+                  migration=migration)
