@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sqlite3
 from pathlib import Path
 
@@ -18,9 +17,9 @@ from bascule.cli import cli
 from bascule.reports.inspection import render_inspection
 from tests.conftest import VECTORS
 from tests.legacy_adapters.extract_bytes import ExtractBytes
+from tests.snapshot import snapshot
 
 SAMPLE = Path(__file__).parents[1] / "sample_data" / "progres_441_cp1147.dat"
-SNAPSHOTS = Path(__file__).parent / "snapshots"
 JSON_KEYS = {"encoding", "records", "counts", "rejects", "balanced"}
 
 
@@ -118,16 +117,6 @@ def test_copybook_option_reads_with_the_given_layout() -> None:
     copybook = Path(__file__).parents[1] / "src" / "bascule" / "legacy_adapters" / "layouts" / "progres_ij_01.cpy"
     result = run("inspect", VECTORS / "vectors_cp1147.dat", "--copybook", copybook, "--format", "json")
     assert result.exit_code == 0 and json.loads(result.output)["balanced"]
-
-
-def snapshot(name: str, text: str) -> None:
-    path = SNAPSHOTS / name
-    if os.environ.get("BASCULE_REGEN_SNAPSHOTS") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no snapshot {path}; create it with BASCULE_REGEN_SNAPSHOTS=1 pytest {__file__}"
-    assert text == path.read_text(encoding="utf-8"), (
-        f"{name} changed; if the change is intended, regenerate with BASCULE_REGEN_SNAPSHOTS=1"
-    )
 
 
 def test_terminal_report_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

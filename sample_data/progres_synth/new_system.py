@@ -37,16 +37,21 @@ COLUMNS = ["stoppage", "scheme", "payee_kind", "payee_siret", "first_day", "last
 OLD_SMIC_FROM = dt.date(2022, 1, 1)
 
 
-def simulate(rows: Rows, extraction_date: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(results in the external format, the defects: one row per stoppage whose money a defect changed)."""
-    correct = _correct(rows, extraction_date)
-    lines = correct.copy()
-    defects = []
-    for name, apply in DEFECTS.items():
+def simulate(rows: Rows, extraction_date: dt.date, defects: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(results in the external format, the defects: one row per stoppage whose money a defect changed).
+
+    ``defects`` names the defects to put in (all of them by default): a later
+    release of the new system, say, that fixed one.
+    """
+    lines = _correct(rows, extraction_date)
+    changed = []
+    for name in DEFECTS if defects is None else defects:
+        apply = DEFECTS[name]
         before = lines
         lines = apply(lines, rows, extraction_date)
-        defects.append(pd.DataFrame({"stoppage": sorted(_changed(before, lines)), "defect": name}))
-    return _external(lines), pd.concat(defects, ignore_index=True).sort_values("stoppage", ignore_index=True)
+        changed.append(pd.DataFrame({"stoppage": sorted(_changed(before, lines)), "defect": name}))
+    found = pd.concat(changed, ignore_index=True) if changed else pd.DataFrame(columns=["stoppage", "defect"])
+    return _external(lines), found.sort_values("stoppage", ignore_index=True)
 
 
 def _correct(rows: Rows, extraction_date: dt.date) -> pd.DataFrame:

@@ -42,6 +42,11 @@ from bascule.legacy_adapters.inspection import inspect_extract
 from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database, upgrade
 from bascule.migrate.migration import DEFAULT_MIGRATION_CHUNK_BYTES, migrate_extract
 from bascule.migrate.verify import verify_migration
+from bascule.pipeline import dry_run
+from bascule.reports.evidence import text_report, write_evidence
+from bascule.reports.explain import explanation_to_dict, render_explanation
+from bascule.reports.history import diff_runs, list_runs, render_diff, render_runs
+from bascule.reports.html import render_html
 from bascule.reports.inspection import inspection_to_dict, render_inspection
 from bascule.reports.ledger import (
     ledger_to_dict,
@@ -49,9 +54,12 @@ from bascule.reports.ledger import (
     render_trace,
     shown_ledger,
 )
-from bascule.reports.explain import explanation_to_dict, render_explanation
 from bascule.reports.migration import render_reconciliation, render_verification
+from bascule.reports.policy import GO, load_policy
 from bascule.reports.shadow import render_shadow, shadow_to_dict
+from bascule.reports.signoff import render_signoff, sign_off, signoff_to_dict
+from bascule.reports.worklist import worklist as build_worklist
+from bascule.reports.worklist import write_worklist
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -299,6 +307,134 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
         click.echo(json.dumps(explanation_to_dict(found), indent=2, ensure_ascii=False, default=str))
     else:
         render_explanation(found, Console())
+
+
+@cli.command("dry-run")
+@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--candidate", type=ENGINE, default="reference", show_default=True,
+              help="The new system under test, e.g. external:new_system.csv.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one (README, 'The decision policy').")
+@click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML of accepted differences and tolerances.")
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML sign-off here.")
+@database_option
+@click.option("--family", help="The dry runs compared over time [default: the extract's caisse].")
+@click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8")
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def dry_run_command(ctx: click.Context, extract: Path, candidate: EngineSpec, policy: Path | None,
+                    waivers: Path | None, html: Path | None, database: str, family: str | None, workers: int,
+                    output_format: str) -> None:
+    """The main job: inspect, migrate, verify the migration, shadow-run with the reference as referee, decide.
+
+    Prints the go/no-go report. Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
+    """
+    if not extract.is_file():
+        raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
+    chosen = load_policy(policy)  # a bad policy stops the run before any work
+    options = ShadowOptions(EngineSpec("progres-replay"), candidate, EngineSpec("reference"), workers)
+    err = Console(stderr=True)
+    stage = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
+    run_id = dry_run(extract, database, options, load_waivers(waivers), family=family, on_stage=stage)
+    _report(ctx, open_database(database), run_id, chosen, output_format, None, html, None)
+
+
+@cli.command()
+@click.argument("run_id", metavar="RUN", type=int)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one.")
+@click.option("--evidence", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the evidence pack (reports, policy, waivers, manifest of hashes) into this folder.")
+@database_option
+@click.pass_context
+def report(ctx: click.Context, run_id: int, output_format: str, output: Path | None, policy: Path | None,
+           evidence: Path | None, database: str) -> None:
+    """The go/no-go report of a stored run: decision, criteria, books, divergences, clusters, coverage, history.
+
+    Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
+    """
+    engine = open_database(database)
+    ensure_schema(engine)
+    _report(ctx, engine, run_id, load_policy(policy), output_format, output, None, evidence)
+
+
+def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_format: str, output: Path | None,
+            html: Path | None, evidence: Path | None) -> None:
+    found = sign_off(engine, run_id, policy)
+    if evidence is not None:
+        pack = write_evidence(engine, found, evidence)
+        message = f"evidence written to {evidence}, manifest SHA-256 {pack.sha256}"
+        if pack.sealed_with:
+            message += f" (the run was sealed earlier with another manifest, {pack.sealed_with})"
+        click.echo(message, err=True)
+    if html is not None:
+        html.write_text(render_html(found), encoding="utf-8")
+    if output_format == "json":
+        _emit(json.dumps(signoff_to_dict(found), indent=2, ensure_ascii=False, default=str), output)
+    elif output_format == "html":
+        _emit(render_html(found), output)
+    elif output is not None:
+        output.write_text(text_report(found), encoding="utf-8")
+    else:
+        render_signoff(found, Console())
+    ctx.exit(EXIT_OK if found.decision == GO else EXIT_FINDINGS)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@cli.command()
+@database_option
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+def runs(database: str, output_format: str) -> None:
+    """List the shadow runs of the database, oldest first."""
+    engine = open_database(database)
+    ensure_schema(engine)
+    found = list_runs(engine)
+    if output_format == "json":
+        click.echo(json.dumps(found.to_dict("records"), indent=2, default=str))
+    else:
+        render_runs(found, Console())
+
+
+@cli.command("diff-runs")
+@click.argument("before", metavar="A", type=int)
+@click.argument("after", metavar="B", type=int)
+@database_option
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+def diff_runs_command(before: int, after: int, database: str, output_format: str) -> None:
+    """What changed from run A to run B: clusters and divergent stoppages fixed, new and still there."""
+    engine = open_database(database)
+    ensure_schema(engine)
+    found = diff_runs(engine, before, after)
+    if output_format == "json":
+        click.echo(json.dumps(found.to_dict(), indent=2, default=str))
+    else:
+        render_diff(found, Console())
+
+
+@cli.command()
+@click.argument("run_id", metavar="RUN", type=int)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="FILE.csv, FILE.parquet or FILE.xlsx.")
+@click.option("--show-identities", is_flag=True,
+              help="Add NIRs and names (from a dry run's migrated model): for authorised use only.")
+@database_option
+def worklist(run_id: int, output: Path, show_identities: bool, database: str) -> None:
+    """The divergent stoppages of a run for case workers: one row each, stake, direction, cluster, what to check."""
+    engine = open_database(database)
+    ensure_schema(engine)
+    found = build_worklist(load_run(engine, run_id), engine, show_identities)
+    write_worklist(found, output)
+    click.echo(f"{len(found):,} divergent stoppages written to {output}", err=True)
 
 
 @cli.group()

@@ -41,7 +41,10 @@ def dry_run(
     stage("verify-migration")
     verification = verify_migration(database, books.run_id, extract=extract, copybook=options.copybook)
     migration = {
-        "reading": {key: reading[key] for key in ("encoding", "records", "rejected", "balanced", "reject_reasons")},
+        "reading": {
+            key: reading[key]
+            for key in ("caisse", "caisse_name", "encoding", "records", "rejected", "balanced", "reject_reasons")
+        },
         "books": books.to_dict(),
         "verification": verification.to_dict(),
     }

@@ -9,8 +9,8 @@ import pandas as pd
 
 from bascule.compare.days import pieces
 from bascule.compare.runs import ROLES, StoredRun
-from bascule.errors import BasculeError
 from bascule.engines.ledger import Ledger
+from bascule.errors import BasculeError
 
 TIMELINE_KEYS = ["scheme", "payee_kind", "payee_id"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bascule.compare.explain import Explanation
@@ -97,7 +98,7 @@ def _outcomes(found: Explanation, console: Console) -> None:
             end = row.get("rights_end")
             advance = row.get("advance_cents")
             table.add_row(role, row["scheme"], row["status"], "" if end is None or pd.isna(end) else str(pd.Timestamp(end).date()),
-                          "" if advance is None or pd.isna(advance) else euros(int(advance)), row.get("reason") or "")
+                          "" if advance is None or pd.isna(advance) else euros(int(advance)), escape(row.get("reason") or ""))
     console.print(table)
 
 
@@ -110,7 +111,7 @@ def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, con
         payee = row["payee_kind"] if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
         cells = [str(pd.Timestamp(row["first_day"]).date()), str(pd.Timestamp(row["last_day"]).date()), row["scheme"],
                  payee, euros(int(row["daily_cents"]))]
-        table.add_row(*cells, *(_evidence(c, row[c]) for c in evidence))
+        table.add_row(*cells, *(escape(_evidence(c, row[c])) for c in evidence))
     console.print(table)
 
 

@@ -37,8 +37,8 @@ def bars(items: list[tuple[str, float, str, bool]]) -> list[Bar]:
     ]
 
 
-def render_html(report: SignOff, reveal: bool = False) -> str:
-    summary = signoff_to_dict(report, reveal)
+def render_html(report: SignOff) -> str:
+    summary = signoff_to_dict(report)
     environment = Environment(
         loader=PackageLoader("bascule.reports", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),

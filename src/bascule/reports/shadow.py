@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bascule import __version__
@@ -88,7 +89,7 @@ def _day(value: object) -> str | None:
 def render_shadow(stored: StoredRun, console: Console, reveal: bool = False) -> None:
     summary = shadow_to_dict(stored, reveal)
     engines = ", ".join(f"{role} {e['spec']} ({e['version']})" for role, e in summary["engines"].items())
-    console.print(f"[bold]Shadow run {summary['run_id']}[/bold] of {summary['extract']['path']} — {engines}")
+    console.print(f"[bold]Shadow run {summary['run_id']}[/bold] of {escape(summary['extract']['path'])} — {escape(engines)}")
     stakes = summary["at_stake"]
     console.print(
         f"{summary['stoppages']:,} stoppages compared: {summary['identical']:,} identical, "
@@ -114,7 +115,7 @@ def _clusters(clusters: list[dict[str, object]], console: Console) -> None:
     for heading in ("#", "cluster", "signature", "stoppages", "people", "at stake", "accepted", "example"):
         table.add_column(heading, justify="right" if heading in ("#", "stoppages", "people", "at stake", "accepted") else "left")
     for c in clusters:
-        table.add_row(str(c["rank"]), str(c["cluster"]), str(c["signature"]), f"{c['stoppages']:,}",
+        table.add_row(str(c["rank"]), str(c["cluster"]), escape(str(c["signature"])), f"{c['stoppages']:,}",
                       f"{c['people']:,}", euros(int(c["at_stake_cents"])), f"{c['accepted']:,}", str(c["example"]))
     console.print(table)
 
@@ -140,5 +141,5 @@ def _unsupported(unsupported: pd.DataFrame, console: Console) -> None:
     for heading in ("engine", "reason", "stoppages"):
         table.add_column(heading, justify="right" if heading == "stoppages" else "left")
     for (engine, reason), group in unsupported.groupby(["engine", "reason"]):
-        table.add_row(str(engine), str(reason), f"{group['number'].nunique():,}")
+        table.add_row(str(engine), escape(str(reason)), f"{group['number'].nunique():,}")
     console.print(table)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from sqlalchemy import Engine, func, select
@@ -66,9 +67,10 @@ def family_history(database: Engine, run: ShadowRun) -> pd.DataFrame:
     return history.drop(columns="engines")
 
 
-def signoff_to_dict(report: SignOff, reveal: bool = False) -> dict[str, object]:
+def signoff_to_dict(report: SignOff) -> dict[str, object]:
+    """The report as data; it names no person (clusters and counts only)."""
     run = report.stored.run
-    shadow = shadow_to_dict(report.stored, reveal)
+    shadow = shadow_to_dict(report.stored)
     divergences = report.stored.divergences
     open_ = divergences[unresolved(divergences)] if len(divergences) else divergences
     return {
@@ -114,12 +116,14 @@ def signoff_to_dict(report: SignOff, reveal: bool = False) -> dict[str, object]:
 
 
 # ---------------------------------------------------------------- terminal
-def render_signoff(report: SignOff, console: Console, reveal: bool = False) -> None:
-    summary = signoff_to_dict(report, reveal)
+def render_signoff(report: SignOff, console: Console) -> None:
+    summary = signoff_to_dict(report)
     colour = "green" if summary["decision"] == GO else "red"
+    reading = (summary["migration"] or {}).get("reading", {})
+    caisse = f"caisse {reading['caisse']} {escape(str(reading['caisse_name']))}, " if reading else ""
     console.print(Panel(f"[bold {colour}]{summary['decision']}[/bold {colour}]  run {summary['run_id']} of "
-                        f"{Path(summary['extract']['path']).name} ({summary['family']}), policy "
-                        f"{Path(summary['policy']['source']).name}", expand=False))
+                        f"{Path(summary['extract']['path']).name} ({caisse}family {summary['family']}), policy "
+                        f"{escape(Path(summary['policy']['source']).name)}", expand=False))
     _criteria(report.criteria, console)
     _migration(summary["migration"], console)
     _counts(summary, console)
@@ -130,11 +134,13 @@ def render_signoff(report: SignOff, console: Console, reveal: bool = False) -> N
 
 def _criteria(criteria: list[Criterion], console: Console) -> None:
     table = Table(title="Criteria", title_justify="left")
-    for heading in ("", "criterion", "threshold", "measured", "detail"):
+    table.add_column("")
+    table.add_column("criterion", min_width=max(len(c.name) for c in criteria) if criteria else 0)
+    for heading in ("threshold", "measured", "detail"):
         table.add_column(heading)
     for c in criteria:
         table.add_row("[green]pass[/green]" if c.passed else "[red]FAIL[/red]", c.name, str(c.threshold),
-                      str(c.measured), c.detail)
+                      str(c.measured), escape(c.detail))
     console.print(table)
 
 
@@ -167,7 +173,7 @@ def _clusters(clusters: list[dict], console: Console) -> None:
     for heading in ("#", "signature", "stoppages", "people", "at stake", "example"):
         table.add_column(heading, justify="right" if heading in ("#", "stoppages", "people", "at stake") else "left")
     for c in clusters[:SHOWN_CLUSTERS]:
-        table.add_row(str(c["rank"]), c["signature"], f"{c['stoppages']:,}", f"{c['people']:,}",
+        table.add_row(str(c["rank"]), escape(c["signature"]), f"{c['stoppages']:,}", f"{c['people']:,}",
                       euros(c["at_stake_cents"]), c["example"])
     console.print(table)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bascule.engines.reference import amounts, days, inputs, limits
 from bascule.engines.ledger import Ledger
+from bascule.engines.reference import amounts, days, inputs, limits
 from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.parameters import Parameter
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from bascule.engines.reference import inputs
 from bascule.engines.ledger import Ledger
+from bascule.engines.reference import inputs
 from bascule.engines.reference.engine import compute_reference
 from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.parameters import ParameterError, parameters

@@ -1,0 +1,90 @@
+"""The worklist: the divergent stoppages for case workers, one row each, with what to check.
+
+People are named by pseudonyms; ``show_identities`` adds the NIR and, for a
+dry run, the names from the migrated model (for authorised use only).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from bascule.compare.runs import StoredRun
+from bascule.errors import BasculeError
+from bascule.migrate.model import InsuredPerson
+from bascule.money import euros
+from bascule.reports.shadow import ranked_divergences
+
+WHAT_TO_CHECK = {
+    "missing": "the new system pays none of these days: is the stoppage in it, and settled?",
+    "amount": "the daily amount differs: reference salaries, attestation in force, caps, rate",
+    "extra": "the new system pays days the legacy did not: end date, return to work, rights end",
+    "payee": "the money goes to another party: subrogation periods of the attestation in force",
+    "rights_end": "another rights end date: the 360-day or ALD limit count, and the letter sent",
+    "advance": "an advance is not regularised: the AC and IN lines of the stoppage",
+    "unsupported": "an engine could not compute the stoppage: see its reason (bascule explain)",
+}
+FORMATS = {".csv", ".parquet", ".xlsx"}
+
+
+class WorklistError(BasculeError):
+    """The worklist cannot be written where asked."""
+
+
+def worklist(stored: StoredRun, database: Engine, show_identities: bool = False) -> pd.DataFrame:
+    divergences = ranked_divergences(stored.divergences)
+    kinds = divergences["kinds"].str.split("+")
+    found = pd.DataFrame(
+        {
+            "person": stored.persons(divergences["nir"], reveal=False).to_numpy(),
+            "stoppage": divergences["number"].to_numpy(),
+            "category": divergences["category"].to_numpy(),
+            "kinds": divergences["kinds"].to_numpy(),
+            "direction": divergences["direction"].to_numpy(),
+            "at_stake_cents": divergences["at_stake_cents"].to_numpy(),
+            "at_stake": divergences["at_stake_cents"].map(lambda c: euros(int(c))).to_numpy(),
+            "verdict": divergences["verdict"].to_numpy(),
+            "cluster": divergences["cluster"].to_numpy(),
+            "signature": stored.clusters.set_index("cluster")["signature"].reindex(divergences["cluster"]).to_numpy(),
+            "accepted_by": divergences["waiver"].to_numpy(),
+            "first_day": divergences["first_day"].to_numpy(),
+            "last_day": divergences["last_day"].to_numpy(),
+            "what_to_check": kinds.map(lambda k: " / ".join(WHAT_TO_CHECK[kind] for kind in k)).to_numpy(),
+        }
+    )
+    if show_identities:
+        found.insert(1, "nir", divergences["nir"].to_numpy())
+        names = _names(stored, database, divergences["nir"])
+        if names is not None:
+            found.insert(2, "last_name", divergences["nir"].map(names["last_name"]).to_numpy())
+            found.insert(3, "first_name", divergences["nir"].map(names["first_name"]).to_numpy())
+    return found
+
+
+def _names(stored: StoredRun, database: Engine, nirs: pd.Series) -> pd.DataFrame | None:
+    """Names from the migrated model of the dry run's migration, if the run has one."""
+    migration = stored.run.migration
+    if not migration:
+        return None
+    query = select(InsuredPerson.nir, InsuredPerson.last_name, InsuredPerson.first_name).where(
+        InsuredPerson.run_id == migration["books"]["run_id"], InsuredPerson.nir.in_(sorted(set(nirs)))
+    )
+    with database.connect() as connection:
+        return pd.DataFrame(connection.execute(query).mappings().all()).set_index("nir")
+
+
+def write_worklist(found: pd.DataFrame, output: Path) -> None:
+    suffix = output.suffix.lower()
+    if suffix not in FORMATS:
+        raise WorklistError(f"{output}: a worklist is written as .csv, .parquet or .xlsx")
+    try:
+        if suffix == ".csv":
+            found.to_csv(output, index=False)
+        elif suffix == ".parquet":
+            found.to_parquet(output, index=False)
+        else:
+            found.to_excel(output, index=False, sheet_name="worklist", engine="openpyxl")
+    except OSError as exc:
+        raise WorklistError(f"{output}: cannot write the worklist ({exc.strerror})") from None

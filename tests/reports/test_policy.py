@@ -1,0 +1,151 @@
+"""The decision policy: each criterion measured on crafted runs, each failing alone."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bascule.compare.runs import StoredRun, load_run
+from bascule.reports.policy import GO, NO_GO, PolicyError, coverage, decision, evaluate, load_policy
+from tests.reports.conftest import DryRun
+
+LENIENT = """
+criteria:
+  max_underpayment_cents_per_person: 100000000
+  max_unresolved_share: 1
+  max_unresolved_share_per_category: 1
+"""
+
+
+def policy(tmp_path: Path, text: str):
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_policy(path)
+
+
+def verdicts(stored: StoredRun, chosen) -> dict[str, bool]:
+    return {c.name: c.passed for c in evaluate(chosen, stored, coverage(chosen, stored))}
+
+
+def failing(stored: StoredRun, chosen) -> list[str]:
+    return [name for name, passed in verdicts(stored, chosen).items() if not passed]
+
+
+def crafted(go: DryRun, number_of_category: str | None = None, **divergence: object) -> StoredRun:
+    """The GO run, with one unresolved divergence added on a stoppage of a category if asked."""
+    stored = load_run(go.database, go.run_id)
+    stored = StoredRun(copy.deepcopy(stored.run), stored.divergences.copy(), stored.clusters, stored.unsupported)
+    if number_of_category:
+        stoppages = stored.stoppages()
+        number = stoppages.loc[stoppages["category"] == number_of_category, "number"].iloc[0]
+        nir = stoppages.loc[stoppages["number"] == number, "nir"].iloc[0]
+        row = {"number": number, "nir": nir, "under_cents": 0, "waiver": None, "verdict": "regression",
+               "category": number_of_category, **divergence}
+        stored.divergences = pd.DataFrame([row])
+        stored.run.divergent = stored.run.unresolved = 1
+    return stored
+
+
+def test_a_candidate_paying_what_the_legacy_paid_is_a_go(go: DryRun) -> None:
+    stored = load_run(go.database, go.run_id)
+    chosen = load_policy()
+    assert failing(stored, chosen) == []
+    assert decision(evaluate(chosen, stored, coverage(chosen, stored))) == GO
+
+
+def test_the_migration_must_balance_and_every_field_survive(go: DryRun) -> None:
+    stored = crafted(go)
+    stored.run.migration["verification"]["survived"] = False
+    assert failing(stored, load_policy()) == ["migration_balanced"]
+
+
+def test_a_run_without_a_migration_cannot_prove_its_books(go: DryRun) -> None:
+    stored = crafted(go)
+    stored.run.migration = None
+    assert set(failing(stored, load_policy())) == {"migration_balanced", "max_rejected_records"}
+
+
+def test_rejected_records_fail_alone(go: DryRun) -> None:
+    stored = crafted(go)
+    stored.run.migration["books"]["rejected"] = 3
+    assert failing(stored, load_policy()) == ["max_rejected_records"]
+
+
+@pytest.mark.parametrize(("under", "fails"), [(101, True), (100, False)])
+def test_an_unresolved_underpayment_above_the_threshold_fails_alone(
+    tmp_path: Path, go: DryRun, under: int, fails: bool
+) -> None:
+    stored = crafted(go, "MAL/TC", under_cents=under)
+    strict = policy(tmp_path, LENIENT + "  max_underpayment_cents_per_person: 100\n")
+    assert failing(stored, strict) == (["max_underpayment_cents_per_person"] if fails else [])
+
+
+def test_an_underpayment_accepted_by_a_waiver_or_fixing_the_legacy_does_not_count(tmp_path: Path, go: DryRun) -> None:
+    strict = policy(tmp_path, LENIENT + "  max_underpayment_cents_per_person: 100\n")
+    assert failing(crafted(go, "MAL/TC", under_cents=5000, waiver="W1"), strict) == []
+    assert failing(crafted(go, "MAL/TC", under_cents=5000, verdict="legacy_defect_fixed"), strict) == []
+
+
+def test_the_overall_share_of_unresolved_stoppages_fails_alone(tmp_path: Path, go: DryRun) -> None:
+    stored = crafted(go, "MAL/TC")  # 1 of 660: 0.15 %
+    assert failing(stored, policy(tmp_path, LENIENT + "  max_unresolved_share: 0.001\n")) == ["max_unresolved_share"]
+    assert failing(stored, policy(tmp_path, LENIENT + "  max_unresolved_share: 0.002\n")) == []
+
+
+def test_the_share_in_one_category_fails_alone(tmp_path: Path, go: DryRun) -> None:
+    stored = crafted(go, "MAL/TP")  # 1 of the 9 therapeutic part-time stoppages: 11 %
+    chosen = policy(tmp_path, LENIENT + "  max_unresolved_share_per_category: 0.1\n")
+    assert failing(stored, chosen) == ["max_unresolved_share_per_category"]
+    measured = {c.name: c for c in evaluate(chosen, stored, coverage(chosen, stored))}
+    assert "therapeutic_part_time 11.1%" in measured["max_unresolved_share_per_category"].detail
+
+
+def test_a_category_missing_from_the_corpus_fails_coverage(tmp_path: Path, go: DryRun) -> None:
+    chosen = policy(tmp_path, "categories:\n  sickness: {nature: MAL}\n  part_time_maternity: {nature: MAT, modality: TP}\n")
+    stored = crafted(go)
+    assert failing(stored, chosen) == ["min_stoppages_per_category"]
+    measured = {c.name: c for c in evaluate(chosen, stored, coverage(chosen, stored))}
+    assert measured["min_stoppages_per_category"].measured == 0
+    assert "part_time_maternity 0" in measured["min_stoppages_per_category"].detail
+
+
+def test_an_expired_waiver_in_use_fails_alone(go: DryRun) -> None:
+    stored = crafted(go)
+    stored.run.waivers = {"uses": [{"id": "OLD", "expired": True, "matched": 2, "expires": "2026-01-31"}]}
+    assert failing(stored, load_policy()) == ["no_expired_waiver_in_use"]
+    stored.run.waivers = {"uses": [{"id": "OLD", "expired": True, "matched": 0, "expires": "2026-01-31"}]}
+    assert failing(stored, load_policy()) == []
+
+
+def test_a_criterion_set_to_null_is_not_checked(tmp_path: Path, go: DryRun) -> None:
+    stored = crafted(go)
+    stored.run.migration = None
+    chosen = policy(tmp_path, "criteria:\n  migration_balanced: null\n  max_rejected_records: null\n")
+    assert failing(stored, chosen) == [] and "migration_balanced" not in verdicts(stored, chosen)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("criteria:\n  max_speed: 3\n", "unknown criteria max_speed"),
+        ("criteria:\n  max_unresolved_share: lots\n", "a number ≥ 0"),
+        ("categories:\n  odd: {colour: blue}\n", "selects on"),
+        ("nonsense: 1\n", "holds `criteria`"),
+    ],
+)
+def test_a_bad_policy_is_refused_with_what_to_fix(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        policy(tmp_path, text)
+
+
+def test_the_sample_with_the_simulated_new_system_is_a_no_go(no_go: DryRun) -> None:
+    stored = load_run(no_go.database, no_go.run_id)
+    chosen = load_policy()
+    criteria = evaluate(chosen, stored, coverage(chosen, stored))
+    assert decision(criteria) == NO_GO
+    assert {c.name for c in criteria if not c.passed} == {
+        "max_underpayment_cents_per_person", "max_unresolved_share", "max_unresolved_share_per_category"
+    }
