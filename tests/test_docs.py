@@ -22,9 +22,11 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert block is not None and README.index(block.group(0)) < README.index("bascule verifies")
     commands = block.group(1).strip().splitlines()
     assert len(commands) == 2
-    assert "bascule inspect sample_data/" in commands[0] and "pytest" in commands[1]
-    sample = commands[0].split()[-1]
+    assert "bascule dry-run sample_data/" in commands[0] and "pytest" in commands[1]
+    words = commands[0].split()
+    sample, candidate = words[words.index("dry-run") + 1], words[words.index("--candidate") + 1]
     assert (Path(__file__).parents[1] / sample).exists()
+    assert (Path(__file__).parents[1] / candidate.removeprefix("external:")).exists()
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))

@@ -10,11 +10,15 @@ from hypothesis import strategies as st
 from progres_synth import ENCODINGS, write_extract
 
 from bascule import read_extract
+from bascule.legacy_adapters.progres_layout import HEADER, VERSION_FIELD, shipped_layout
 
 _DIR = Path(tempfile.mkdtemp(prefix="bascule-corruption-"))
 VALID = {name: _DIR / f"{name}.dat" for name in ENCODINGS}
 for _name, _path in VALID.items():
     write_extract(_path, 11, 6, ENCODINGS[_name])
+# The HD record's marker and layout version say how to read the rest: a file without them is refused
+# as a whole (exit code 2, "give --copybook"), which is not what this test is about.
+_VERSION = shipped_layout(1).specs[HEADER].field(VERSION_FIELD)
 
 edits = st.lists(
     st.tuples(st.floats(min_value=0, max_value=1, exclude_max=True), st.binary(min_size=1, max_size=12)),
@@ -37,6 +41,8 @@ def test_corruption_never_crashes_and_never_loses_a_record(
     for where, garbage in edits:
         at = 2 + int(where * (len(data) - 2 - len(garbage)))  # keep the HD marker: it tells the encoding
         data[at : at + len(garbage)] = garbage
+    valid = VALID[encoding].read_bytes()
+    data[_VERSION.offset : _VERSION.end] = valid[_VERSION.offset : _VERSION.end]
     if cut is not None:
         del data[-cut:]
     with tempfile.TemporaryDirectory() as folder:

@@ -1,0 +1,68 @@
+"""bascule dry-run, report, runs, diff-runs, worklist: exit codes and outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pandas as pd
+from click.testing import CliRunner
+
+from bascule.cli import cli
+from tests.reports.conftest import EXTRACT, NEW_SYSTEM, DryRun
+
+
+def run(*args: object) -> click.testing.Result:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_the_dry_run_of_the_sample_with_the_new_system_is_a_no_go(tmp_path: Path) -> None:
+    html = tmp_path / "signoff.html"
+    result = run("dry-run", EXTRACT, "--candidate", str(NEW_SYSTEM), "--db", tmp_path / "b.db", "--html", html)
+    assert result.exit_code == 1, result.output
+    first_lines = result.stdout.splitlines()[:3]  # the stages are on standard error
+    assert any("NO-GO" in line for line in first_lines)
+    assert "MAL/TP" in result.stdout  # the therapeutic part-time cluster
+    assert html.read_text(encoding="utf-8").count("NO-GO") >= 2
+
+
+def test_a_candidate_that_pays_like_the_legacy_is_a_go_with_exit_0(tmp_path: Path) -> None:
+    result = run("dry-run", EXTRACT, "--candidate", "progres-replay", "--db", tmp_path / "b.db", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["decision"] == "GO"
+
+
+def test_report_in_each_form_and_the_evidence_pack(no_go: DryRun, tmp_path: Path) -> None:
+    assert run("report", no_go.run_id, "--db", no_go.url).exit_code == 1
+    result = run("report", no_go.run_id, "--db", no_go.url, "--format", "json")
+    assert json.loads(result.output)["decision"] == "NO-GO"
+    assert run("report", no_go.run_id, "--db", no_go.url, "--format", "html", "--output", tmp_path / "r.html").exit_code == 1
+    assert "<!DOCTYPE html>" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    result = run("report", no_go.run_id, "--db", no_go.url, "--evidence", tmp_path / "evidence")
+    assert "manifest SHA-256" in result.output and (tmp_path / "evidence" / "manifest.json").exists()
+
+
+def test_a_lenient_policy_turns_the_decision(no_go: DryRun, tmp_path: Path) -> None:
+    policy = tmp_path / "lenient.yaml"
+    policy.write_text("criteria:\n  max_underpayment_cents_per_person: null\n  max_unresolved_share: null\n"
+                      "  max_unresolved_share_per_category: null\n", encoding="utf-8")
+    assert run("report", no_go.run_id, "--db", no_go.url, "--policy", policy).exit_code == 0
+
+
+def test_runs_diff_runs_and_worklist(no_go: DryRun, tmp_path: Path) -> None:
+    listed = json.loads(run("runs", "--db", no_go.url, "--format", "json").output)
+    assert [r["run_id"] for r in listed] == [no_go.run_id]
+    result = run("diff-runs", no_go.run_id, no_go.run_id, "--db", no_go.url)
+    assert result.exit_code == 0 and "0 divergent stoppages fixed, 0 new, 83 still there" in result.output
+    result = run("worklist", no_go.run_id, "--db", no_go.url, "--output", tmp_path / "w.csv")
+    assert result.exit_code == 0 and len(pd.read_csv(tmp_path / "w.csv")) == 83
+
+
+def test_errors_of_use_exit_2(no_go: DryRun, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("criteria:\n  max_speed: 1\n", encoding="utf-8")
+    assert run("report", no_go.run_id, "--db", no_go.url, "--policy", bad).exit_code == 2
+    assert run("report", 999, "--db", no_go.url).exit_code == 2
+    assert run("worklist", no_go.run_id, "--db", no_go.url, "--output", tmp_path / "w.ods").exit_code == 2
+    assert run("dry-run", tmp_path / "absent.dat", "--db", tmp_path / "b.db").exit_code == 2
