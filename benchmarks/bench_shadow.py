@@ -47,8 +47,9 @@ def new_system_for(extract: Path) -> Path:
 def main(persons: int, workers: int, partition_persons: int) -> None:
     extract = extract_for(persons, "cp1147", seed=1)
     candidate = EngineSpec("external", str(new_system_for(extract)))
-    options = ShadowOptions(candidate=candidate, referee=EngineSpec("reference"), workers=workers,
-                            partition_persons=partition_persons)
+    options = ShadowOptions(
+        candidate=candidate, referee=EngineSpec("reference"), workers=workers, partition_persons=partition_persons
+    )
     with tempfile.TemporaryDirectory() as folder:
         database = open_database(f"sqlite:///{folder}/bascule.db")
         ensure_schema(database)

@@ -37,7 +37,9 @@ COLUMNS = ["stoppage", "scheme", "payee_kind", "payee_siret", "first_day", "last
 OLD_SMIC_FROM = dt.date(2022, 1, 1)
 
 
-def simulate(rows: Rows, extraction_date: dt.date, defects: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate(
+    rows: Rows, extraction_date: dt.date, defects: tuple[str, ...] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results in the external format, the defects: one row per stoppage whose money a defect changed).
 
     ``defects`` names the defects to put in (all of them by default): a later
@@ -86,8 +88,12 @@ def part_time_unpaid(lines: pd.DataFrame, rows: Rows, extraction_date: dt.date) 
 
 def subrogation_alternation_payee(lines: pd.DataFrame, rows: Rows, extraction_date: dt.date) -> pd.DataFrame:
     """On a chain with several subrogation periods, the gaps are paid to the employer too."""
-    periods = rows["SU"].merge(rows["SA"][["record_index", "stoppage_index"]], left_on="attestation_index",
-                               right_on="record_index", suffixes=("", "_sa"))
+    periods = rows["SU"].merge(
+        rows["SA"][["record_index", "stoppage_index"]],
+        left_on="attestation_index",
+        right_on="record_index",
+        suffixes=("", "_sa"),
+    )
     several = periods.groupby("stoppage_index").filter(lambda p: len(p) > 1)
     employer = several.drop_duplicates("stoppage_index").set_index("stoppage_index")["siret"]
     stoppages = rows["AR"].set_index("record_index")
@@ -148,7 +154,10 @@ def _of_persons(rows: Rows, persons: set[int]) -> Rows:
         "AR": stoppages,
         **{code: rows[code][rows[code]["stoppage_index"].isin(stoppages["record_index"])] for code in ("EM", "PA")},
         "SA": attestations,
-        **{code: rows[code][rows[code]["attestation_index"].isin(attestations["record_index"])] for code in ("SL", "SU")},
+        **{
+            code: rows[code][rows[code]["attestation_index"].isin(attestations["record_index"])]
+            for code in ("SL", "SU")
+        },
     }
 
 

@@ -247,12 +247,14 @@ ENGINE = EngineParam()
               help="The engine the others are held to: what the legacy actually paid.")
 @click.option("--candidate", type=ENGINE, default="reference", show_default=True,
               help="The engine under test, e.g. external:new_system.parquet.")
-@click.option("--referee", type=ENGINE, help="A third engine that says who is right (regression or legacy defect fixed).")
+@click.option("--referee", type=ENGINE,
+              help="A third engine that says who is right (regression, or legacy defect fixed).")
 @click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML of accepted differences and tolerances (README, 'Waivers').")
 @database_option
 @click.option("--store", "store_root", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of the runs' Parquet ledgers [default: NAME-runs/ beside a SQLite file, else bascule-runs/].")
+              help="Folder of the runs' Parquet ledgers "
+              "[default: NAME-runs/ beside a SQLite file, else bascule-runs/].")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8",
               help="Processes computing partitions at once.")
 @click.option("--partition-persons", type=click.IntRange(min=1), default=PARTITION_PERSONS, show_default=True,

@@ -49,5 +49,12 @@ def dry_run(
         "verification": verification.to_dict(),
     }
     stage("shadow")
-    return shadow(extract, options, acceptances, engine, store_root or default_store_root(engine), family=family,
-                  migration=migration)
+    return shadow(
+        extract,
+        options,
+        acceptances,
+        engine,
+        store_root or default_store_root(engine),
+        family=family,
+        migration=migration,
+    )

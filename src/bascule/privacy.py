@@ -42,7 +42,7 @@ KEY_FILE = "pseudonym.key"
 
 
 def pseudonym_key(folder: Path) -> bytes:
-    """The key: ``BASCULE_PSEUDONYM_KEY``, else the run store's own, made at first use and readable by its owner only."""
+    """The key: ``BASCULE_PSEUDONYM_KEY``, else the run store's own, made at first use, readable by its owner only."""
     given = os.environ.get(KEY_ENV)
     if given:
         return given.encode()

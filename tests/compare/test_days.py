@@ -38,12 +38,17 @@ def expanded(runs: list[tuple]) -> dict[tuple[str, dt.date], int]:
 
 
 def test_a_fortnightly_and_a_monthly_settlement_of_the_same_days_are_equal_every_day() -> None:
-    fortnightly = lines(("A1", "2024-01-01", "2024-01-14", 4096), ("A1", "2024-01-15", "2024-01-28", 4096),
-                        ("A1", "2024-01-29", "2024-01-31", 4096))
+    fortnightly = lines(
+        ("A1", "2024-01-01", "2024-01-14", 4096),
+        ("A1", "2024-01-15", "2024-01-28", 4096),
+        ("A1", "2024-01-29", "2024-01-31", 4096),
+    )
     monthly = lines(("A1", "2024-01-01", "2024-01-31", 4096))
     found = pieces({"legacy": fortnightly, "new": monthly}, ["number"])
     assert (found["legacy"] == found["new"]).all()
-    assert found["first_day"].min() == pd.Timestamp("2024-01-01") and found["last_day"].max() == pd.Timestamp("2024-01-31")
+    assert found["first_day"].min() == pd.Timestamp("2024-01-01") and found["last_day"].max() == pd.Timestamp(
+        "2024-01-31"
+    )
 
 
 def test_overlapping_runs_add_up_and_a_recovery_takes_off() -> None:
@@ -57,9 +62,9 @@ def test_overlapping_runs_add_up_and_a_recovery_takes_off() -> None:
     }
 
 
-run = st.tuples(
-    st.sampled_from(["A1", "A2"]), st.integers(0, 60), st.integers(0, 20), st.integers(-5000, 9000)
-).map(lambda r: (r[0], START + dt.timedelta(days=r[1]), START + dt.timedelta(days=r[1] + r[2]), r[3]))
+run = st.tuples(st.sampled_from(["A1", "A2"]), st.integers(0, 60), st.integers(0, 20), st.integers(-5000, 9000)).map(
+    lambda r: (r[0], START + dt.timedelta(days=r[1]), START + dt.timedelta(days=r[1] + r[2]), r[3])
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -72,8 +77,9 @@ def test_pieces_give_each_side_its_money_of_every_day(left: list[tuple], right: 
 
 
 def test_clip_cuts_at_the_horizon_and_leaves_stoppages_without_one_whole() -> None:
-    found = pieces({"paid": lines(("A1", "2024-01-01", "2024-01-31", 100), ("A2", "2024-01-01", "2024-01-31", 100))},
-                   ["number"])
+    found = pieces(
+        {"paid": lines(("A1", "2024-01-01", "2024-01-31", 100), ("A2", "2024-01-01", "2024-01-31", 100))}, ["number"]
+    )
     horizon = pd.Series([pd.Timestamp("2024-01-20"), pd.NaT], index=["A1", "A2"])
     clipped = clip(found, horizon).set_index("number")
     assert clipped.loc["A1", "last_day"] == pd.Timestamp("2024-01-20")

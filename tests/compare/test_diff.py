@@ -24,8 +24,13 @@ def test_identical_money_chunked_differently_is_no_divergence() -> None:
 
 
 def test_a_lower_daily_amount_is_an_underpayment_of_the_difference_times_the_days() -> None:
-    found = only(compare(ledger(("A1", "2024-03-04", "2024-03-13", 3288)),
-                         ledger(("A1", "2024-03-04", "2024-03-13", 3200)), NO_HORIZON))
+    found = only(
+        compare(
+            ledger(("A1", "2024-03-04", "2024-03-13", 3288)),
+            ledger(("A1", "2024-03-04", "2024-03-13", 3200)),
+            NO_HORIZON,
+        )
+    )
     assert found["kinds"] == ("amount",)
     assert found["direction"] == "underpayment"
     assert (found["control_cents"], found["candidate_cents"]) == (32_880, 32_000)

@@ -30,8 +30,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def new_system_run(database: str) -> tuple[click.testing.Result, dict]:
-    result = run("shadow", EXTRACT, "--candidate", NEW_SYSTEM, "--referee", "reference", "--db", database,
-                 "--format", "json")
+    result = run(
+        "shadow", EXTRACT, "--candidate", NEW_SYSTEM, "--referee", "reference", "--db", database, "--format", "json"
+    )
     return result, json.loads(result.output)
 
 
@@ -56,16 +57,29 @@ def test_the_control_against_itself_exits_0(tmp_path: Path) -> None:
 
 def test_waivers_accept_divergences_and_show_them_as_accepted(tmp_path: Path) -> None:
     waivers = tmp_path / "waivers.yaml"
-    waivers.write_text("""
+    waivers.write_text(
+        """
 waivers:
   - id: ALL-KNOWN
     select: {kinds: [missing, amount, payee, advance]}
     reason: every defect is known and fixed in the next release
     approver: the migration lead
     expires: 2999-12-31
-""", encoding="utf-8")
-    result = run("shadow", EXTRACT, "--candidate", NEW_SYSTEM, "--waivers", waivers, "--db", tmp_path / "b.db",
-                 "--format", "json")
+""",
+        encoding="utf-8",
+    )
+    result = run(
+        "shadow",
+        EXTRACT,
+        "--candidate",
+        NEW_SYSTEM,
+        "--waivers",
+        waivers,
+        "--db",
+        tmp_path / "b.db",
+        "--format",
+        "json",
+    )
     summary = json.loads(result.output)
     assert result.exit_code == 0
     assert summary["accepted"] == summary["divergent_count"] > 0
@@ -80,8 +94,9 @@ def test_explain_shows_the_engines_side_by_side_with_the_lineage(database: str, 
     text = result.output
     assert f"Stoppage {part_time}" in text and "missing" in text and "regression" in text
     assert "Legacy records (index in the extract): AR " in text and "PA " in text
-    document = json.loads(run("explain", part_time, "--run", summary["run_id"], "--db", database,
-                              "--format", "json").output)
+    document = json.loads(
+        run("explain", part_time, "--run", summary["run_id"], "--db", database, "--format", "json").output
+    )
     timeline = pd.DataFrame(document["timeline"])
     assert (timeline["candidate"] == 0).all() and (timeline["control"] > 0).all()
     assert (timeline["referee"] == timeline["control"]).all()
@@ -108,8 +123,11 @@ def test_explain_of_an_unknown_run_or_stoppage_exits_2(database: str, new_system
 
 def test_a_run_whose_engine_fails_is_not_kept(tmp_path: Path) -> None:
     broken = tmp_path / "new.csv"
-    broken.write_text("stoppage,scheme,payee_kind,payee_siret,first_day,last_day,daily_cents\n"
-                      "A000000001,SA,insured,,2024-03-01,2024-03-02,32.88\n", encoding="utf-8")
+    broken.write_text(
+        "stoppage,scheme,payee_kind,payee_siret,first_day,last_day,daily_cents\n"
+        "A000000001,SA,insured,,2024-03-01,2024-03-02,32.88\n",
+        encoding="utf-8",
+    )
     result = run("shadow", EXTRACT, "--candidate", f"external:{broken}", "--db", tmp_path / "b.db")
     assert result.exit_code == 2 and "daily_cents = '32.88'" in result.output
     assert run("explain", "A000000001", "--run", 1, "--db", tmp_path / "b.db").exit_code == 2

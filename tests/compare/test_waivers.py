@@ -29,7 +29,9 @@ def waivers(tmp_path: Path, text: str):
 
 
 def test_a_waiver_accepts_what_its_selectors_all_match(tmp_path: Path) -> None:
-    accepted = waivers(tmp_path, """
+    accepted = waivers(
+        tmp_path,
+        """
 waivers:
   - id: ADV
     select: {kinds: [advance]}
@@ -41,20 +43,24 @@ waivers:
     reason: known, fixed in release 2.3
     approver: J. Martin
     expires: 2026-12-31
-""")
+""",
+    )
     by, uses = apply_waivers(DIVERGENCES, accepted, TODAY)
     assert by.tolist() == ["ADV", "AT", None]
     assert uses.set_index("id")["matched"].to_dict() == {"ADV": 1, "AT": 1}
 
 
 def test_an_expired_waiver_does_not_apply_and_says_how_much_it_would_match(tmp_path: Path) -> None:
-    accepted = waivers(tmp_path, """
+    accepted = waivers(
+        tmp_path,
+        """
 waivers:
   - select: {clusters: [bbbb2222]}
     reason: known
     approver: J. Martin
     expires: 2026-11-22
-""")
+""",
+    )
     by, uses = apply_waivers(DIVERGENCES, accepted, TODAY)
     assert by.isna().all()
     assert uses.iloc[0][["id", "matched", "expired"]].tolist() == ["1", 2, True]
@@ -63,7 +69,9 @@ waivers:
 
 
 def test_stoppage_selectors_and_tolerances(tmp_path: Path) -> None:
-    accepted = waivers(tmp_path, """
+    accepted = waivers(
+        tmp_path,
+        """
 tolerances:
   amount: {cents: 1, reason: the new system rounds each settlement}
 waivers:
@@ -71,7 +79,8 @@ waivers:
     reason: checked by hand
     approver: C. Durand
     expires: 2027-01-31
-""")
+""",
+    )
     assert accepted.tolerances["amount"].cents == 1
     assert apply_waivers(DIVERGENCES, accepted, TODAY)[0].tolist() == [None, None, "1"]
 
@@ -80,12 +89,18 @@ waivers:
     ("text", "message"),
     [
         ("waivers:\n  - select: {kinds: [advance]}\n    reason: r\n    expires: 2026-12-31\n", "approver"),
-        ("waivers:\n  - select: {kinds: [late]}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
-         "unknown kind"),
-        ("waivers:\n  - select: {colour: red}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
-         "select takes"),
-        ("waivers:\n  - select: {kinds: [advance]}\n    reason: r\n    approver: a\n    expires: soon\n",
-         "expires is a date"),
+        (
+            "waivers:\n  - select: {kinds: [late]}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
+            "unknown kind",
+        ),
+        (
+            "waivers:\n  - select: {colour: red}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
+            "select takes",
+        ),
+        (
+            "waivers:\n  - select: {kinds: [advance]}\n    reason: r\n    approver: a\n    expires: soon\n",
+            "expires is a date",
+        ),
         ("tolerances:\n  amount: {cents: 0.5, reason: r}\n", "whole `cents`"),
         ("waivers: [\n", "not valid YAML"),
     ],

@@ -16,21 +16,47 @@ from tests.conftest import SAMPLE
 NIR, SIRET = "2750999350042", "73282932000074"
 
 
-def payment(index: int, nature: str, first: str | None, last: str | None, days: int, daily: int, amount: int,
-            payee: str = "INSURED", scheme: str = "SALARIED") -> dict:
+def payment(
+    index: int,
+    nature: str,
+    first: str | None,
+    last: str | None,
+    days: int,
+    daily: int,
+    amount: int,
+    payee: str = "INSURED",
+    scheme: str = "SALARIED",
+) -> dict:
     return {
-        "record_index": index, "stoppage_index": 1, "payment_id": f"P{index}", "nature": nature,
-        "start_date": first, "end_date": last, "days": days, "daily_amount_cents": daily, "amount_cents": amount,
-        "rate_hundredths_pct": 5000, "daily_salary_cents": 2 * daily, "payee": payee,
-        "employer_siret": SIRET if payee == "EMPLOYER" else None, "paid_on": None, "scheme": scheme,
+        "record_index": index,
+        "stoppage_index": 1,
+        "payment_id": f"P{index}",
+        "nature": nature,
+        "start_date": first,
+        "end_date": last,
+        "days": days,
+        "daily_amount_cents": daily,
+        "amount_cents": amount,
+        "rate_hundredths_pct": 5000,
+        "daily_salary_cents": 2 * daily,
+        "payee": payee,
+        "employer_siret": SIRET if payee == "EMPLOYER" else None,
+        "paid_on": None,
+        "scheme": scheme,
     }
 
 
 def replayed(*payments: dict, rights_end: str | None = None, scheme: str = "SALARIED"):
     rows = {
         "AS": pd.DataFrame({"record_index": [0], "nir": [NIR], "scheme": [scheme]}),
-        "AR": pd.DataFrame({"record_index": [1], "person_index": [0], "number": ["A000000001"],
-                            "legacy_rights_end": pd.to_datetime([rights_end])}),
+        "AR": pd.DataFrame(
+            {
+                "record_index": [1],
+                "person_index": [0],
+                "number": ["A000000001"],
+                "legacy_rights_end": pd.to_datetime([rights_end]),
+            }
+        ),
         "PA": pd.DataFrame(list(payments)).astype({"start_date": "datetime64[s]", "end_date": "datetime64[s]"}),
     }
     return ProgresReplay().compute(Batch(rows, dt.date(2025, 6, 30)))
@@ -48,7 +74,9 @@ def money_per_day(lines: pd.DataFrame) -> dict[str, int]:
 def test_a_settlement_pays_its_daily_amount_each_day_and_a_remainder_on_its_last_day() -> None:
     ledger = replayed(payment(2, "SETTLEMENT", "2024-03-01", "2024-03-03", 3, 3288, 9865))
     assert money_per_day(ledger.lines) == {
-        "2024-03-01 insured": 3288, "2024-03-02 insured": 3288, "2024-03-03 insured": 3289,
+        "2024-03-01 insured": 3288,
+        "2024-03-02 insured": 3288,
+        "2024-03-03 insured": 3289,
     }
 
 
@@ -59,7 +87,9 @@ def test_back_payments_and_recoveries_with_days_net_with_the_settlement() -> Non
         payment(4, "OVERPAYMENT_RECOVERY", "2024-03-01", "2024-03-01", 1, -3000, -3000),
     )
     assert money_per_day(ledger.lines) == {
-        "2024-03-02 insured": 3000, "2024-03-03 insured": 3150, "2024-03-04 insured": 3150,
+        "2024-03-02 insured": 3000,
+        "2024-03-03 insured": 3150,
+        "2024-03-04 insured": 3150,
     }
 
 

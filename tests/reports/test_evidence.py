@@ -53,7 +53,9 @@ def test_diff_runs_sees_the_one_cluster_a_fix_release_closed(tmp_path: Path) -> 
     rows, extraction = rows_from_extract(EXTRACT)
     results, _ = simulate(rows, extraction, tuple(name for name in DEFECTS if name != "part_time_unpaid"))
     results.to_csv(fixed, index=False)
-    before = run_dry(tmp_path, EngineSpec("external", str(Path(__file__).parents[2] / "sample_data" / "new_system_441.csv")))
+    before = run_dry(
+        tmp_path, EngineSpec("external", str(Path(__file__).parents[2] / "sample_data" / "new_system_441.csv"))
+    )
     after = run_dry(tmp_path, EngineSpec("external", str(fixed))).run_id
     found = diff_runs(before.database, before.run_id, after)
     status = found.clusters.set_index("signature")["status"]

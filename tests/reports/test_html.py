@@ -45,8 +45,10 @@ def open_in_browser(html: Path, screenshot: Path, pdf: Path) -> list[str]:
         page = browser.new_page(viewport={"width": 900, "height": 1200})
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("request", lambda request: errors.append(f"network: {request.url}")
-                if not request.url.startswith("file:") else None)
+        page.on(
+            "request",
+            lambda request: errors.append(f"network: {request.url}") if not request.url.startswith("file:") else None,
+        )
         page.goto(html.as_uri())
         assert page.title().startswith("bascule sign-off")
         assert page.locator(".decision").inner_text() == "NO-GO"

@@ -42,8 +42,15 @@ def crafted(go: DryRun, number_of_category: str | None = None, **divergence: obj
         stoppages = stored.stoppages()
         number = stoppages.loc[stoppages["category"] == number_of_category, "number"].iloc[0]
         nir = stoppages.loc[stoppages["number"] == number, "nir"].iloc[0]
-        row = {"number": number, "nir": nir, "under_cents": 0, "waiver": None, "verdict": "regression",
-               "category": number_of_category, **divergence}
+        row = {
+            "number": number,
+            "nir": nir,
+            "under_cents": 0,
+            "waiver": None,
+            "verdict": "regression",
+            "category": number_of_category,
+            **divergence,
+        }
         stored.divergences = pd.DataFrame([row])
         stored.run.divergent = stored.run.unresolved = 1
     return stored
@@ -104,7 +111,9 @@ def test_the_share_in_one_category_fails_alone(tmp_path: Path, go: DryRun) -> No
 
 
 def test_a_category_missing_from_the_corpus_fails_coverage(tmp_path: Path, go: DryRun) -> None:
-    chosen = policy(tmp_path, "categories:\n  sickness: {nature: MAL}\n  part_time_maternity: {nature: MAT, modality: TP}\n")
+    chosen = policy(
+        tmp_path, "categories:\n  sickness: {nature: MAL}\n  part_time_maternity: {nature: MAT, modality: TP}\n"
+    )
     stored = crafted(go)
     assert failing(stored, chosen) == ["min_stoppages_per_category"]
     measured = {c.name: c for c in evaluate(chosen, stored, coverage(chosen, stored))}
@@ -147,5 +156,7 @@ def test_the_sample_with_the_simulated_new_system_is_a_no_go(no_go: DryRun) -> N
     criteria = evaluate(chosen, stored, coverage(chosen, stored))
     assert decision(criteria) == NO_GO
     assert {c.name for c in criteria if not c.passed} == {
-        "max_underpayment_cents_per_person", "max_unresolved_share", "max_unresolved_share_per_category"
+        "max_underpayment_cents_per_person",
+        "max_unresolved_share",
+        "max_unresolved_share_per_category",
     }

@@ -50,7 +50,12 @@ def test_the_report_names_no_person(no_go: DryRun) -> None:
 def test_report_json_keys_are_documented(no_go: DryRun) -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     document = signoff_to_dict(sign_off(no_go.database, no_go.run_id, load_policy()))
-    nested = [*document["stoppages"], *document["people"], *document["criteria"][0], *document["categories"][0],
-              *document["history"][0]]
+    nested = [
+        *document["stoppages"],
+        *document["people"],
+        *document["criteria"][0],
+        *document["categories"][0],
+        *document["history"][0],
+    ]
     for key in [*document, *nested]:  # as `key`, or inside a documented {key, key, ...}
         assert f"`{key}`" in readme or re.search(rf"[{{,] ?{key}[,}}]", readme), key

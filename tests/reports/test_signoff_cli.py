@@ -37,7 +37,10 @@ def test_report_in_each_form_and_the_evidence_pack(no_go: DryRun, tmp_path: Path
     assert run("report", no_go.run_id, "--db", no_go.url).exit_code == 1
     result = run("report", no_go.run_id, "--db", no_go.url, "--format", "json")
     assert json.loads(result.output)["decision"] == "NO-GO"
-    assert run("report", no_go.run_id, "--db", no_go.url, "--format", "html", "--output", tmp_path / "r.html").exit_code == 1
+    assert (
+        run("report", no_go.run_id, "--db", no_go.url, "--format", "html", "--output", tmp_path / "r.html").exit_code
+        == 1
+    )
     assert "<!DOCTYPE html>" in (tmp_path / "r.html").read_text(encoding="utf-8")
     result = run("report", no_go.run_id, "--db", no_go.url, "--evidence", tmp_path / "evidence")
     assert "manifest SHA-256" in result.output and (tmp_path / "evidence" / "manifest.json").exists()
@@ -45,8 +48,11 @@ def test_report_in_each_form_and_the_evidence_pack(no_go: DryRun, tmp_path: Path
 
 def test_a_lenient_policy_turns_the_decision(no_go: DryRun, tmp_path: Path) -> None:
     policy = tmp_path / "lenient.yaml"
-    policy.write_text("criteria:\n  max_underpayment_cents_per_person: null\n  max_unresolved_share: null\n"
-                      "  max_unresolved_share_per_category: null\n", encoding="utf-8")
+    policy.write_text(
+        "criteria:\n  max_underpayment_cents_per_person: null\n  max_unresolved_share: null\n"
+        "  max_unresolved_share_per_category: null\n",
+        encoding="utf-8",
+    )
     assert run("report", no_go.run_id, "--db", no_go.url, "--policy", policy).exit_code == 0
 
 

@@ -38,22 +38,35 @@ def clusters(divergences: pd.DataFrame) -> pd.DataFrame:
     """One row per cluster, ranked by people affected, then money at stake; its example is its largest stake."""
     if divergences.empty:
         return pd.DataFrame(
-            columns=["rank", "cluster", "signature", "stoppages", "people", "at_stake_cents", "under_cents", "accepted",
-                     "example"]
+            columns=[
+                "rank",
+                "cluster",
+                "signature",
+                "stoppages",
+                "people",
+                "at_stake_cents",
+                "under_cents",
+                "accepted",
+                "example",
+            ]
         )
     ordered = divergences.sort_values(["at_stake_cents", "number"], ascending=[False, True])
     grouped = ordered.groupby("cluster", sort=False)
-    found = pd.DataFrame(
-        {
-            "signature": grouped["signature"].first(),
-            "stoppages": grouped.size(),
-            "people": grouped["nir"].nunique(),
-            "at_stake_cents": grouped["at_stake_cents"].sum(),
-            "under_cents": grouped["under_cents"].sum(),
-            "accepted": grouped["waiver"].count() if "waiver" in divergences else 0,
-            "example": grouped["number"].first(),
-        }
-    ).rename_axis("cluster").reset_index()
+    found = (
+        pd.DataFrame(
+            {
+                "signature": grouped["signature"].first(),
+                "stoppages": grouped.size(),
+                "people": grouped["nir"].nunique(),
+                "at_stake_cents": grouped["at_stake_cents"].sum(),
+                "under_cents": grouped["under_cents"].sum(),
+                "accepted": grouped["waiver"].count() if "waiver" in divergences else 0,
+                "example": grouped["number"].first(),
+            }
+        )
+        .rename_axis("cluster")
+        .reset_index()
+    )
     found = found.sort_values(["people", "at_stake_cents", "cluster"], ascending=[False, False, True])
     found.insert(0, "rank", np.arange(1, len(found) + 1))
     return found.reset_index(drop=True)

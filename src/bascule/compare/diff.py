@@ -143,18 +143,24 @@ def _per_stoppage(stakes: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     numbers = found["number"]
     mine = totals[totals["number"].isin(kinds.index)]
     difference = mine["difference"]
-    sums = pd.DataFrame(
-        {
-            "control_cents": mine["control_money"],
-            "candidate_cents": mine["candidate_money"],
-            "under_cents": -difference.clip(upper=0),
-            "over_cents": difference.clip(lower=0),
-        }
-    ).groupby(mine["number"]).sum()
+    sums = (
+        pd.DataFrame(
+            {
+                "control_cents": mine["control_money"],
+                "candidate_cents": mine["candidate_money"],
+                "under_cents": -difference.clip(upper=0),
+                "over_cents": difference.clip(lower=0),
+            }
+        )
+        .groupby(mine["number"])
+        .sum()
+    )
     for column in sums:
         found[column] = sums[column].reindex(numbers).fillna(0).astype(np.int64).to_numpy()
     divergent = mine[difference != 0]
-    found["streams"] = _combinations(divergent["number"], divergent["scheme"], SCHEMES, "+").reindex(numbers).fillna("").to_numpy()
+    found["streams"] = (
+        _combinations(divergent["number"], divergent["scheme"], SCHEMES, "+").reindex(numbers).fillna("").to_numpy()
+    )
     span = divergent.groupby("number").agg(first_day=("first_day", "min"), last_day=("last_day", "max"))
     found["first_day"] = span["first_day"].reindex(numbers).to_numpy()
     found["last_day"] = span["last_day"].reindex(numbers).to_numpy()
@@ -162,7 +168,9 @@ def _per_stoppage(stakes: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     return found
 
 
-def _combinations(numbers: pd.Series, values: pd.Series, order: tuple[str, ...], joiner: str | None = None) -> pd.Series:
+def _combinations(
+    numbers: pd.Series, values: pd.Series, order: tuple[str, ...], joiner: str | None = None
+) -> pd.Series:
     """Per number, the distinct values it has, in ``order``: a tuple, or a string joined by ``joiner``.
 
     Done with bit masks rather than a Python function a group: there can be a great many groups.
@@ -190,7 +198,16 @@ def direction(found: pd.DataFrame) -> np.ndarray:
 def empty_divergences() -> pd.DataFrame:
     return pd.DataFrame(
         columns=[
-            "number", "kinds", "at_stake_cents", "control_cents", "candidate_cents", "under_cents", "over_cents",
-            "streams", "first_day", "last_day", "direction",
+            "number",
+            "kinds",
+            "at_stake_cents",
+            "control_cents",
+            "candidate_cents",
+            "under_cents",
+            "over_cents",
+            "streams",
+            "first_day",
+            "last_day",
+            "direction",
         ]
     )

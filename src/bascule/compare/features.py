@@ -34,7 +34,10 @@ def case_features(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
             "subrogation": _subrogation_pattern(stoppages, rows).reindex(chain).fillna("none").to_numpy(),
             "extension": stoppages["initial_stoppage_index"].notna().to_numpy(),
             "ald": stoppages["long_term_illness"].to_numpy(dtype=bool),
-            "corrected_attestation": _chains_with_corrections(stoppages, rows).reindex(chain).fillna(False).to_numpy(dtype=bool),
+            "corrected_attestation": _chains_with_corrections(stoppages, rows)
+            .reindex(chain)
+            .fillna(False)
+            .to_numpy(dtype=bool),
             "keeps_rights": stoppages["keeps_rights"].to_numpy(dtype=bool),
             "several_employers": (_employers(stoppages, rows).reindex(chain).fillna(0) > 1).to_numpy(),
         }

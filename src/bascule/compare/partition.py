@@ -87,7 +87,9 @@ def money_due(ledger: Ledger, horizon: pd.Series) -> pd.Series:
 
 def unsupported_streams(ledgers: dict[str, Ledger]) -> pd.DataFrame:
     found = [
-        ledger.outcomes.loc[ledger.outcomes["status"] == UNSUPPORTED, ["number", "scheme", "reason"]].assign(engine=role)
+        ledger.outcomes.loc[ledger.outcomes["status"] == UNSUPPORTED, ["number", "scheme", "reason"]].assign(
+            engine=role
+        )
         for role, ledger in ledgers.items()
     ]
     return pd.concat(found, ignore_index=True)[["number", "scheme", "engine", "reason"]]
@@ -119,13 +121,11 @@ def _rules_differing(numbers: pd.Series, control: Ledger, candidate: Ledger) -> 
         return lines.groupby("number")["rules"].agg(lambda r: set(",".join(r.fillna("")).split(",")) - {""})
 
     mine, theirs = rules(control), rules(candidate)
-    return np.array(
-        [" ".join(sorted(mine.get(n, set()) ^ theirs.get(n, set()))) for n in numbers], dtype=object
-    )
+    return np.array([" ".join(sorted(mine.get(n, set()) ^ theirs.get(n, set()))) for n in numbers], dtype=object)
 
 
 def lineage(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Every legacy record of each stoppage: ``number``, ``record_type``, ``record_index`` (its place in the extract)."""
+    """Every legacy record of each stoppage: ``number``, ``record_type``, ``record_index`` (place in the extract)."""
     stoppages = rows["AR"].set_index("record_index")["number"]
     owner = {"AR": rows["AR"]["record_index"]}
     for code in ("EM", "SA", "PA"):
@@ -136,8 +136,13 @@ def lineage(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if code in rows:
             owner[code] = attestation_owner.reindex(rows[code]["attestation_index"].to_numpy())
     parts = [
-        pd.DataFrame({"number": stoppages.reindex(index.to_numpy()).to_numpy(), "record_type": code,
-                      "record_index": rows[code]["record_index"].to_numpy()})
+        pd.DataFrame(
+            {
+                "number": stoppages.reindex(index.to_numpy()).to_numpy(),
+                "record_type": code,
+                "record_index": rows[code]["record_index"].to_numpy(),
+            }
+        )
         for code, index in owner.items()
     ]
     return pd.concat(parts, ignore_index=True).sort_values(["number", "record_index"], ignore_index=True)

@@ -219,8 +219,11 @@ def _open_run(
                 "extraction_date": extraction_date,
                 "engines": described,
                 "parameters_version": parameters_version(),
-                "waivers": {"file": acceptances.source or None, "text": acceptances.text,
-                            "tolerances": {k: vars(t) for k, t in acceptances.tolerances.items()}},
+                "waivers": {
+                    "file": acceptances.source or None,
+                    "text": acceptances.text,
+                    "tolerances": {k: vars(t) for k, t in acceptances.tolerances.items()},
+                },
                 "options": options.to_dict(),
                 "timings": {},
                 "store_path": str(store_root.resolve()),
@@ -242,8 +245,13 @@ def default_family(rows: dict[str, pd.DataFrame]) -> str:
 
 def _described_engines(options: ShadowOptions, engines: dict[str, object]) -> dict[str, dict[str, object]]:
     return {
-        role: {"spec": str(spec), "name": engines[role].name, "version": engines[role].version,
-               "traces": engines[role].traces, "source_sha256": _source_sha256(spec)}
+        role: {
+            "spec": str(spec),
+            "name": engines[role].name,
+            "version": engines[role].version,
+            "traces": engines[role].traces,
+            "source_sha256": _source_sha256(spec),
+        }
         for role, spec in options.engines.items()
     }
 
@@ -328,7 +336,9 @@ def _divergence_rows(run_id: int, divergences: pd.DataFrame) -> list[dict[str, o
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
     """Rows as plain Python values (None for missing) for the database driver."""
     plain = frame.astype(object).where(frame.notna(), None)
-    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in plain.to_dict("records")]
+    return [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in plain.to_dict("records")
+    ]
 
 
 def _categories(stoppages: pd.DataFrame, divergences: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -344,4 +354,3 @@ def _categories(stoppages: pd.DataFrame, divergences: pd.DataFrame) -> dict[str,
 
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
-

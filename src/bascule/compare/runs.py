@@ -62,7 +62,9 @@ def load_run(database: Engine, run_id: int) -> StoredRun:
     with Session(database) as session:
         run = session.get(ShadowRun, run_id)
         if run is None:
-            raise RunNotFound(f"no shadow run {run_id} in this database (bascule shadow stores one; --db names another)")
+            raise RunNotFound(
+                f"no shadow run {run_id} in this database (bascule shadow stores one; --db names another)"
+            )
         connection = session.connection()
         divergences, clusters, unsupported = (
             pd.read_sql(select(table).where(table.run_id == run_id), connection)

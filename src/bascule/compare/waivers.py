@@ -33,8 +33,19 @@ from bascule.errors import BasculeError
 
 SELECTORS = {"kinds", "features", "clusters", "stoppages"}
 FEATURES = {
-    "nature", "modality", "scheme", "subrogation", "extension", "ald", "corrected_attestation", "keeps_rights",
-    "several_employers", "category", "direction", "verdict", "streams",
+    "nature",
+    "modality",
+    "scheme",
+    "subrogation",
+    "extension",
+    "ald",
+    "corrected_attestation",
+    "keeps_rights",
+    "several_employers",
+    "category",
+    "direction",
+    "verdict",
+    "streams",
 }
 
 
@@ -66,12 +77,20 @@ class Waiver:
         return hit
 
     def to_dict(self) -> dict[str, object]:
-        select = {k: sorted(v) for k, v in (("kinds", self.kinds), ("clusters", self.clusters),
-                                            ("stoppages", self.stoppages)) if v is not None}
+        select = {
+            k: sorted(v)
+            for k, v in (("kinds", self.kinds), ("clusters", self.clusters), ("stoppages", self.stoppages))
+            if v is not None
+        }
         if self.features:
             select["features"] = self.features
-        return {"id": self.id, "select": select, "reason": self.reason, "approver": self.approver,
-                "expires": self.expires.isoformat()}
+        return {
+            "id": self.id,
+            "select": select,
+            "reason": self.reason,
+            "approver": self.approver,
+            "expires": self.expires.isoformat(),
+        }
 
 
 @dataclass(frozen=True)
@@ -115,7 +134,9 @@ def _waiver(path: str | Path, position: int, entry: object) -> Waiver:
         raise WaiverError(f"{where}: expires is a date, YYYY-MM-DD")
     kinds = _names(select.get("kinds"))
     if kinds is not None and kinds - set(KINDS):
-        raise WaiverError(f"{where}: unknown kind(s) {', '.join(sorted(kinds - set(KINDS)))}; kinds are {', '.join(KINDS)}")
+        raise WaiverError(
+            f"{where}: unknown kind(s) {', '.join(sorted(kinds - set(KINDS)))}; kinds are {', '.join(KINDS)}"
+        )
     features = select.get("features") or {}
     if not isinstance(features, dict) or set(features) - FEATURES:
         raise WaiverError(f"{where}: features are among {', '.join(sorted(FEATURES))}")
@@ -146,7 +167,9 @@ def _tolerance(path: str | Path, kind: str, entry: object) -> Tolerance:
     return Tolerance(entry["cents"], str(entry["reason"]))
 
 
-def apply_waivers(divergences: pd.DataFrame, acceptances: Acceptances, today: dt.date) -> tuple[pd.Series, pd.DataFrame]:
+def apply_waivers(
+    divergences: pd.DataFrame, acceptances: Acceptances, today: dt.date
+) -> tuple[pd.Series, pd.DataFrame]:
     """The waiver accepting each divergence (None if none), and each waiver's use: matched, applied, expired."""
     accepted = np.full(len(divergences), None, dtype=object)
     uses = []
@@ -156,4 +179,6 @@ def apply_waivers(divergences: pd.DataFrame, acceptances: Acceptances, today: dt
         if not expired:
             accepted[hit & (accepted == None)] = waiver.id  # noqa: E711 (elementwise): the first waiver wins
         uses.append({**waiver.to_dict(), "matched": int(hit.sum()), "expired": expired})
-    return pd.Series(accepted, index=divergences.index, dtype=object), pd.DataFrame(uses, columns=["id", "select", "reason", "approver", "expires", "matched", "expired"])
+    return pd.Series(accepted, index=divergences.index, dtype=object), pd.DataFrame(
+        uses, columns=["id", "select", "reason", "approver", "expires", "matched", "expired"]
+    )

@@ -43,7 +43,9 @@ class ExternalEngine:
 
     def __init__(self, source: str = "") -> None:
         if not source:
-            raise EngineError("external needs its source: external:FILE.csv, external:FILE.parquet or external:URL#TABLE")
+            raise EngineError(
+                "external needs its source: external:FILE.csv, external:FILE.parquet or external:URL#TABLE"
+            )
         if "://" not in source and not Path(source).is_file():
             raise EngineError(f"{source}: no such file (give external:FILE.csv, FILE.parquet or URL#TABLE)")
         self.source = source

@@ -38,9 +38,7 @@ def _with_stoppage(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
     nirs = rows["AS"].set_index("record_index")["nir"]
     payments = rows["PA"]
     owner = stoppages.loc[payments["stoppage_index"].to_numpy()]
-    return payments.assign(
-        number=owner["number"].to_numpy(), nir=nirs.loc[owner["person_index"].to_numpy()].to_numpy()
-    )
+    return payments.assign(number=owner["number"].to_numpy(), nir=nirs.loc[owner["person_index"].to_numpy()].to_numpy())
 
 
 def _day_lines(payments: pd.DataFrame) -> pd.DataFrame:

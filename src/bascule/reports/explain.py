@@ -10,8 +10,16 @@ from rich.table import Table
 from bascule.compare.explain import Explanation
 from bascule.money import euros
 
-FEATURES = ("nature", "modality", "scheme", "subrogation", "ald", "corrected_attestation", "keeps_rights",
-            "several_employers")
+FEATURES = (
+    "nature",
+    "modality",
+    "scheme",
+    "subrogation",
+    "ald",
+    "corrected_attestation",
+    "keeps_rights",
+    "several_employers",
+)
 
 
 def explanation_to_dict(found: Explanation) -> dict[str, object]:
@@ -29,7 +37,8 @@ def explanation_to_dict(found: Explanation) -> dict[str, object]:
         "divergence": divergence,
         "timeline": [{k: _plain(v) for k, v in row.items()} for row in timeline.to_dict("records")],
         "engines": {
-            role: {**found.engines[role], "lines": _lines(ledger.lines, found.person)} for role, ledger in found.ledgers.items()
+            role: {**found.engines[role], "lines": _lines(ledger.lines, found.person)}
+            for role, ledger in found.ledgers.items()
             if ledger is not None
         },
     }
@@ -55,14 +64,15 @@ def render_explanation(found: Explanation, console: Console) -> None:
     flags = ", ".join(f"{name.replace('_', ' ')}: {case[name]}" for name in FEATURES)
     console.print(f"[bold]Stoppage {found.number}[/bold] of person {found.person} — {case['category']}")
     console.print(f"Case: {flags}")
-    console.print(f"Legacy records (index in the extract): {case['records']}")
+    console.print(f"Legacy records (index in the extract): {escape(case['records'])}")
     if case.get("horizon") is not None and not pd.isna(case["horizon"]):
         console.print(f"Compared up to {pd.Timestamp(case['horizon']).date()}: later days are not yet due.")
     if found.divergence:
         d = found.divergence
+        accepted = f", accepted by waiver {escape(str(d['waiver']))}" if d["waiver"] else ""
         console.print(
-            f"[bold red]Divergent[/bold red]: {d['kinds']} ({d['direction']}), {euros(int(d['at_stake_cents']))} at stake, "
-            f"verdict {d['verdict']}, cluster {d['cluster']}" + (f", accepted by waiver {d['waiver']}" if d["waiver"] else "")
+            f"[bold red]Divergent[/bold red]: {d['kinds']} ({d['direction']}), "
+            f"{euros(int(d['at_stake_cents']))} at stake, verdict {d['verdict']}, cluster {d['cluster']}{accepted}"
         )
     else:
         console.print("[green]The engines agree on this stoppage.[/green]")
@@ -97,8 +107,14 @@ def _outcomes(found: Explanation, console: Console) -> None:
         for row in ledger.outcomes.to_dict("records"):
             end = row.get("rights_end")
             advance = row.get("advance_cents")
-            table.add_row(role, row["scheme"], row["status"], "" if end is None or pd.isna(end) else str(pd.Timestamp(end).date()),
-                          "" if advance is None or pd.isna(advance) else euros(int(advance)), escape(row.get("reason") or ""))
+            table.add_row(
+                role,
+                row["scheme"],
+                row["status"],
+                "" if end is None or pd.isna(end) else str(pd.Timestamp(end).date()),
+                "" if advance is None or pd.isna(advance) else euros(int(advance)),
+                escape(row.get("reason") or ""),
+            )
     console.print(table)
 
 
@@ -109,8 +125,13 @@ def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, con
         table.add_column(heading, justify="right" if heading == "a day" else "left")
     for row in lines.sort_values(["first_day", "scheme"]).to_dict("records"):
         payee = row["payee_kind"] if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
-        cells = [str(pd.Timestamp(row["first_day"]).date()), str(pd.Timestamp(row["last_day"]).date()), row["scheme"],
-                 payee, euros(int(row["daily_cents"]))]
+        cells = [
+            str(pd.Timestamp(row["first_day"]).date()),
+            str(pd.Timestamp(row["last_day"]).date()),
+            row["scheme"],
+            payee,
+            euros(int(row["daily_cents"])),
+        ]
         table.add_row(*cells, *(escape(_evidence(c, row[c])) for c in evidence))
     console.print(table)
 

@@ -18,14 +18,34 @@ FIXED, NEW, STILL = "fixed", "new", "still there"
 
 def list_runs(database: Engine) -> pd.DataFrame:
     query = select(
-        ShadowRun.id, ShadowRun.family, ShadowRun.started, ShadowRun.status, ShadowRun.extract_path,
-        ShadowRun.engines, ShadowRun.stoppages, ShadowRun.divergent, ShadowRun.unresolved, ShadowRun.manifest_sha256,
+        ShadowRun.id,
+        ShadowRun.family,
+        ShadowRun.started,
+        ShadowRun.status,
+        ShadowRun.extract_path,
+        ShadowRun.engines,
+        ShadowRun.stoppages,
+        ShadowRun.divergent,
+        ShadowRun.unresolved,
+        ShadowRun.manifest_sha256,
     ).order_by(ShadowRun.id)
     with database.connect() as connection:
         runs = pd.DataFrame(connection.execute(query).mappings().all())
     if runs.empty:
-        return pd.DataFrame(columns=["run_id", "family", "started", "status", "extract", "candidate", "stoppages",
-                                     "divergent", "unresolved", "sealed"])
+        return pd.DataFrame(
+            columns=[
+                "run_id",
+                "family",
+                "started",
+                "status",
+                "extract",
+                "candidate",
+                "stoppages",
+                "divergent",
+                "unresolved",
+                "sealed",
+            ]
+        )
     return pd.DataFrame(
         {
             "run_id": runs["id"],
@@ -45,7 +65,9 @@ def list_runs(database: Engine) -> pd.DataFrame:
 def render_runs(runs: pd.DataFrame, console: Console) -> None:
     table = Table(title="Shadow runs", title_justify="left")
     for column in runs.columns:
-        table.add_column(column, justify="right" if column in ("run_id", "stoppages", "divergent", "unresolved") else "left")
+        table.add_column(
+            column, justify="right" if column in ("run_id", "stoppages", "divergent", "unresolved") else "left"
+        )
     for row in runs.itertuples(index=False):
         table.add_row(*(f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v) for v in row))
     console.print(table)
@@ -70,16 +92,23 @@ class RunDiff:
 def diff_runs(database: Engine, before: int, after: int) -> RunDiff:
     old, new = load_run(database, before), load_run(database, after)
     columns = ["cluster", "signature", "stoppages", "at_stake_cents"]
-    both = old.clusters[columns].merge(new.clusters[columns], on=["cluster", "signature"], how="outer",
-                                       suffixes=("_before", "_after"))
+    both = old.clusters[columns].merge(
+        new.clusters[columns], on=["cluster", "signature"], how="outer", suffixes=("_before", "_after")
+    )
     for column in ("stoppages_before", "stoppages_after", "at_stake_cents_before", "at_stake_cents_after"):
         both[column] = both[column].fillna(0).astype("int64")
-    both.insert(2, "status", [
-        FIXED if b and not a else NEW if a and not b else STILL
-        for b, a in zip(both["stoppages_before"], both["stoppages_after"], strict=True)
-    ])
+    both.insert(
+        2,
+        "status",
+        [
+            FIXED if b and not a else NEW if a and not b else STILL
+            for b, a in zip(both["stoppages_before"], both["stoppages_after"], strict=True)
+        ],
+    )
     order = {NEW: 0, STILL: 1, FIXED: 2}
-    both = both.sort_values(by=["status", "at_stake_cents_after"], key=lambda c: c.map(order) if c.name == "status" else -c)
+    both = both.sort_values(
+        by=["status", "at_stake_cents_after"], key=lambda c: c.map(order) if c.name == "status" else -c
+    )
     was, now = set(old.divergences["number"]), set(new.divergences["number"])
     counts = {FIXED: len(was - now), NEW: len(now - was), STILL: len(was & now)}
     return RunDiff(before, after, both.reset_index(drop=True), counts)
@@ -87,14 +116,22 @@ def diff_runs(database: Engine, before: int, after: int) -> RunDiff:
 
 def render_diff(found: RunDiff, console: Console) -> None:
     s = found.stoppages
-    console.print(f"From run {found.before} to run {found.after}: {s[FIXED]:,} divergent stoppages fixed, "
-                  f"{s[NEW]:,} new, {s[STILL]:,} still there.")
+    console.print(
+        f"From run {found.before} to run {found.after}: {s[FIXED]:,} divergent stoppages fixed, "
+        f"{s[NEW]:,} new, {s[STILL]:,} still there."
+    )
     table = Table(title="Clusters", title_justify="left")
     for heading in ("status", "cluster", "signature", "before", "after", "at stake after"):
         table.add_column(heading, justify="right" if heading in ("before", "after", "at stake after") else "left")
     for row in found.clusters.itertuples():
         colour = {NEW: "red", FIXED: "green"}.get(row.status)
         status = f"[{colour}]{row.status}[/{colour}]" if colour else row.status
-        table.add_row(status, row.cluster, row.signature, f"{row.stoppages_before:,}", f"{row.stoppages_after:,}",
-                      euros(int(row.at_stake_cents_after)))
+        table.add_row(
+            status,
+            row.cluster,
+            row.signature,
+            f"{row.stoppages_before:,}",
+            f"{row.stoppages_after:,}",
+            euros(int(row.at_stake_cents_after)),
+        )
     console.print(table)

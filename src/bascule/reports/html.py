@@ -47,21 +47,39 @@ def render_html(report: SignOff) -> str:
     )
     environment.filters["euros"] = euros
     charts = {
-        "categories": bars([
-            (c["category"], c["unresolved_share"] or 0.0,
-             "-" if c["unresolved_share"] is None else f"{c['unresolved_share']:.1%}", bool(c["unresolved"]))
-            for c in summary["categories"]
-        ]),
-        "clusters": bars([
-            (f"#{c['rank']} {c['signature']}", c["at_stake_cents"], euros(c["at_stake_cents"]),
-             "underpayment" in c["signature"])
-            for c in summary["clusters"][:12]
-        ]),
-        "history": bars([
-            (f"run {h['run_id']} ({h['started'][:10]})", h["unresolved"], f"{h['unresolved']:,} unresolved",
-             h["unresolved"] > 0)
-            for h in summary["history"]
-        ]),
+        "categories": bars(
+            [
+                (
+                    c["category"],
+                    c["unresolved_share"] or 0.0,
+                    "-" if c["unresolved_share"] is None else f"{c['unresolved_share']:.1%}",
+                    bool(c["unresolved"]),
+                )
+                for c in summary["categories"]
+            ]
+        ),
+        "clusters": bars(
+            [
+                (
+                    f"#{c['rank']} {c['signature']}",
+                    c["at_stake_cents"],
+                    euros(c["at_stake_cents"]),
+                    "underpayment" in c["signature"],
+                )
+                for c in summary["clusters"][:12]
+            ]
+        ),
+        "history": bars(
+            [
+                (
+                    f"run {h['run_id']} ({h['started'][:10]})",
+                    h["unresolved"],
+                    f"{h['unresolved']:,} unresolved",
+                    h["unresolved"] > 0,
+                )
+                for h in summary["history"]
+            ]
+        ),
     }
     return environment.get_template("signoff.html.j2").render(
         s=summary, charts=charts, chart_width=CHART_WIDTH, bar_height=BAR_HEIGHT, label_width=LABEL_WIDTH

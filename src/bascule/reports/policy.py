@@ -97,7 +97,11 @@ def _check(policy: dict, source: str) -> None:
         raise PolicyError(f"{source}: unknown criteria {', '.join(sorted(unknown))}; known: {', '.join(DESCRIPTIONS)}")
     for name, value in policy["criteria"].items():
         numeric = name.startswith(("max_", "min_"))
-        if value is not None and numeric and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
+        if (
+            value is not None
+            and numeric
+            and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0)
+        ):
             raise PolicyError(f"{source}: {name} is a number ≥ 0 (or null not to check it), not {value!r}")
     for category, selector in policy["categories"].items():
         if not isinstance(selector, dict) or not selector or set(selector) - FEATURES:
@@ -118,9 +122,15 @@ def coverage(policy: Policy, stored: StoredRun) -> pd.DataFrame:
         for feature, value in selector.items():
             hit &= (stoppages[feature] == value).to_numpy(dtype=bool)
         count = int(hit.sum())
-        rows.append({"category": name, "stoppages": count, "divergent": int((hit & divergent).sum()),
-                     "unresolved": int((hit & open_).sum()),
-                     "unresolved_share": (hit & open_).sum() / count if count else None})
+        rows.append(
+            {
+                "category": name,
+                "stoppages": count,
+                "divergent": int((hit & divergent).sum()),
+                "unresolved": int((hit & open_).sum()),
+                "unresolved_share": (hit & open_).sum() / count if count else None,
+            }
+        )
     return pd.DataFrame(rows, columns=["category", "stoppages", "divergent", "unresolved", "unresolved_share"])
 
 
@@ -151,9 +161,14 @@ def _migration(_: object, stored: StoredRun, __: pd.DataFrame) -> tuple[object, 
     balanced = bool(migration["books"]["balanced"])
     survived = bool(migration["verification"]["survived"])
     differences = migration["books"].get("differences") or []
-    detail = "balanced, every field survived" if balanced and survived else "; ".join(
-        [*differences, *([] if survived else ["fields did not survive the migration: bascule verify-migration"])]
-    ) or "records were rejected"
+    detail = (
+        "balanced, every field survived"
+        if balanced and survived
+        else "; ".join(
+            [*differences, *([] if survived else ["fields did not survive the migration: bascule verify-migration"])]
+        )
+        or "records were rejected"
+    )
     return balanced and survived, balanced and survived, detail
 
 

@@ -53,8 +53,13 @@ def shadow_to_dict(stored: StoredRun, reveal: bool = False) -> dict[str, object]
             for u in stored.unsupported.sort_values(["number", "scheme", "engine"]).to_dict("records")
         ],
         "clusters": [
-            {key: (int(value) if key.endswith("cents") or key in ("rank", "stoppages", "people", "accepted") else value)
-             for key, value in cluster.items() if key != "run_id"}
+            {
+                key: (
+                    int(value) if key.endswith("cents") or key in ("rank", "stoppages", "people", "accepted") else value
+                )
+                for key, value in cluster.items()
+                if key != "run_id"
+            }
             for cluster in stored.clusters.to_dict("records")
         ],
         "waivers": run.waivers.get("uses", []),
@@ -89,7 +94,9 @@ def _day(value: object) -> str | None:
 def render_shadow(stored: StoredRun, console: Console, reveal: bool = False) -> None:
     summary = shadow_to_dict(stored, reveal)
     engines = ", ".join(f"{role} {e['spec']} ({e['version']})" for role, e in summary["engines"].items())
-    console.print(f"[bold]Shadow run {summary['run_id']}[/bold] of {escape(summary['extract']['path'])} — {escape(engines)}")
+    console.print(
+        f"[bold]Shadow run {summary['run_id']}[/bold] of {escape(summary['extract']['path'])} — {escape(engines)}"
+    )
     stakes = summary["at_stake"]
     console.print(
         f"{summary['stoppages']:,} stoppages compared: {summary['identical']:,} identical, "
@@ -104,8 +111,10 @@ def render_shadow(stored: StoredRun, console: Console, reveal: bool = False) -> 
     _unsupported(stored.unsupported, console)
     for use in summary["waivers"]:
         if use["expired"]:
-            console.print(f"[yellow]Waiver {use['id']} expired on {use['expires']}: it no longer applies "
-                          f"({use['matched']} divergence(s) would match).[/yellow]")
+            console.print(
+                f"[yellow]Waiver {use['id']} expired on {use['expires']}: it no longer applies "
+                f"({use['matched']} divergence(s) would match).[/yellow]"
+            )
 
 
 def _clusters(clusters: list[dict[str, object]], console: Console) -> None:
@@ -113,24 +122,44 @@ def _clusters(clusters: list[dict[str, object]], console: Console) -> None:
         return
     table = Table(title="Clusters, by people affected and money at stake", title_justify="left")
     for heading in ("#", "cluster", "signature", "stoppages", "people", "at stake", "accepted", "example"):
-        table.add_column(heading, justify="right" if heading in ("#", "stoppages", "people", "at stake", "accepted") else "left")
+        table.add_column(
+            heading, justify="right" if heading in ("#", "stoppages", "people", "at stake", "accepted") else "left"
+        )
     for c in clusters:
-        table.add_row(str(c["rank"]), str(c["cluster"]), escape(str(c["signature"])), f"{c['stoppages']:,}",
-                      f"{c['people']:,}", euros(int(c["at_stake_cents"])), f"{c['accepted']:,}", str(c["example"]))
+        table.add_row(
+            str(c["rank"]),
+            str(c["cluster"]),
+            escape(str(c["signature"])),
+            f"{c['stoppages']:,}",
+            f"{c['people']:,}",
+            euros(int(c["at_stake_cents"])),
+            f"{c['accepted']:,}",
+            str(c["example"]),
+        )
     console.print(table)
 
 
 def _divergences(divergent: list[dict[str, object]], console: Console) -> None:
     if not divergent:
         return
-    table = Table(title=f"Divergent stoppages (underpaid first; {min(len(divergent), SHOWN_DIVERGENCES)} "
-                        f"of {len(divergent):,})", title_justify="left")
+    table = Table(
+        title=f"Divergent stoppages (underpaid first; {min(len(divergent), SHOWN_DIVERGENCES)} of {len(divergent):,})",
+        title_justify="left",
+    )
     for heading in ("stoppage", "kinds", "direction", "control", "candidate", "at stake", "verdict", "cluster"):
         table.add_column(heading, justify="right" if heading in ("control", "candidate", "at stake") else "left")
     for d in divergent[:SHOWN_DIVERGENCES]:
         verdict = str(d["verdict"]).replace("_", " ") + (f" (accepted: {d['accepted_by']})" if d["accepted_by"] else "")
-        table.add_row(str(d["stoppage"]), "+".join(d["kinds"]), str(d["direction"]), euros(int(d["control_cents"])),
-                      euros(int(d["candidate_cents"])), euros(int(d["at_stake_cents"])), verdict, str(d["cluster"]))
+        table.add_row(
+            str(d["stoppage"]),
+            "+".join(d["kinds"]),
+            str(d["direction"]),
+            euros(int(d["control_cents"])),
+            euros(int(d["candidate_cents"])),
+            euros(int(d["at_stake_cents"])),
+            verdict,
+            str(d["cluster"]),
+        )
     console.print(table)
 
 

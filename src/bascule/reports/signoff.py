@@ -47,14 +47,25 @@ def sign_off(database: Engine, run_id: int, policy: Policy) -> SignOff:
 def family_history(database: Engine, run: ShadowRun) -> pd.DataFrame:
     """The runs of the run's family up to it, oldest first, with their money at stake."""
     stakes = (
-        select(Divergence.run_id, func.sum(Divergence.at_stake_cents).label("at_stake_cents"),
-               func.sum(Divergence.under_cents).label("under_cents"))
+        select(
+            Divergence.run_id,
+            func.sum(Divergence.at_stake_cents).label("at_stake_cents"),
+            func.sum(Divergence.under_cents).label("under_cents"),
+        )
         .group_by(Divergence.run_id)
         .subquery()
     )
     query = (
-        select(ShadowRun.id.label("run_id"), ShadowRun.started, ShadowRun.engines, ShadowRun.stoppages,
-               ShadowRun.divergent, ShadowRun.unresolved, stakes.c.at_stake_cents, stakes.c.under_cents)
+        select(
+            ShadowRun.id.label("run_id"),
+            ShadowRun.started,
+            ShadowRun.engines,
+            ShadowRun.stoppages,
+            ShadowRun.divergent,
+            ShadowRun.unresolved,
+            stakes.c.at_stake_cents,
+            stakes.c.under_cents,
+        )
         .outerjoin(stakes, stakes.c.run_id == ShadowRun.id)
         .where(ShadowRun.family == run.family, ShadowRun.id <= run.id, ShadowRun.status == run.status)
         .order_by(ShadowRun.id)
@@ -107,9 +118,15 @@ def signoff_to_dict(report: SignOff) -> dict[str, object]:
         "waivers": shadow["waivers"],
         "unsupported": shadow["unsupported"],
         "history": [
-            {"run_id": int(h.run_id), "started": h.started.isoformat(), "candidate": h.candidate,
-             "stoppages": int(h.stoppages), "divergent": int(h.divergent), "unresolved": int(h.unresolved),
-             "at_stake_cents": int(h.at_stake_cents)}
+            {
+                "run_id": int(h.run_id),
+                "started": h.started.isoformat(),
+                "candidate": h.candidate,
+                "stoppages": int(h.stoppages),
+                "divergent": int(h.divergent),
+                "unresolved": int(h.unresolved),
+                "at_stake_cents": int(h.at_stake_cents),
+            }
             for h in report.history.itertuples()
         ],
     }
@@ -121,9 +138,14 @@ def render_signoff(report: SignOff, console: Console) -> None:
     colour = "green" if summary["decision"] == GO else "red"
     reading = (summary["migration"] or {}).get("reading", {})
     caisse = f"caisse {reading['caisse']} {escape(str(reading['caisse_name']))}, " if reading else ""
-    console.print(Panel(f"[bold {colour}]{summary['decision']}[/bold {colour}]  run {summary['run_id']} of "
-                        f"{Path(summary['extract']['path']).name} ({caisse}family {summary['family']}), policy "
-                        f"{escape(Path(summary['policy']['source']).name)}", expand=False))
+    console.print(
+        Panel(
+            f"[bold {colour}]{summary['decision']}[/bold {colour}]  run {summary['run_id']} of "
+            f"{Path(summary['extract']['path']).name} ({caisse}family {summary['family']}), policy "
+            f"{escape(Path(summary['policy']['source']).name)}",
+            expand=False,
+        )
+    )
     _criteria(report.criteria, console)
     _migration(summary["migration"], console)
     _counts(summary, console)
@@ -139,8 +161,13 @@ def _criteria(criteria: list[Criterion], console: Console) -> None:
     for heading in ("threshold", "measured", "detail"):
         table.add_column(heading)
     for c in criteria:
-        table.add_row("[green]pass[/green]" if c.passed else "[red]FAIL[/red]", c.name, str(c.threshold),
-                      str(c.measured), escape(c.detail))
+        table.add_row(
+            "[green]pass[/green]" if c.passed else "[red]FAIL[/red]",
+            c.name,
+            str(c.threshold),
+            str(c.measured),
+            escape(c.detail),
+        )
     console.print(table)
 
 
@@ -173,8 +200,14 @@ def _clusters(clusters: list[dict], console: Console) -> None:
     for heading in ("#", "signature", "stoppages", "people", "at stake", "example"):
         table.add_column(heading, justify="right" if heading in ("#", "stoppages", "people", "at stake") else "left")
     for c in clusters[:SHOWN_CLUSTERS]:
-        table.add_row(str(c["rank"]), escape(c["signature"]), f"{c['stoppages']:,}", f"{c['people']:,}",
-                      euros(c["at_stake_cents"]), c["example"])
+        table.add_row(
+            str(c["rank"]),
+            escape(c["signature"]),
+            f"{c['stoppages']:,}",
+            f"{c['people']:,}",
+            euros(c["at_stake_cents"]),
+            c["example"],
+        )
     console.print(table)
 
 
@@ -195,6 +228,7 @@ def _history(history: list[dict], console: Console) -> None:
     for heading in ("run", "candidate", "divergent", "unresolved", "at stake"):
         table.add_column(heading, justify="left" if heading == "candidate" else "right")
     for h in history:
-        table.add_row(str(h["run_id"]), h["candidate"], f"{h['divergent']:,}", f"{h['unresolved']:,}",
-                      euros(h["at_stake_cents"]))
+        table.add_row(
+            str(h["run_id"]), h["candidate"], f"{h['divergent']:,}", f"{h['unresolved']:,}", euros(h["at_stake_cents"])
+        )
     console.print(table)
