@@ -261,13 +261,15 @@ ENGINE = EngineParam()
               help="Whole persons in each partition.")
 @click.option("--settlement-lag", type=click.IntRange(min=0), default=SETTLEMENT_LAG_DAYS, show_default=True,
               help="Days before the extraction date from which unpaid days count as not yet due.")
+@click.option("--copybook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the extract with this copybook instead of the one its HD record names.")
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
               help="text for people, json for pipelines (schema in the README).")
-@click.option("--reveal", is_flag=True, help="Show NIRs unmasked.")
+@click.option("--reveal", is_flag=True, help="Name people by their NIR, not by a pseudonym.")
 @click.pass_context
 def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: EngineSpec, referee: EngineSpec | None,
            waivers: Path | None, database: str, store_root: Path | None, workers: int, partition_persons: int,
-           settlement_lag: int, output_format: str, reveal: bool) -> None:
+           settlement_lag: int, copybook: Path | None, output_format: str, reveal: bool) -> None:
     """Compute every stoppage under control, candidate (and referee), compare day by day, store the run.
 
     Divergences get a kind, the money at stake and its direction, a verdict
@@ -279,7 +281,8 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
         raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
     engine = open_database(database)
     ensure_schema(engine)
-    options = ShadowOptions(control, candidate, referee, workers, partition_persons, settlement_lag)
+    options = ShadowOptions(control, candidate, referee, workers, partition_persons, settlement_lag,
+                            str(copybook) if copybook else None)
     with _counting("computing", "persons", enabled=output_format == "text") as advance:
         run_id = run_shadow(extract, options, load_waivers(waivers), engine, store_root or default_store_root(engine),
                             on_progress=advance)
@@ -323,11 +326,13 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 @database_option
 @click.option("--family", help="The dry runs compared over time [default: the extract's caisse].")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8")
+@click.option("--copybook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the extract with this copybook instead of the one its HD record names.")
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 @click.pass_context
 def dry_run_command(ctx: click.Context, extract: Path, candidate: EngineSpec, policy: Path | None,
                     waivers: Path | None, html: Path | None, database: str, family: str | None, workers: int,
-                    output_format: str) -> None:
+                    copybook: Path | None, output_format: str) -> None:
     """The main job: inspect, migrate, verify the migration, shadow-run with the reference as referee, decide.
 
     Prints the go/no-go report. Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
@@ -335,7 +340,8 @@ def dry_run_command(ctx: click.Context, extract: Path, candidate: EngineSpec, po
     if not extract.is_file():
         raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
     chosen = load_policy(policy)  # a bad policy stops the run before any work
-    options = ShadowOptions(EngineSpec("progres-replay"), candidate, EngineSpec("reference"), workers)
+    options = ShadowOptions(EngineSpec("progres-replay"), candidate, EngineSpec("reference"), workers,
+                            copybook=str(copybook) if copybook else None)
     err = Console(stderr=True)
     stage = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
     run_id = dry_run(extract, database, options, load_waivers(waivers), family=family, on_stage=stage)

@@ -113,7 +113,7 @@ def _rights_ends(control: Ledger, candidate: Ledger) -> pd.DataFrame:
     return _stakes(both.index[differs.to_numpy()], "rights_end", 0)
 
 
-def advance_balances(ledger: Ledger) -> pd.Series:
+def _advance_balances(ledger: Ledger) -> pd.Series:
     if "advance_cents" not in ledger.outcomes:
         return pd.Series(dtype=np.int64)
     return ledger.outcomes.groupby("number")["advance_cents"].sum()
@@ -121,7 +121,7 @@ def advance_balances(ledger: Ledger) -> pd.Series:
 
 def _advances(control: Ledger, candidate: Ledger, horizon: pd.Series) -> pd.DataFrame:
     """Another balance of advances on a stoppage whose days are all due (no horizon)."""
-    both = pd.concat([advance_balances(control), advance_balances(candidate)], axis=1, keys=["a", "b"]).fillna(0)
+    both = pd.concat([_advance_balances(control), _advance_balances(candidate)], axis=1, keys=["a", "b"]).fillna(0)
     due = horizon.reindex(both.index).isna().to_numpy()
     differs = (both["a"] != both["b"]).to_numpy() & due
     stake = (both["b"] - both["a"]).abs().astype(np.int64)
