@@ -94,12 +94,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.meta["bascule.debug"] = debug
 
 
+def copybook_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--copybook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Read the extract with this copybook instead of the one its HD record names.",
+    )(function)
+
+
 @cli.command()
 @click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
               help="text for people, json for scripts (schema in the README).")
-@click.option("--copybook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the extract with this copybook instead of the one its HD record names.")
+@copybook_option
 @click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True,
               help="Example records shown for each reject reason (text format).")
 @click.option("--reveal", is_flag=True, help="Show personal data (NIR, names, IBAN) unmasked.")
@@ -136,8 +142,7 @@ def database_option(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--replace", is_flag=True, help="Reload an extract that was already migrated (its old run is deleted).")
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
               help="text for people, json for scripts (schema in the README).")
-@click.option("--copybook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the extract with this copybook instead of the one its HD record names.")
+@copybook_option
 @click.option("--chunk-mb", type=click.IntRange(min=1), default=DEFAULT_MIGRATION_CHUNK_BYTES // 2**20,
               show_default=True, help="Size of a chunk of whole persons: one transaction, and the memory bound.")
 @click.pass_context
@@ -261,8 +266,7 @@ ENGINE = EngineParam()
               help="Whole persons in each partition.")
 @click.option("--settlement-lag", type=click.IntRange(min=0), default=SETTLEMENT_LAG_DAYS, show_default=True,
               help="Days before the extraction date from which unpaid days count as not yet due.")
-@click.option("--copybook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the extract with this copybook instead of the one its HD record names.")
+@copybook_option
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
               help="text for people, json for pipelines (schema in the README).")
 @click.option("--reveal", is_flag=True, help="Name people by their NIR, not by a pseudonym.")
@@ -326,8 +330,7 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 @database_option
 @click.option("--family", help="The dry runs compared over time [default: the extract's caisse].")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8")
-@click.option("--copybook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the extract with this copybook instead of the one its HD record names.")
+@copybook_option
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 @click.pass_context
 def dry_run_command(ctx: click.Context, extract: Path, candidate: EngineSpec, policy: Path | None,
