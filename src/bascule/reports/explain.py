@@ -106,14 +106,13 @@ def _outcomes(found: Explanation, console: Console) -> None:
             continue
         for row in ledger.outcomes.to_dict("records"):
             end = row.get("rights_end")
-            advance = row.get("advance_cents")
             table.add_row(
                 role,
                 row["scheme"],
                 row["status"],
-                "" if end is None or pd.isna(end) else str(pd.Timestamp(end).date()),
-                "" if advance is None or pd.isna(advance) else euros(int(advance)),
-                escape(row.get("reason") or ""),
+                "" if _missing(end) else str(pd.Timestamp(end).date()),
+                _evidence("advance_cents", row.get("advance_cents")),
+                escape(_evidence("reason", row.get("reason"))),
             )
     console.print(table)
 
@@ -136,7 +135,12 @@ def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, con
     console.print(table)
 
 
+def _missing(value: object) -> bool:
+    """None, NaN or NaT: Parquet gives any of them for an empty cell."""
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
 def _evidence(column: str, value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if _missing(value):
         return ""
     return euros(int(value)) if column.endswith("_cents") else str(value)
