@@ -43,12 +43,12 @@ def new_system_for(extract: Path) -> Path:
 @click.command()
 @click.option("--persons", type=int, default=92_000, show_default=True)
 @click.option("--workers", type=int, default=default_workers(), show_default=True)
-@click.option("--partition-persons", type=int, default=10_000, show_default=True)
-def main(persons: int, workers: int, partition_persons: int) -> None:
+@click.option("--partition-mb", type=int, default=64, show_default=True)
+def main(persons: int, workers: int, partition_mb: int) -> None:
     extract = extract_for(persons, "cp1147", seed=1)
     candidate = EngineSpec("external", str(new_system_for(extract)))
     options = ShadowOptions(
-        candidate=candidate, referee=EngineSpec("reference"), workers=workers, partition_persons=partition_persons
+        candidate=candidate, referee=EngineSpec("reference"), workers=workers, partition_bytes=partition_mb * 2**20
     )
     with tempfile.TemporaryDirectory() as folder:
         database = open_database(f"sqlite:///{folder}/bascule.db")

@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -28,7 +27,8 @@ from rich.progress import (
 from bascule import __version__
 from bascule.compare.due import SETTLEMENT_LAG_DAYS
 from bascule.compare.explain import explain as explain_stoppage
-from bascule.compare.runner import PARTITION_PERSONS, ShadowOptions, default_store_root, default_workers
+from bascule.compare.reading import PARTITION_BYTES
+from bascule.compare.runner import ShadowOptions, default_store_root, default_workers
 from bascule.compare.runner import shadow as run_shadow
 from bascule.compare.runs import load_run
 from bascule.compare.waivers import load_waivers
@@ -262,8 +262,8 @@ ENGINE = EngineParam()
               "[default: NAME-runs/ beside a SQLite file, else bascule-runs/].")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8",
               help="Processes computing partitions at once.")
-@click.option("--partition-persons", type=click.IntRange(min=1), default=PARTITION_PERSONS, show_default=True,
-              help="Whole persons in each partition.")
+@click.option("--partition-mb", type=click.IntRange(min=1), default=PARTITION_BYTES // 2**20, show_default=True,
+              help="Megabytes of the extract in each partition (whole persons): memory grows with it.")
 @click.option("--settlement-lag", type=click.IntRange(min=0), default=SETTLEMENT_LAG_DAYS, show_default=True,
               help="Days before the extraction date from which unpaid days count as not yet due.")
 @copybook_option
@@ -272,7 +272,7 @@ ENGINE = EngineParam()
 @click.option("--reveal", is_flag=True, help="Name people by their NIR, not by a pseudonym.")
 @click.pass_context
 def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: EngineSpec, referee: EngineSpec | None,
-           waivers: Path | None, database: str, store_root: Path | None, workers: int, partition_persons: int,
+           waivers: Path | None, database: str, store_root: Path | None, workers: int, partition_mb: int,
            settlement_lag: int, copybook: Path | None, output_format: str, reveal: bool) -> None:
     """Compute every stoppage under control, candidate (and referee), compare day by day, store the run.
 
@@ -285,9 +285,9 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
         raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
     engine = open_database(database)
     ensure_schema(engine)
-    options = ShadowOptions(control, candidate, referee, workers, partition_persons, settlement_lag,
+    options = ShadowOptions(control, candidate, referee, workers, partition_mb * 2**20, settlement_lag,
                             str(copybook) if copybook else None)
-    with _counting("computing", "persons", enabled=output_format == "text") as advance:
+    with _counting("computing", enabled=output_format == "text") as advance:
         run_id = run_shadow(extract, options, load_waivers(waivers), engine, store_root or default_store_root(engine),
                             on_progress=advance)
     stored = load_run(engine, run_id)
@@ -462,13 +462,13 @@ def db_upgrade(database: str) -> None:
 
 
 @contextmanager
-def _counting(label: str, unit: str, enabled: bool) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar of units done out of a total, on a terminal's standard error."""
+def _counting(label: str, enabled: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of bytes done out of a total, on a terminal's standard error."""
     console = Console(stderr=True)
     if not enabled or not console.is_terminal:
         yield lambda done, total: None
         return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn(unit), TimeRemainingColumn())
+    columns = (TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(label, total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)

@@ -111,7 +111,7 @@ def test_each_defect_shows_its_kind_and_direction(against_new_system: StoredRun)
 def test_partitions_and_workers_do_not_change_what_is_found(
     tmp_path: Path, database: str, against_new_system: StoredRun
 ) -> None:
-    options = ShadowOptions(candidate=NEW_SYSTEM, referee=EngineSpec("reference"), workers=2, partition_persons=37)
+    options = ShadowOptions(candidate=NEW_SYSTEM, referee=EngineSpec("reference"), workers=2, partition_bytes=40_000)
     stored = run(tmp_path, options, database)
     columns = ["number", "kinds", "verdict", "cluster", "at_stake_cents", "control_cents", "candidate_cents"]
     mine = stored.divergences[columns].sort_values("number", ignore_index=True)

@@ -38,24 +38,24 @@ class StoredRun:
 
     def ledger(self, role: str, numbers: list[str] | None = None) -> Ledger | None:
         """An engine's ledger from the run's Parquet files (only some stoppages if given)."""
-        lines = self.folder / f"{role}.lines.parquet"
-        if not lines.is_file():
+        lines = self.folder / f"{role}.lines"
+        if not lines.is_dir():
             return None
         where = [("number", "in", numbers)] if numbers else None
         return Ledger(
             pd.read_parquet(lines, filters=where),
-            pd.read_parquet(self.folder / f"{role}.outcomes.parquet", filters=where),
+            pd.read_parquet(self.folder / f"{role}.outcomes", filters=where),
         )
 
     def lineage(self, number: str) -> str:
         """The legacy records of a stoppage by type, as ``AR 2; EM 3; SA 4; SL 5,6,7; PA 8``."""
-        records = pd.read_parquet(self.folder / "lineage.parquet", filters=[("number", "==", number)])
+        records = pd.read_parquet(self.folder / "lineage", filters=[("number", "==", number)])
         by_type = records.groupby("record_type", sort=False)["record_index"].agg(lambda r: ",".join(map(str, r)))
         return "; ".join(f"{code} {indexes}" for code, indexes in by_type.items())
 
     def stoppages(self, numbers: list[str] | None = None) -> pd.DataFrame:
         where = [("number", "in", numbers)] if numbers else None
-        return pd.read_parquet(self.folder / "stoppages.parquet", filters=where)
+        return pd.read_parquet(self.folder / "stoppages", filters=where)
 
 
 def load_run(database: Engine, run_id: int) -> StoredRun:

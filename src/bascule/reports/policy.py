@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from bascule.compare.runner import unresolved
+from bascule.compare.record import unresolved
 from bascule.compare.runs import StoredRun
 from bascule.compare.waivers import FEATURES
 from bascule.errors import BasculeError

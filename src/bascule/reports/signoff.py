@@ -17,7 +17,7 @@ from rich.table import Table
 from sqlalchemy import Engine, func, select
 
 from bascule import __version__
-from bascule.compare.runner import unresolved
+from bascule.compare.record import unresolved
 from bascule.compare.runs import StoredRun, load_run
 from bascule.compare.store import Divergence, ShadowRun
 from bascule.money import euros

@@ -1,0 +1,130 @@
+"""Writing a shadow run to the run store: the run's row, its Parquet parts, its divergences and clusters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, delete, insert, update
+
+import bascule
+from bascule.compare.partition import PartitionResult
+from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
+from bascule.compare.verdicts import FIXED
+from bascule.compare.waivers import Acceptances
+from bascule.migrate.model import RunStatus
+
+
+def open_run(database: Engine, **values: object) -> int:
+    """A new run, RUNNING, with what is known before computing."""
+    with database.begin() as connection:
+        return connection.execute(
+            insert(ShadowRun).returning(ShadowRun.id),
+            {
+                "status": RunStatus.RUNNING,
+                "started": dt.datetime.now(dt.UTC),
+                "bascule_version": bascule.__version__,
+                "timings": {},
+                "persons": 0,
+                "stoppages": 0,
+                "divergent": 0,
+                "accepted": 0,
+                "unresolved": 0,
+                "categories": {},
+                **values,
+            },
+        ).scalar_one()
+
+
+def waivers_of(acceptances: Acceptances) -> dict[str, object]:
+    return {
+        "file": acceptances.source or None,
+        "text": acceptances.text,
+        "tolerances": {kind: vars(tolerance) for kind, tolerance in acceptances.tolerances.items()},
+    }
+
+
+def forget_run(database: Engine, run_id: int) -> None:
+    with database.begin() as connection:
+        connection.execute(delete(ShadowRun).where(ShadowRun.id == run_id))
+
+
+def write_parts(folder: Path, number: int, result: PartitionResult) -> None:
+    """One partition's ledgers, stoppages and lineage, as one Parquet file of each dataset of the run."""
+    frames = {"stoppages": result.stoppages, "lineage": result.lineage}
+    for role, ledger in result.ledgers.items():
+        frames[f"{role}.lines"], frames[f"{role}.outcomes"] = ledger.lines, ledger.outcomes
+    for name, frame in frames.items():
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(folder / name / f"part-{number:05d}.parquet", index=False)
+
+
+def unresolved(divergences: pd.DataFrame) -> pd.Series:
+    """Divergences no waiver accepts and the referee does not explain as a legacy defect fixed."""
+    return divergences["waiver"].isna() & (divergences["verdict"] != FIXED)
+
+
+def close_run(
+    database: Engine,
+    run_id: int,
+    divergences: pd.DataFrame,
+    ranked: pd.DataFrame,
+    unsupported: pd.DataFrame,
+    uses: pd.DataFrame,
+    **values: object,
+) -> None:
+    with database.begin() as connection:
+        if len(divergences):
+            connection.execute(insert(Divergence), _divergence_rows(run_id, divergences))
+        if len(ranked):
+            connection.execute(insert(Cluster), _records(ranked.assign(run_id=run_id)))
+        if len(unsupported):
+            connection.execute(insert(Unsupported), _records(unsupported.assign(run_id=run_id)))
+        waivers = connection.execute(
+            update(ShadowRun).where(ShadowRun.id == run_id).returning(ShadowRun.waivers),
+            {
+                "status": RunStatus.COMPLETE,
+                "finished": dt.datetime.now(dt.UTC),
+                "divergent": len(divergences),
+                "accepted": int(divergences["waiver"].notna().sum()),
+                "unresolved": int(unresolved(divergences).sum()),
+                **values,
+            },
+        ).scalar_one()
+        connection.execute(
+            update(ShadowRun).where(ShadowRun.id == run_id), {"waivers": {**waivers, "uses": _records(uses)}}
+        )
+
+
+def categories(counts: pd.Series, divergences: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per case category: stoppages compared, divergent, and left unresolved."""
+    if divergences.empty:
+        return {name: {"stoppages": int(n), "divergent": 0, "unresolved": 0} for name, n in counts.items()}
+    divergent = divergences.groupby("category").size()
+    open_ = divergences[unresolved(divergences)].groupby("category").size()
+    return {
+        name: {"stoppages": int(n), "divergent": int(divergent.get(name, 0)), "unresolved": int(open_.get(name, 0))}
+        for name, n in counts.items()
+    }
+
+
+def _divergence_rows(run_id: int, divergences: pd.DataFrame) -> list[dict[str, object]]:
+    columns = [c.name for c in Divergence.__table__.columns if c.name != "run_id"]
+    frame = divergences.assign(
+        run_id=run_id,
+        kinds=divergences["kinds"].map("+".join),
+        referee_cents=divergences.get("referee_cents"),
+        first_day=pd.to_datetime(divergences["first_day"]).dt.date,
+        last_day=pd.to_datetime(divergences["last_day"]).dt.date,
+    )
+    return _records(frame[["run_id", *columns]])
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as plain Python values (None for missing) for the database driver."""
+    plain = frame.astype(object).where(frame.notna(), None)
+    return [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in plain.to_dict("records")
+    ]
