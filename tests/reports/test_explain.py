@@ -27,16 +27,39 @@ def test_empty_reasons_dates_and_balances_read_back_as_nan_render_as_blanks() ->
     )
     ledger = Ledger(lines(("A1", "2024-03-01", "2024-03-10", 3288)), outcomes)
     timeline = pd.DataFrame(
-        {"scheme": ["SA"], "payee_kind": ["insured"], "payee_id": [""], "first_day": [pd.Timestamp("2024-03-01")],
-         "last_day": [pd.Timestamp("2024-03-10")], "control": [3288], "candidate": [3288], "diverges": [False],
-         "due": [True]}
+        {
+            "scheme": ["SA"],
+            "payee_kind": ["insured"],
+            "payee_id": [""],
+            "first_day": [pd.Timestamp("2024-03-01")],
+            "last_day": [pd.Timestamp("2024-03-10")],
+            "control": [3288],
+            "candidate": [3288],
+            "diverges": [False],
+            "due": [True],
+        }
     )
-    case = {"category": "MAL/TC", "records": "AR 2; PA 8", "horizon": pd.NaT, "nir": "2750999350042",
-            **{f: False for f in ("ald", "corrected_attestation", "keeps_rights", "several_employers")},
-            "nature": "MAL", "modality": "TC", "scheme": "PA", "subrogation": "none"}
+    case = {
+        "category": "MAL/TC",
+        "records": "AR 2; PA 8",
+        "horizon": pd.NaT,
+        "nir": "2750999350042",
+        **{f: False for f in ("ald", "corrected_attestation", "keeps_rights", "several_employers")},
+        "nature": "MAL",
+        "modality": "TC",
+        "scheme": "PA",
+        "subrogation": "none",
+    }
     engine = {"spec": "progres-replay", "version": "1"}
-    found = Explanation("A1", "P-0123456789ab", case, None, timeline, {"control": ledger, "candidate": ledger},
-                        {"control": engine, "candidate": engine})
+    found = Explanation(
+        "A1",
+        "P-0123456789ab",
+        case,
+        None,
+        timeline,
+        {"control": ledger, "candidate": ledger},
+        {"control": engine, "candidate": engine},
+    )
     console = Console(width=200, color_system=None, file=io.StringIO())
     render_explanation(found, console)
     text = console.file.getvalue()
