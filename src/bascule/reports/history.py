@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
@@ -64,12 +65,35 @@ def list_runs(database: Engine) -> pd.DataFrame:
 
 def render_runs(runs: pd.DataFrame, console: Console) -> None:
     table = Table(title="Shadow runs", title_justify="left")
-    for column in runs.columns:
+    for heading in (
+        "run",
+        "family",
+        "started",
+        "extract",
+        "candidate",
+        "stoppages",
+        "divergent",
+        "unresolved",
+        "sealed",
+    ):
         table.add_column(
-            column, justify="right" if column in ("run_id", "stoppages", "divergent", "unresolved") else "left"
+            heading, justify="right" if heading in ("run", "stoppages", "divergent", "unresolved") else "left"
         )
-    for row in runs.itertuples(index=False):
-        table.add_row(*(f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v) for v in row))
+    for run in runs.itertuples(index=False):
+        name, _, source = run.candidate.partition(":")
+        candidate = f"{name}:{Path(source).name}" if source else name  # a file's name is enough to tell runs apart
+        started = run.started[:16].replace("T", " ") + ("" if run.status == "complete" else f" ({run.status})")
+        table.add_row(
+            str(run.run_id),
+            run.family,
+            started,
+            run.extract,
+            candidate,
+            f"{run.stoppages:,}",
+            f"{run.divergent:,}",
+            f"{run.unresolved:,}",
+            "yes" if run.sealed else "no",
+        )
     console.print(table)
 
 
