@@ -87,9 +87,10 @@ class BasculeGroup(click.Group):
 def cli(ctx: click.Context, debug: bool) -> None:
     """Dry runs of a switchover from a legacy daily-allowance system to a new one.
 
-    Exit codes: 0 everything read and balanced (later: GO), 1 rejects,
-    divergences or books that do not balance (later: NO-GO), 2 an error of
-    use or input, 130 interrupted.
+    The main job is `bascule dry-run EXTRACT`. Exit codes: 0 everything read
+    and balanced, no divergence left, or GO; 1 rejects, books that do not
+    balance, divergences left, or NO-GO; 2 an error of use or input; 130
+    interrupted.
     """
     ctx.meta["bascule.debug"] = debug
 
