@@ -15,6 +15,9 @@ from bascule.compare.store import ShadowRun
 from bascule.money import euros
 
 FIXED, NEW, STILL = "fixed", "new", "still there"
+RUN_COLUMNS = [
+    "run_id", "family", "started", "status", "extract", "candidate", "stoppages", "divergent", "unresolved", "sealed"
+]
 
 
 def list_runs(database: Engine) -> pd.DataFrame:
@@ -33,27 +36,14 @@ def list_runs(database: Engine) -> pd.DataFrame:
     with database.connect() as connection:
         runs = pd.DataFrame(connection.execute(query).mappings().all())
     if runs.empty:
-        return pd.DataFrame(
-            columns=[
-                "run_id",
-                "family",
-                "started",
-                "status",
-                "extract",
-                "candidate",
-                "stoppages",
-                "divergent",
-                "unresolved",
-                "sealed",
-            ]
-        )
+        return pd.DataFrame(columns=RUN_COLUMNS)
     return pd.DataFrame(
         {
             "run_id": runs["id"],
             "family": runs["family"],
             "started": runs["started"].map(lambda t: t.isoformat(timespec="seconds")),
             "status": runs["status"].map(lambda s: s.value),
-            "extract": runs["extract_path"].map(lambda p: p.rsplit("/", 1)[-1]),
+            "extract": runs["extract_path"].map(lambda p: Path(p).name),
             "candidate": runs["engines"].map(lambda e: e["candidate"]["spec"]),
             "stoppages": runs["stoppages"],
             "divergent": runs["divergent"],
