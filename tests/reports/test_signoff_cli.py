@@ -72,3 +72,8 @@ def test_errors_of_use_exit_2(no_go: DryRun, tmp_path: Path) -> None:
     assert run("report", 999, "--db", no_go.url).exit_code == 2
     assert run("worklist", no_go.run_id, "--db", no_go.url, "--output", tmp_path / "w.ods").exit_code == 2
     assert run("dry-run", tmp_path / "absent.dat", "--db", tmp_path / "b.db").exit_code == 2
+
+
+def test_runs_of_an_empty_database(tmp_path: Path) -> None:
+    result = run("runs", "--db", tmp_path / "empty.db", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.output) == []
