@@ -69,6 +69,15 @@ def test_the_migration_must_balance_and_every_field_survive(go: DryRun) -> None:
     assert failing(stored, load_policy()) == ["migration_balanced"]
 
 
+def test_books_that_do_not_balance_fail_and_say_why(go: DryRun) -> None:
+    stored = crafted(go)
+    stored.run.migration["books"]["differences"] = ["FT-NB-ARRETS declares 661 stoppages, 660 were read"]
+    assert failing(stored, load_policy()) == ["migration_balanced"]
+    chosen = load_policy()
+    measured = {c.name: c for c in evaluate(chosen, stored, coverage(chosen, stored))}
+    assert measured["migration_balanced"].detail == "FT-NB-ARRETS declares 661 stoppages, 660 were read"
+
+
 def test_a_run_without_a_migration_cannot_prove_its_books(go: DryRun) -> None:
     stored = crafted(go)
     stored.run.migration = None

@@ -158,18 +158,10 @@ def _migration(_: object, stored: StoredRun, __: pd.DataFrame) -> tuple[object, 
     migration = stored.run.migration
     if not migration:
         return None, False, "no migration was checked with this run: bascule dry-run migrates and verifies"
-    balanced = bool(migration["books"]["balanced"])
-    survived = bool(migration["verification"]["survived"])
-    differences = migration["books"].get("differences") or []
-    detail = (
-        "balanced, every field survived"
-        if balanced and survived
-        else "; ".join(
-            [*differences, *([] if survived else ["fields did not survive the migration: bascule verify-migration"])]
-        )
-        or "records were rejected"
-    )
-    return balanced and survived, balanced and survived, detail
+    problems = list(migration["books"].get("differences") or [])  # the books balance when there are none
+    if not migration["verification"]["survived"]:
+        problems.append("fields did not survive the migration: see bascule verify-migration")
+    return not problems, not problems, "; ".join(problems) or "balanced, every field survived"
 
 
 def _rejected(threshold: object, stored: StoredRun, _: pd.DataFrame) -> tuple[object, bool, str]:
