@@ -29,6 +29,7 @@ import pandas as pd
 from bascule.engines.interface import Batch
 from bascule.engines.ledger import UNSUPPORTED, Ledger
 from bascule.engines.reference.engine import compute_reference
+from bascule.engines.reference.inputs import stoppages_with_chains
 from bascule.engines.reference.parameters import parameters
 from bascule.engines.replay import ProgresReplay
 
@@ -96,10 +97,9 @@ def subrogation_alternation_payee(lines: pd.DataFrame, rows: Rows, extraction_da
     )
     several = periods.groupby("stoppage_index").filter(lambda p: len(p) > 1)
     employer = several.drop_duplicates("stoppage_index").set_index("stoppage_index")["siret"]
-    stoppages = rows["AR"].set_index("record_index")
-    chain = stoppages["initial_stoppage_index"].fillna(pd.Series(stoppages.index, index=stoppages.index))
-    siret_of = chain.astype("int64").map(employer).dropna()
-    number_siret = pd.Series(siret_of.to_numpy(), index=stoppages.loc[siret_of.index, "number"].to_numpy())
+    stoppages = stoppages_with_chains(rows)
+    siret = stoppages["chain"].map(employer)
+    number_siret = pd.Series(siret.to_numpy(), index=stoppages["number"].to_numpy()).dropna()
     hit = lines["number"].isin(number_siret.index) & (lines["scheme"] == "SA")
     changed = lines.copy()
     changed.loc[hit, "payee_kind"] = "employer"

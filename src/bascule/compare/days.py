@@ -79,6 +79,11 @@ def _no_pieces(keys: list[str], names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+def lengths(found: pd.DataFrame) -> np.ndarray:
+    """The number of days of each piece (or run), bounds included."""
+    return (found["last_day"] - found["first_day"]).to_numpy(dtype="timedelta64[D]").astype(np.int64) + 1
+
+
 def clip(found: pd.DataFrame, horizon: pd.Series) -> pd.DataFrame:
     """The pieces cut at each stoppage number's horizon (days after it are not yet due); NaT: no horizon."""
     limit = horizon.reindex(found["number"].to_numpy()).to_numpy(dtype="datetime64[D]")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bascule.compare.days import clip, pieces
+from bascule.compare.days import clip, lengths, pieces
 from bascule.engines.ledger import SCHEMES, UNSUPPORTED, Ledger
 
 KINDS = ("missing", "amount", "extra", "payee", "rights_end", "advance", "unsupported")
@@ -79,13 +79,17 @@ def _unsupported_streams(*ledgers: Ledger) -> pd.DataFrame:
 def _comparable(lines: pd.DataFrame, refused: pd.DataFrame) -> pd.DataFrame:
     """The lines of the streams both engines computed, the insured person's payee id made common."""
     keys = pd.MultiIndex.from_frame(lines[STREAM])
-    kept = lines[~keys.isin(pd.MultiIndex.from_frame(refused))] if len(refused) else lines
-    insured = (kept["payee_kind"] == "insured").to_numpy()
-    return kept.assign(payee_id=np.where(insured, "", kept["payee_id"].fillna("").astype(str)))
+    return common_payee(lines[~keys.isin(pd.MultiIndex.from_frame(refused))] if len(refused) else lines)
+
+
+def common_payee(lines: pd.DataFrame) -> pd.DataFrame:
+    """The lines with the insured person's payee id blank: engines need not name the insured alike."""
+    insured = (lines["payee_kind"] == "insured").to_numpy()
+    return lines.assign(payee_id=np.where(insured, "", lines["payee_id"].fillna("").astype(str)))
 
 
 def _money(found: pd.DataFrame) -> pd.DataFrame:
-    days = (found["last_day"] - found["first_day"]).to_numpy(dtype="timedelta64[D]").astype(np.int64) + 1
+    days = lengths(found)
     control, candidate = found["control"].to_numpy() * days, found["candidate"].to_numpy() * days
     return found.assign(control_money=control, candidate_money=candidate, difference=candidate - control)
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bascule.compare.days import pieces
+from bascule.compare.diff import common_payee
 from bascule.compare.runs import ROLES, StoredRun
 from bascule.engines.ledger import Ledger
 from bascule.errors import BasculeError
@@ -51,14 +52,9 @@ def explain(stored: StoredRun, number: str, reveal: bool = False) -> Explanation
 
 def _timeline(ledgers: dict[str, Ledger | None], horizon: object) -> pd.DataFrame:
     """The engines' money per day on the bounds of all of them, payee by payee."""
-    sides = {role: _common_payee(ledger.lines) for role, ledger in ledgers.items() if ledger is not None}
+    sides = {role: common_payee(ledger.lines) for role, ledger in ledgers.items() if ledger is not None}
     found = pieces(sides, TIMELINE_KEYS).sort_values(["first_day", "scheme", "payee_kind"]).reset_index(drop=True)
     found["diverges"] = found["control"] != found["candidate"]
     limit = np.datetime64("NaT") if horizon is None or pd.isna(horizon) else np.datetime64(pd.Timestamp(horizon).date())
     found["due"] = True if np.isnat(limit) else (found["first_day"].to_numpy(dtype="datetime64[D]") <= limit)
     return found
-
-
-def _common_payee(lines: pd.DataFrame) -> pd.DataFrame:
-    insured = (lines["payee_kind"] == "insured").to_numpy()
-    return lines.assign(payee_id=np.where(insured, "", lines["payee_id"].fillna("").astype(str)))

@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from bascule.compare.days import clip, pieces
+from bascule.compare.days import clip, lengths, pieces
 from bascule.compare.diff import Comparison, Tolerance, compare
 from bascule.compare.due import horizons
 from bascule.compare.features import case_features, category
@@ -81,8 +81,7 @@ def run_partition(task: PartitionTask) -> PartitionResult:
 def money_due(ledger: Ledger, horizon: pd.Series) -> pd.Series:
     """Per stoppage number, the cents a ledger pays on its due days."""
     found = clip(pieces({"money": ledger.lines}, ["number"]), horizon)
-    days = (found["last_day"] - found["first_day"]).to_numpy(dtype="timedelta64[D]").astype(np.int64) + 1
-    return (found["money"] * days).groupby(found["number"]).sum()
+    return (found["money"] * lengths(found)).groupby(found["number"]).sum()
 
 
 def unsupported_streams(ledgers: dict[str, Ledger]) -> pd.DataFrame:

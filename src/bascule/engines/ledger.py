@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from bascule.errors import BasculeError
@@ -55,20 +54,6 @@ class Ledger:
             self.outcomes[self.outcomes["number"].isin(numbers)].reset_index(drop=True),
             self.knows_rights_end,
         )
-
-
-def empty_lines() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "number": pd.Series([], dtype=object),
-            "scheme": pd.Series([], dtype=object),
-            "payee_kind": pd.Series([], dtype=object),
-            "payee_id": pd.Series([], dtype=object),
-            "first_day": pd.Series([], dtype="datetime64[s]"),
-            "last_day": pd.Series([], dtype="datetime64[s]"),
-            "daily_cents": pd.Series([], dtype=np.int64),
-        }
-    )
 
 
 def checked(ledger: Ledger, engine: str) -> Ledger:
