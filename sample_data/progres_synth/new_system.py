@@ -26,10 +26,10 @@ import datetime as dt
 
 import pandas as pd
 
+from bascule.domain.chains import stoppages_with_chains
 from bascule.engines.interface import Batch
 from bascule.engines.ledger import UNSUPPORTED, Ledger
 from bascule.engines.reference.engine import compute_reference
-from bascule.engines.reference.inputs import stoppages_with_chains
 from bascule.engines.reference.parameters import parameters
 from bascule.engines.replay import ProgresReplay
 

@@ -32,7 +32,6 @@ from bascule.compare.reading import PARTITION_BYTES, Partition, partitions
 from bascule.compare.waivers import Acceptances, apply_waivers
 from bascule.engines.interface import Engine as ComputingEngine
 from bascule.engines.interface import EngineSpec, load_engine
-from bascule.engines.reference.plugin import parameters_version
 from bascule.migrate.migration import file_sha256
 
 
@@ -125,7 +124,7 @@ def shadow(
         caisse=int(first.caisse) if first.caisse.isdigit() else None,
         extraction_date=first.extraction_date,
         engines=_described(options, engines),
-        parameters_version=parameters_version(),
+        parameters_version=_parameters_version(engines),
         waivers=record.waivers_of(acceptances),
         options=options.to_dict(),
         store_path=str(store_root.resolve()),
@@ -230,6 +229,12 @@ def _described(options: ShadowOptions, engines: dict[str, ComputingEngine]) -> d
         }
         for role, spec in options.engines.items()
     }
+
+
+def _parameters_version(engines: dict[str, ComputingEngine]) -> str:
+    """The legal parameter sets the engines computed with: those that declare one (the reference engine does)."""
+    declared = {getattr(engine, "parameters_version", "") for engine in engines.values()}
+    return ",".join(sorted(v for v in declared if v))[:40]
 
 
 def _source_sha256(spec: EngineSpec) -> str | None:

@@ -28,14 +28,11 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    Select,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
     and_,
-    func,
-    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
 
@@ -232,8 +229,8 @@ class Employer(Lineage, Base):
 class SalaryAttestation(Lineage, Base):
     """One version of an employer's salary attestation; every version is kept.
 
-    The one in force, for a stoppage and an employer, is the highest version
-    that is not a cancellation: see :func:`attestations_in_force`.
+    The one in force, for a stoppage and an employer, is the highest version,
+    unless it is a cancellation: see :mod:`bascule.domain.attestations`.
     """
 
     __tablename__ = "salary_attestation"
@@ -299,26 +296,3 @@ class LegacyPayment(Lineage, Base):
 
 
 MODEL_TABLES = (InsuredPerson, Stoppage, Employer, SalaryAttestation, SalaryLine, SubrogationPeriod, LegacyPayment)
-
-
-def attestations_in_force(run_id: int) -> Select[tuple[SalaryAttestation]]:
-    """The attestation in force for each stoppage and employer: highest version, not a cancellation."""
-    live = select(SalaryAttestation).where(
-        SalaryAttestation.run_id == run_id, SalaryAttestation.reason != AttestationReason.CANCELLATION
-    )
-    ranked = live.add_columns(
-        func.row_number()
-        .over(
-            partition_by=(SalaryAttestation.stoppage_index, SalaryAttestation.siret),
-            order_by=SalaryAttestation.version.desc(),
-        )
-        .label("rank")
-    ).subquery()
-    return (
-        select(SalaryAttestation)
-        .join(
-            ranked,
-            and_(SalaryAttestation.run_id == ranked.c.run_id, SalaryAttestation.record_index == ranked.c.record_index),
-        )
-        .where(ranked.c.rank == 1)
-    )

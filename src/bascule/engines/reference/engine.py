@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bascule.domain.attestations import attestations_in_force
+from bascule.domain.chains import chain_of_attestations, chain_of_stoppages
 from bascule.engines.ledger import Ledger
 from bascule.engines.reference import amounts, days, inputs, limits
 from bascule.engines.reference.exact import Rounding
@@ -49,8 +51,8 @@ def compute_reference(
 
     ``table`` replaces the shipped parameters of the amounts (a what-if, or a simulation).
     """
-    stoppages = inputs.stoppages_with_chains(rows)
-    in_force = inputs.attestations_in_force(rows)
+    stoppages = inputs.stoppages_with_references(rows)
+    in_force = attestations_in_force(rows)
     streams = _streams(stoppages)
     streams["months"] = list(inputs.reference_salaries(streams, rows, in_force))
     returns = inputs.chain_return_dates(streams, in_force)
@@ -143,7 +145,7 @@ def _subrogation_with_several_employers(streams: pd.DataFrame, rows: inputs.Rows
     employers = rows.get("EM")
     if employers is None or periods.empty:
         return np.zeros(len(streams), dtype=bool)
-    count = employers.groupby(employers["stoppage_index"].map(inputs.chain_of_stoppages(streams)))["siret"].nunique()
+    count = employers.groupby(employers["stoppage_index"].map(chain_of_stoppages(streams)))["siret"].nunique()
     subrogated = np.isin(np.arange(len(streams)), periods["row"].to_numpy())
     return subrogated & (streams["chain"].map(count).fillna(0) > 1).to_numpy()
 
@@ -387,7 +389,7 @@ def _subrogation_periods(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.
     )
     if periods is None or periods.empty or in_force.empty:
         return empty
-    attestation_chain = inputs.chain_of_attestations(streams, in_force)
+    attestation_chain = chain_of_attestations(streams, in_force)
     kept = periods[periods["attestation_index"].isin(attestation_chain.index)]
     found = pd.DataFrame(
         {

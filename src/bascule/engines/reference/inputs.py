@@ -13,20 +13,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bascule.domain.chains import chain_of_attestations, stoppages_with_chains
 from bascule.engines.reference.amounts import reference_date, reference_months
 
 Rows = dict[str, pd.DataFrame]
-PERSON_COLUMNS = ["nir", "scheme", "keeps_rights", "contract_end_date", "self_employed_income_cents"]
 
 
-def stoppages_with_chains(rows: Rows) -> pd.DataFrame:
-    """One row per stoppage, with its person's data and its chain's initial stoppage, dates and reference months."""
-    persons = rows["AS"].set_index("record_index")[PERSON_COLUMNS]
-    stoppages = rows["AR"].join(persons, on="person_index")
-    initial = stoppages["initial_stoppage_index"]
-    stoppages["chain"] = initial.where(initial.notna(), stoppages["record_index"]).astype(np.int64)
-    starts = stoppages.set_index("record_index")["start_date"]
-    stoppages["chain_start"] = starts.reindex(stoppages["chain"]).to_numpy()
+def stoppages_with_references(rows: Rows) -> pd.DataFrame:
+    """One row per stoppage, with its chain (:mod:`bascule.domain.chains`), reference date and reference months."""
+    stoppages = stoppages_with_chains(rows)
     chain_start = stoppages["chain_start"].to_numpy(dtype="datetime64[D]")
     stoppages["reference_date"] = reference_date(chain_start)
     stoppages[["month_1", "month_2", "month_3"]] = reference_months(_salary_anchor(stoppages))
@@ -43,15 +38,6 @@ def _salary_anchor(stoppages: pd.DataFrame) -> np.ndarray:
     ended = stoppages["contract_end_date"].to_numpy(dtype="datetime64[D]") + np.timedelta64(1, "D")
     keeps = stoppages["keeps_rights"].to_numpy(dtype=bool) & ~np.isnat(ended)
     return np.where(keeps, ended, start)
-
-
-def attestations_in_force(rows: Rows) -> pd.DataFrame:
-    """Per stoppage and employer, the highest version, unless it cancels: then none (section 0)."""
-    attestations = rows.get("SA")
-    if attestations is None or attestations.empty:
-        return pd.DataFrame(columns=["record_index", "stoppage_index", "siret", "reason", "return_to_work_on"])
-    latest = attestations.sort_values("version").groupby(["stoppage_index", "siret"], sort=False).tail(1)
-    return latest[latest["reason"] != "CANCELLATION"]
 
 
 def reference_salaries(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFrame) -> np.ndarray:
@@ -94,19 +80,6 @@ def monthly_salaries(lines: pd.DataFrame, nature: str, owner_of_attestation: pd.
     ).dropna(subset=["owner"])
     months["owner"] = months["owner"].astype(np.int64)
     return months.groupby(["owner", "month"])["cents"].sum()
-
-
-def chain_of_stoppages(stoppages: pd.DataFrame) -> pd.Series:
-    """The chain of each stoppage, by its record index.
-
-    ``stoppages`` may hold a stoppage twice (one row a stream): its chain is the same.
-    """
-    return stoppages.drop_duplicates("record_index").set_index("record_index")["chain"]
-
-
-def chain_of_attestations(stoppages: pd.DataFrame, in_force: pd.DataFrame) -> pd.Series:
-    """The chain of each attestation in force, by the attestation's record index."""
-    return in_force.set_index("record_index")["stoppage_index"].map(chain_of_stoppages(stoppages))
 
 
 def part_time_pay(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFrame) -> pd.Series:

@@ -31,7 +31,8 @@ class ReferenceEngine:
         except ValueError:
             choices = ", ".join(r.value for r in Rounding)
             raise EngineError(f"reference:{rounding}: the rounding must be one of {choices}") from None
-        self.version = f"{bascule.__version__}+parameters.{parameters_version()}"
+        self.parameters_version = parameters_version()
+        self.version = f"{bascule.__version__}+parameters.{self.parameters_version}"
 
     def compute(self, batch: Batch) -> Ledger:
         return compute_reference(batch.rows, batch.extraction_date, self.rounding)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from bascule.domain.attestations import attestations_in_force
 from bascule.engines.ledger import Ledger
 from bascule.engines.reference import inputs
 from bascule.engines.reference.engine import compute_reference
@@ -81,9 +82,9 @@ def trace_stoppage(
     person = int(stoppages.loc[stoppages["number"] == number, "person_index"].iloc[0])
     own = _rows_of_person(rows, person)
     ledger = compute_reference(own, extraction_date, rounding)
-    chains = inputs.stoppages_with_chains(own)
+    chains = inputs.stoppages_with_references(own)
     row = chains[chains["number"] == number].iloc[0]
-    months = inputs.reference_salaries(chains, own, inputs.attestations_in_force(own))[chains.index.get_loc(row.name)]
+    months = inputs.reference_salaries(chains, own, attestations_in_force(own))[chains.index.get_loc(row.name)]
     names = [f"month_{i}" for i in (1, 2, 3)]
     reference_months = [
         (str(pd.Timestamp(row[n]).strftime("%Y-%m")), None if m < 0 else int(m))

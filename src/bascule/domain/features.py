@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bascule.engines.reference import inputs
+from bascule.domain.attestations import attestations_in_force
+from bascule.domain.chains import chain_of_stoppages, stoppages_with_chains
+from bascule.domain.subrogation import subrogation_periods
 
 NATURE = {"SICKNESS": "MAL", "WORK_ACCIDENT": "ATM", "MATERNITY": "MAT", "PATERNITY": "PAT"}
 MODALITY = {"FULL_TIME": "TC", "THERAPEUTIC_PART_TIME": "TP"}
@@ -21,7 +23,7 @@ FLAGS = ("ald", "corrected_attestation", "keeps_rights", "several_employers")
 
 def case_features(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per stoppage: ``stoppage`` (record index), ``number``, ``nir`` and its features."""
-    stoppages = inputs.stoppages_with_chains(rows)
+    stoppages = stoppages_with_chains(rows)
     chain = stoppages["chain"]
     return pd.DataFrame(
         {
@@ -45,16 +47,13 @@ def case_features(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _owner_chain(stoppages: pd.DataFrame, stoppage_index: pd.Series) -> np.ndarray:
-    return stoppage_index.map(inputs.chain_of_stoppages(stoppages)).to_numpy()
+    return stoppage_index.map(chain_of_stoppages(stoppages)).to_numpy()
 
 
 def _subrogation_pattern(stoppages: pd.DataFrame, rows: dict[str, pd.DataFrame]) -> pd.Series:
-    """Per chain: ``none``, ``whole`` (one period) or ``alternating`` (several), from the attestations in force."""
-    periods, in_force = rows.get("SU"), inputs.attestations_in_force(rows)
-    if periods is None or periods.empty or in_force.empty:
-        return pd.Series(dtype=object)
-    chain = periods["attestation_index"].map(inputs.chain_of_attestations(stoppages, in_force)).dropna()
-    count = chain.groupby(chain).size()
+    """Per chain: ``none``, ``whole`` (one period) or ``alternating`` (several) of the periods that count."""
+    periods = subrogation_periods(stoppages, rows, attestations_in_force(rows))
+    count = periods.groupby("chain").size()
     return pd.Series(np.where(count > 1, "alternating", "whole"), index=count.index.astype(np.int64))
 
 
