@@ -209,21 +209,6 @@ def test_books_that_do_not_balance_are_said(database: str, tmp_path: Path) -> No
     ), books.differences
 
 
-def test_attestations_in_force_are_the_highest_version_not_cancelled(database: str) -> None:
-    from bascule import read_extract
-    from bascule.migrate.model import attestations_in_force
-
-    sample = Path(__file__).parents[2] / "sample_data" / "progres_441_latin1.dat"
-    books = migrate_extract(sample, database)
-    attestations = read_extract(sample).frames["SA"]
-    live = attestations[attestations["SA-MOTIF"] != "AN"]
-    expected = set(live.sort_values("SA-VERSION").groupby(["PRG-NUM-ARRET", "SA-SIRET"])["SA-ID"].last())
-    assert (attestations["SA-VERSION"] > 0).any(), "the sample must hold corrected attestations"
-    with Session(create_engine(database)) as session:
-        in_force = {a.attestation_id for a in session.scalars(attestations_in_force(books.run_id))}
-    assert in_force == expected
-
-
 def test_sample_migrates_whole_on_both_databases(database: str) -> None:
     sample = Path(__file__).parents[2] / "sample_data" / "progres_441_cp1147.dat"
     books = migrate_extract(sample, database)
