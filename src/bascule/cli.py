@@ -34,6 +34,7 @@ from bascule.compare.runs import load_run
 from bascule.compare.waivers import load_waivers
 from bascule.engines.inputs import rows_from_extract
 from bascule.engines.interface import EngineSpec
+from bascule.engines.reference.conventions import Conventions, GapReading, PassDate
 from bascule.engines.reference.engine import compute_reference
 from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.trace import trace_stoppage
@@ -207,10 +208,15 @@ def verify_migration_command(ctx: click.Context, database: str, run_id: int, ext
               help="Write json or parquet here (parquet: the lines; the outcomes go to NAME_outcomes.parquet).")
 @click.option("--rounding", type=click.Choice([r.value for r in Rounding]), default=Rounding.HALF_UP.value,
               show_default=True, help="Convention R: how a daily allowance is brought to the cent.")
+@click.option("--gap", type=click.Choice([g.value for g in GapReading]), default=GapReading.CALENDAR_DAYS.value,
+              show_default=True,
+              help="Convention G: which gaps before an extension make it serve waiting days (from 2024-09-01).")
+@click.option("--pass-date", type=click.Choice([d.value for d in PassDate]), default=PassDate.REFERENCE_DATE.value,
+              show_default=True, help="Convention P: the day the work-accident cap reads the PASS at.")
 @click.option("--reveal", is_flag=True, help="Show NIRs unmasked.")
 def compute(extract: Path, engine: str, number: str | None, output_format: str, output: Path | None,
-            rounding: str, reveal: bool) -> None:
-    """Compute what every stoppage of an extract is owed, with the reference engine (IJ-RULES.md).
+            rounding: str, gap: str, pass_date: str, reveal: bool) -> None:
+    """Compute what every stoppage of an extract is owed, with the reference engine (docs/RULES.md).
 
     The ledger has one line per stoppage, scheme, payee and run of days with
     one daily amount; beside it one outcome per stoppage: computed, or
@@ -218,11 +224,12 @@ def compute(extract: Path, engine: str, number: str | None, output_format: str, 
     were made: reference months, parameters with their legal references,
     rules applied.
     """
+    conventions = Conventions(Rounding(rounding), GapReading(gap), PassDate(pass_date))
     rows, extraction = rows_from_extract(extract)
     if number:
-        render_trace(trace_stoppage(rows, number, extraction, Rounding(rounding)), Console())
+        render_trace(trace_stoppage(rows, number, extraction, conventions), Console())
         return
-    ledger = shown_ledger(compute_reference(rows, extraction, Rounding(rounding)), reveal)
+    ledger = shown_ledger(compute_reference(rows, extraction, conventions), reveal)
     if output_format == "parquet":
         if output is None:
             raise click.UsageError("--format parquet needs --output FILE")

@@ -110,7 +110,7 @@ def test_missing_columns_and_files_are_said(tmp_path: Path) -> None:
 
 def test_engines_are_found_through_their_entry_points() -> None:
     assert {"progres-replay", "reference", "external"} <= set(available())
-    assert load_engine(EngineSpec.parse("reference:truncate")).rounding.value == "truncate"
+    assert load_engine(EngineSpec.parse("reference:truncate")).conventions.rounding.value == "truncate"
     assert EngineSpec.parse("external:sqlite:///x.db#t") == EngineSpec("external", "sqlite:///x.db#t")
     with pytest.raises(EngineError, match="no engine named 'arpege'"):
         load_engine(EngineSpec("arpege"))

@@ -11,6 +11,8 @@ from bascule.engines.reference.trace import Trace
 from bascule.money import euros
 from bascule.privacy import mask
 
+CONVENTION_LETTERS = {"rounding": "R", "gap": "G", "pass_date": "P"}
+
 
 def shown_ledger(ledger: Ledger, reveal: bool) -> Ledger:
     """The ledger with NIRs (and the insured payee ids) masked unless revealed."""
@@ -67,6 +69,8 @@ def render_trace(trace: Trace, console: Console) -> None:
         f"{pd.Timestamp(trace.stoppage['end_date']).date()}, {trace.stoppage['status']}"
     )
     console.print(f"Reference date (last day of the month before the chain's start): {trace.reference_date}")
+    chosen = ", ".join(f"{CONVENTION_LETTERS[name]} {name}={value}" for name, value in trace.conventions.items())
+    console.print(f"Conventions: {chosen} (docs/RULES.md)")
     months = Table(title="Reference months (all employers, attestations in force)", title_justify="left")
     months.add_column("month")
     months.add_column("salary", justify="right")

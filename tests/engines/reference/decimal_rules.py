@@ -1,7 +1,7 @@
-"""An independent, scalar rendering of IJ-RULES.md's formulas with Python's decimal, for the tests only.
+"""An independent, scalar rendering of the rules' formulas (docs/RULES.md) with Python's decimal, for the tests only.
 
 It shares nothing with the engine: its parameters are copied from the
-tables of IJ-RULES.md section 1, its arithmetic is ``decimal`` at 60
+tables of the rules (section 1), its arithmetic is ``decimal`` at 60
 digits, one value at a time, rounded once at the end.
 """
 
@@ -14,6 +14,7 @@ getcontext().prec = 60
 D = Decimal
 
 SMIC = [
+    (dt.date(2021, 10, 1), D("10.48")),
     (dt.date(2022, 1, 1), D("10.57")),
     (dt.date(2022, 5, 1), D("10.85")),
     (dt.date(2022, 8, 1), D("11.07")),
@@ -23,8 +24,17 @@ SMIC = [
     (dt.date(2024, 11, 1), D("11.88")),
     (dt.date(2026, 1, 1), D("12.02")),
 ]
-PMSS = {2022: D(3428), 2023: D(3666), 2024: D(3864), 2025: D(3925), 2026: D(4005)}
-PASS = {2022: D(41136), 2023: D(43992), 2024: D(46368), 2025: D(47100), 2026: D(48060)}
+PMSS = {2021: D(3428), 2022: D(3428), 2023: D(3666), 2024: D(3864), 2025: D(3925), 2026: D(4005)}
+PASS = {
+    2019: D(40524),
+    2020: D(41136),
+    2021: D(41136),
+    2022: D(41136),
+    2023: D(43992),
+    2024: D(46368),
+    2025: D(47100),
+    2026: D(48060),
+}
 MATERNITY_MINIMUM = [
     (dt.date(2022, 7, 1), D("10.16")),
     (dt.date(2023, 1, 1), D("10.24")),
@@ -66,9 +76,12 @@ def part_time(start: dt.date, months: list[Decimal], pay: Decimal) -> Decimal:
     return cents(min(normal, loss))
 
 
-def work_accident(start: dt.date, last_month: Decimal, truncate: bool = False) -> tuple[Decimal, Decimal]:
+def work_accident(
+    start: dt.date, last_month: Decimal, truncate: bool = False, pass_on_start: bool = False
+) -> tuple[Decimal, Decimal]:
+    """Convention P: the cap's PASS at the reference date, or on the stoppage's start (``pass_on_start``)."""
     salary = last_month / D("30.42")
-    capped = min(salary, D("0.00834") * PASS[reference_date(start).year])
+    capped = min(salary, D("0.00834") * PASS[(start if pass_on_start else reference_date(start)).year])
     return cents(capped * D("0.6"), truncate), cents(min(capped * D("0.8"), salary * D("0.79")), truncate)
 
 
@@ -78,8 +91,18 @@ def maternity(start: dt.date, months: list[Decimal]) -> Decimal:
     return max(daily, at(MATERNITY_MINIMUM, reference))
 
 
+def self_employed_exact(start: dt.date, income: Decimal) -> Decimal:
+    """min(income, PASS of the start's year) / 730; 0 below 10 % of the average PASS of the 3 years before."""
+    threshold = sum(PASS[start.year - back] for back in (1, 2, 3)) / 3 / 10
+    if income < threshold:
+        return D(0)
+    return min(income, PASS[start.year]) / 730
+
+
 def self_employed(start: dt.date, income: Decimal) -> Decimal:
-    ceiling = PASS[reference_date(start).year]
-    if income < ceiling / 10:
-        return D("0.00")
-    return cents(min(income, ceiling) / 730)
+    return cents(self_employed_exact(start, income))
+
+
+def self_employed_part_time(start: dt.date, income: Decimal) -> Decimal:
+    """Half the self-employed allowance (D622-10), rounded once."""
+    return cents(self_employed_exact(start, income) / 2)

@@ -48,7 +48,7 @@ def compute(case: dict, rounding: Rounding = Rounding.HALF_UP) -> dict[str, int]
         found = {"daily": amounts.maternity_daily(lookups, months, reference, rounding)}
     elif nature == "self_employed":
         income = np.array([cents(case["income"])], dtype=object)
-        found = {"daily": amounts.self_employed_daily(lookups, income, reference).cents(rounding)}
+        found = {"daily": amounts.self_employed_daily(lookups, income, start).cents(rounding)}
     else:
         raise ValueError(nature)
     assert lookups.refused[0] is None, lookups.refused[0]
@@ -71,10 +71,20 @@ def test_expert_case(path: Path) -> None:
 
 
 def test_a_stoppage_whose_parameters_are_unknown_is_refused_with_the_reason() -> None:
-    start = np.array(["2022-01-10", "2022-02-10"], dtype="datetime64[D]")
+    """The look-up window opens on 2021-10-01: a January 2022 stoppage reads 2021-12-31, an October 2021 one cannot."""
+    start = np.array(["2021-10-10", "2022-01-10"], dtype="datetime64[D]")
     lookups = amounts.Lookups(2)
     amounts.sickness_daily(lookups, np.full((2, 3), 200000, dtype=object), amounts.reference_date(start), start)
-    assert "smic_hourly is only known from 2022-01-01" in lookups.refused[0]
+    assert "smic_hourly is only known from 2021-10-01 to 2026-12-31 (looked up at 2021-09-30)" in lookups.refused[0]
+    assert lookups.refused[1] is None
+
+
+def test_a_value_declared_missing_is_refused_with_its_reason() -> None:
+    """No published maternity minimum before 2022-07-01: a maternity stoppage of June 2022 is refused, one of August is not."""
+    start = np.array(["2022-06-15", "2022-08-15"], dtype="datetime64[D]")
+    lookups = amounts.Lookups(2)
+    amounts.maternity_daily(lookups, np.full((2, 3), 300000, dtype=object), amounts.reference_date(start))
+    assert lookups.refused[0].startswith("maternity_minimum_daily on 2022-05-31: no published value found")
     assert lookups.refused[1] is None
 
 
@@ -86,12 +96,14 @@ EDGES = [
     dt.date(2024, 11, 30),
     dt.date(2024, 12, 1),
     dt.date(2024, 12, 2),
+    dt.date(2022, 1, 1),
+    dt.date(2022, 1, 31),
     dt.date(2023, 1, 1),
     dt.date(2023, 2, 1),
     dt.date(2026, 1, 31),
     dt.date(2026, 2, 1),
 ]
-STARTS = st.sampled_from(EDGES) | st.dates(dt.date(2022, 2, 1), dt.date(2026, 12, 31))
+STARTS = st.sampled_from(EDGES) | st.dates(dt.date(2022, 1, 1), dt.date(2026, 12, 31))
 SALARY = st.integers(0, 2_000_000).map(lambda c: Decimal(c) / 100)  # up to 20,000.00 € a month
 BATCH = 300  # chains per example: the engine is vectorised, so it is tested on batches
 BATCHES = [HealthCheck.large_base_example, HealthCheck.data_too_large, HealthCheck.too_slow]
@@ -123,12 +135,12 @@ def test_sickness_matches_decimal(chains: list) -> None:
 @given(st.lists(st.tuples(STARTS, SALARY), min_size=BATCH // 2, max_size=BATCH))
 def test_work_accident_matches_decimal(chains: list) -> None:
     start = np.array([s for s, _ in chains], dtype="datetime64[D]")
-    first, later = amounts.work_accident_daily(
-        amounts.Lookups(len(chains)), as_cents([m for _, m in chains]), amounts.reference_date(start), start
-    )
-    expected = [decimal_rules.work_accident(s, m) for s, m in chains]
-    same(first.cents().tolist(), [f for f, _ in expected], chains)
-    same(later.cents().tolist(), [later for _, later in expected], chains)
+    last_month = as_cents([m for _, m in chains])
+    for pass_on_start, pass_day in ((False, amounts.reference_date(start)), (True, start)):  # convention P
+        first, later = amounts.work_accident_daily(amounts.Lookups(len(chains)), last_month, pass_day, start)
+        expected = [decimal_rules.work_accident(s, m, pass_on_start=pass_on_start) for s, m in chains]
+        same(first.cents().tolist(), [f for f, _ in expected], chains)
+        same(later.cents().tolist(), [later for _, later in expected], chains)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=BATCHES, phases=NO_SHRINK)
@@ -169,7 +181,8 @@ def test_part_time_matches_decimal(chains: list) -> None:
 )
 def test_self_employed_matches_decimal(chains: list) -> None:
     start = np.array([s for s, _ in chains], dtype="datetime64[D]")
-    engine = amounts.self_employed_daily(
-        amounts.Lookups(len(chains)), as_cents([i for _, i in chains]), amounts.reference_date(start)
-    )
+    income = as_cents([i for _, i in chains])
+    engine = amounts.self_employed_daily(amounts.Lookups(len(chains)), income, start)
     same(engine.cents().tolist(), [decimal_rules.self_employed(s, i) for s, i in chains], chains)
+    part_time = amounts.self_employed_part_time_daily(amounts.Lookups(len(chains)), income, start)
+    same(part_time.cents().tolist(), [decimal_rules.self_employed_part_time(s, i) for s, i in chains], chains)

@@ -65,7 +65,7 @@ def test_every_shipped_parameter_covers_every_day_of_the_window_once(name: str) 
     parameter = parameters()[name]
     starts = [v.start for v in parameter.values]
     assert starts == sorted(set(starts)), "one value per start date, in order"
-    assert starts[0] == WINDOW[0], "the first value starts on the window's first day"
+    assert starts[0] <= WINDOW[0], "a value from the window's first day (older ones may be kept)"
     days = np.arange(np.datetime64(WINDOW[0]), np.datetime64(WINDOW[1]) + 1)
     at = parameter.positions(days)
     assert (at >= 0).all()
@@ -82,6 +82,7 @@ def test_every_shipped_parameter_covers_every_day_of_the_window_once(name: str) 
 def test_the_smic_of_ij_rules_is_shipped() -> None:
     smic = parameters()["smic_hourly"]
     assert [(str(v.start), str(v.value)) for v in smic.values] == [
+        ("2021-10-01", "10.48"),
         ("2022-01-01", "10.57"),
         ("2022-05-01", "10.85"),
         ("2022-08-01", "11.07"),
@@ -91,3 +92,42 @@ def test_the_smic_of_ij_rules_is_shipped() -> None:
         ("2024-11-01", "11.88"),
         ("2026-01-01", "12.02"),
     ]
+
+
+def test_the_ceilings_of_ij_rules_are_shipped_from_the_window_s_first_day() -> None:
+    """IJ-RULES section 1: PMSS 3,428 and PASS 41,136 from 2021-10-01, each rising from 1 January."""
+    pmss, pass_ = parameters()["pmss"], parameters()["pass"]
+    by_year = {year: dt.date(year, 1, 1) for year in range(2022, 2027)}
+    assert str(pmss.value_at(WINDOW[0]).value) == "3428" and str(pass_.value_at(WINDOW[0]).value) == "41136"
+    assert [str(pmss.value_at(day).value) for day in by_year.values()] == ["3428", "3666", "3864", "3925", "4005"]
+    assert [str(pass_.value_at(day).value) for day in by_year.values()] == ["41136", "43992", "46368", "47100", "48060"]
+
+
+def test_the_pass_is_known_back_to_2019_for_the_self_employed_threshold() -> None:
+    """The threshold of a 2022 stoppage averages the PASS of 2019-2021 (40,524, 41,136, 41,136)."""
+    pass_ = parameters()["pass"]
+    assert [str(pass_.value_at(dt.date(year, 6, 1)).value) for year in (2019, 2020, 2021)] == [
+        "40524",
+        "41136",
+        "41136",
+    ]
+    with pytest.raises(ParameterError, match="pass is only known from 2019-01-01"):
+        pass_.value_at(dt.date(2018, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("name", "day", "expected"),
+    [
+        ("extension_gap_paid_days", dt.date(2024, 8, 31), "3"),
+        ("extension_gap_paid_days", dt.date(2024, 9, 1), "0"),
+        ("extension_gap_waiting_days", dt.date(2024, 8, 31), None),
+        ("extension_gap_waiting_days", dt.date(2024, 9, 1), "3"),
+        ("extension_gap_waiting_working_days", dt.date(2024, 8, 31), None),
+        ("extension_gap_waiting_working_days", dt.date(2024, 9, 1), "2"),
+    ],
+)
+def test_the_gap_before_an_extension_changes_on_1_september_2024(name: str, day: dt.date, expected: str | None) -> None:
+    """IJ-RULES section 0: gap days paid up to 3 until 2024-08-31; from 2024-09-01 none, and waiting from 3 days."""
+    value = parameters()[name].value_at(day)
+    assert (None if value.value is None else str(value.value)) == expected
+    assert value.value is not None or "2024-09-01" in value.unsupported

@@ -25,11 +25,12 @@ class Lookups:
         self.table = table or parameters()
         self.refused = np.full(count, None, dtype=object)  # the first refusal of each chain
 
-    def value(self, name: str, days: np.ndarray, scale: int) -> Exact:
-        """``name`` on each day, as an exact fraction of ``scale``."""
+    def value(self, name: str, days: np.ndarray, scale: int, where: np.ndarray | None = None) -> Exact:
+        """``name`` on each day, as an exact fraction of ``scale``; only the chains ``where`` need it (all by default)."""
         parameter = self.table[name]
         values, missing = parameter.scaled(days, scale)
-        for position in np.flatnonzero(missing & (self.refused == None)):  # noqa: E711 (elementwise)
+        needed = missing if where is None else missing & where
+        for position in np.flatnonzero(needed & (self.refused == None)):  # noqa: E711 (elementwise)
             self.refused[position] = parameter.refusal(days[position].astype(object))
         return Exact.of(values, scale)
 
@@ -106,22 +107,22 @@ def work_accident_reference_salary(lookups: Lookups, last_month: np.ndarray, sta
     return Exact.of(last_month) / lookups.value("work_accident_divisor", start, 100)
 
 
-def work_accident_capped_salary(lookups: Lookups, salary: Exact, reference: np.ndarray) -> Exact:
-    """min(SJR, 0.834 % of the PASS at the reference date) (R433-4)."""
-    cap = lookups.cents("pass", reference) * lookups.value("work_accident_reference_cap", reference, 100_000)
+def work_accident_capped_salary(lookups: Lookups, salary: Exact, pass_day: np.ndarray) -> Exact:
+    """min(SJR, 0.834 % of the PASS) (R433-2), the PASS read on ``pass_day`` (convention P)."""
+    cap = lookups.cents("pass", pass_day) * lookups.value("work_accident_reference_cap", pass_day, 100_000)
     return smallest(salary, cap)
 
 
 def work_accident_daily(
-    lookups: Lookups, last_month: np.ndarray, reference: np.ndarray, start: np.ndarray
+    lookups: Lookups, last_month: np.ndarray, pass_day: np.ndarray, start: np.ndarray
 ) -> tuple[Exact, Exact]:
-    """The allowance of days 1-28 and of the later days of a work-accident chain (R433-1, L433-2).
+    """The allowance of days 1-28 and of the later days of a work-accident chain (L433-2, R433-3, R433-4).
 
     Days 1-28: 60 % of the capped SJR. Later: min(80 % of the capped SJR,
-    79 % of the uncapped SJR).
+    79 % of the uncapped SJR). The cap's PASS is read on ``pass_day``.
     """
     salary = work_accident_reference_salary(lookups, last_month, start)
-    capped = work_accident_capped_salary(lookups, salary, reference)
+    capped = work_accident_capped_salary(lookups, salary, pass_day)
     first = capped * lookups.value("work_accident_rate_first_days", start, 100)
     later = smallest(
         capped * lookups.value("work_accident_rate_later_days", start, 100),
@@ -144,12 +145,31 @@ def maternity_daily(
     return largest(Exact.of(daily.cents(rounding)), minimum).cents()
 
 
-def self_employed_daily(lookups: Lookups, income: np.ndarray, reference: np.ndarray) -> Exact:
-    """min(average annual income, 1 PASS) / 730; nothing below 10 % of the PASS (convention I)."""
-    pass_ = lookups.cents("pass", reference)
-    ceiling = pass_ * lookups.value("self_employed_income_cap", reference, 100)
-    threshold = pass_ * lookups.value("self_employed_income_threshold", reference, 100)
+def self_employed_daily(lookups: Lookups, income: np.ndarray, start: np.ndarray) -> Exact:
+    """min(average annual income, 1 PASS on the initial stoppage's first day) / 730 (D622-7); no minimum.
+
+    Nothing below 10 % of the average PASS of the 3 calendar years before
+    that day's year (convention I: 4,383.20 EUR for a 2025 stoppage).
+    """
+    ceiling = lookups.cents("pass", start) * lookups.value("self_employed_income_cap", start, 100)
+    threshold = average_pass_of_previous_years(lookups, start) * lookups.value(
+        "self_employed_income_threshold", start, 100
+    )
     earned = Exact.of(np.maximum(whole(income), 0))
-    daily = smallest(earned, ceiling) / lookups.value("self_employed_divisor", reference, 1)
-    nothing = Exact.of(np.zeros(len(reference), dtype=np.int64))
+    daily = smallest(earned, ceiling) / lookups.value("self_employed_divisor", start, 1)
+    nothing = Exact.of(np.zeros(len(start), dtype=np.int64))
     return nothing.where(earned < threshold, daily)
+
+
+def average_pass_of_previous_years(lookups: Lookups, start: np.ndarray, years: int = 3) -> Exact:
+    """The average of the PASS of the ``years`` calendar years before each day's year, in cents."""
+    year = start.astype("datetime64[Y]")
+    total = Exact.of(np.zeros(len(start), dtype=np.int64))
+    for back in range(1, years + 1):
+        total = total + lookups.cents("pass", (year - back).astype("datetime64[D]"))
+    return total / Exact.of(np.full(len(start), years))
+
+
+def self_employed_part_time_daily(lookups: Lookups, income: np.ndarray, start: np.ndarray) -> Exact:
+    """Self-employed therapeutic part-time: half the self-employed allowance (D622-10), rounded once by the caller."""
+    return self_employed_daily(lookups, income, start) * lookups.value("self_employed_part_time_rate", start, 100)

@@ -16,61 +16,72 @@ DAY = np.timedelta64(1, "D")
 
 
 def payable_window(
-    stoppages: pd.DataFrame, extraction: np.datetime64, returns: np.ndarray
+    stoppages: pd.DataFrame, extraction: np.datetime64, returns: np.ndarray, opens: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """First and last payable day of each stoppage (IJ-RULES.md section 0); first > last when none.
+    """First and last payable day of each stoppage (docs/RULES.md section 0); first > last when none.
 
-    From the start to the earliest of the end, the extraction date and the
-    day before a declared return to work; a work accident's own day is the
+    From ``opens`` (the start, or the first day of a gap paid as days of
+    the chain) to the earliest of the end, the extraction date and the day
+    before a declared return to work; a work accident's own day is the
     employer's (L433-1). A cancelled stoppage has no payable day.
     """
-    start = stoppages["start_date"].to_numpy(dtype="datetime64[D]")
     end = stoppages["end_date"].to_numpy(dtype="datetime64[D]")
     accident = stoppages["accident_date"].to_numpy(dtype="datetime64[D]")
     work_accident = (stoppages["nature"] == "WORK_ACCIDENT").to_numpy() & ~np.isnat(accident)
-    first = np.where(work_accident, np.maximum(start, accident + DAY), start)
+    first = np.where(work_accident, np.maximum(opens, accident + DAY), opens)
     last = np.minimum(end, extraction)
     last = np.where(np.isnat(returns), last, np.minimum(last, returns - DAY))
     cancelled = (stoppages["status"] == "CANCELLED").to_numpy()
     return first, np.where(cancelled, first - DAY, last)
 
 
-def waiting_days_end(stoppages: pd.DataFrame, first: np.ndarray, waiting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def waiting_days_end(
+    stoppages: pd.DataFrame, first: np.ndarray, waiting: np.ndarray, serves_waiting: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The first payable day once the waiting days are served, and which stoppages wait.
 
-    R323-1, L323-3, IJ-RULES.md sections 2, 3 and 10.
+    R323-1, L323-3, docs/RULES.md sections 0, 2, 3 and 10.
 
-    Only an initial full-time sickness stoppage waits; an ALD stoppage
-    waits only when no other ALD stoppage of the person started in the 3
-    years before it. Work accidents, maternity, paternity and therapeutic
-    part-time never wait.
+    A full-time sickness stoppage waits when it is an initial stoppage, or
+    an extension whose gap makes it serve the waiting days; an ALD one only
+    when it opens an ALD period. Work accidents, maternity, paternity and
+    therapeutic part-time never wait.
     """
     initial = stoppages["initial_stoppage_index"].isna().to_numpy()
     sickness = ((stoppages["nature"] == "SICKNESS") & (stoppages["modality"] == "FULL_TIME")).to_numpy()
-    waits = initial & sickness & ~_ald_already_waited(stoppages)
+    ald = stoppages["long_term_illness"].to_numpy(dtype=bool)
+    waits = (initial | serves_waiting) & sickness & (~ald | ald_periods(stoppages)[1])
     start = stoppages["start_date"].to_numpy(dtype="datetime64[D]")
     served = start + waiting.astype("timedelta64[D]")
     return np.where(waits, np.maximum(first, served), first), waits
 
 
-def _ald_already_waited(stoppages: pd.DataFrame) -> np.ndarray:
-    """ALD stoppages with another ALD stoppage of the same person started in the 3 years before."""
-    ald = stoppages[stoppages["long_term_illness"].astype(bool)]
-    result = np.zeros(len(stoppages), dtype=bool)
-    if ald.empty:
-        return result
-    starts = ald[["nir", "start_date", "record_index"]].sort_values(["nir", "start_date", "record_index"])
-    previous = starts.groupby("nir")["start_date"].shift(1)
-    three_years_before = starts["start_date"] - pd.DateOffset(years=3)  # 29 February → 28 February
-    waited = (previous.notna() & (previous >= three_years_before)).to_numpy()
-    found = pd.Series(waited, index=starts["record_index"].to_numpy())
-    return found.reindex(stoppages["record_index"]).fillna(False).to_numpy(dtype=bool)
+def ald_periods(stoppages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per stoppage: the first day of its ALD period (NaT if none), and whether it opens that period.
+
+    L323-1, docs/RULES.md section 2 (convention A, per person): the
+    person's first ALD stoppage opens a period, and so does an ALD stoppage
+    starting at least one year after the end of their previous ALD
+    stoppage (29 February → 28 February). Cancelled stoppages count for
+    nothing.
+    """
+    own = stoppages.drop_duplicates("record_index")
+    ald = own[own["long_term_illness"].astype(bool) & (own["status"] != "CANCELLED")]
+    ald = ald.sort_values(["nir", "start_date", "record_index"], kind="stable")
+    ended_before = ald["end_date"].groupby(ald["nir"], sort=False).cummax().groupby(ald["nir"], sort=False).shift(1)
+    opens = (ended_before.isna() | (ald["start_date"] >= ended_before + pd.DateOffset(years=1))).to_numpy()
+    period_start = ald["start_date"].where(opens).groupby(ald["nir"], sort=False).ffill()
+    index = ald["record_index"].to_numpy()
+    at = stoppages["record_index"]
+    found_start = pd.Series(period_start.to_numpy(), index=index).reindex(at).to_numpy(dtype="datetime64[D]")
+    found_opens = pd.Series(opens, index=index).reindex(at).fillna(False).to_numpy(dtype=bool)
+    return found_start, found_opens
 
 
 def chain_day(stoppages: pd.DataFrame, first: np.ndarray, last: np.ndarray, day_number: np.ndarray) -> np.ndarray:
     """The date of payable day ``day_number`` of each stoppage's chain, counted across extensions.
 
-    Gap days between stoppages are not counted (IJ-RULES.md section 4).
+    Gap days between stoppages are not counted (docs/RULES.md section 4).
     Dates before the stoppage's first payable day mean the day came in an
     earlier stoppage of the chain.
     """

@@ -1,11 +1,11 @@
-"""The reference engine: the ledger of what every stoppage is owed under IJ-RULES.md.
+"""The reference engine: the ledger of what every stoppage is owed under docs/RULES.md.
 
 For each stoppage and stream (salaried ``SA``, self-employed ``TI``; a
 poly-active person has both), the payable window is cut into runs of days
 sharing one daily amount and one payee, and each run becomes a ledger
 line, with the identifiers of the rules that shaped it. Beside the lines,
 one outcome per stoppage and stream: ``computed``, or ``unsupported`` with
-the reason (IJ-RULES.md section 11, a missing input, a parameter with no
+the reason (docs/RULES.md section 11, a missing input, a parameter with no
 value, or a rule this version does not implement yet): never a silent zero.
 """
 
@@ -18,13 +18,21 @@ import numpy as np
 import pandas as pd
 
 from bascule.domain.attestations import attestations_in_force
-from bascule.domain.chains import chain_of_attestations, chain_of_stoppages
+from bascule.domain.chains import chain_of_stoppages
+from bascule.domain.subrogation import subrogation_periods
 from bascule.engines.ledger import Ledger
 from bascule.engines.reference import amounts, days, inputs, limits
+from bascule.engines.reference.conventions import Conventions, PassDate
 from bascule.engines.reference.exact import Rounding
+from bascule.engines.reference.gaps import Gaps, gaps_before_extensions
 from bascule.engines.reference.parameters import Parameter
 
 SCOPE = (np.datetime64("2022-01-01"), np.datetime64("2026-12-31"))
+DEFAULT_CONVENTIONS = Conventions()
+PART_TIME_LIMIT_REACHED = (
+    "self-employed therapeutic part-time is paid for at most 90 days a chain (270 for an ALD): "
+    "the later days are refused (D622-10)"
+)
 LINE_COLUMNS = [
     "stoppage",
     "number",
@@ -44,10 +52,10 @@ LINE_COLUMNS = [
 def compute_reference(
     rows: inputs.Rows,
     extraction_date: dt.date,
-    rounding: Rounding = Rounding.HALF_UP,
+    conventions: Conventions = DEFAULT_CONVENTIONS,
     table: dict[str, Parameter] | None = None,
 ) -> Ledger:
-    """Compute every stoppage of the model's rows, as owed on ``extraction_date``.
+    """Compute every stoppage of the model's rows, as owed on ``extraction_date``, under ``conventions``.
 
     ``table`` replaces the shipped parameters of the amounts (a what-if, or a simulation).
     """
@@ -55,19 +63,24 @@ def compute_reference(
     in_force = attestations_in_force(rows)
     streams = _streams(stoppages)
     streams["months"] = list(inputs.reference_salaries(streams, rows, in_force))
-    returns = inputs.chain_return_dates(streams, in_force)
-    first, last = days.payable_window(streams, np.datetime64(extraction_date, "D"), returns)
     lookups = amounts.Lookups(len(streams), table)
-    waiting = lookups.value("waiting_days", streams["start_date"].to_numpy(dtype="datetime64[D]"), 1).num
-    first, waits = days.waiting_days_end(streams, first, waiting)
+    gaps = gaps_before_extensions(streams, lookups, conventions.gap)
+    start = streams["start_date"].to_numpy(dtype="datetime64[D]")
+    returns = inputs.chain_return_dates(streams, in_force)
+    opens = np.where(gaps.paid, gaps.first_day, start)
+    first, last = days.payable_window(streams, np.datetime64(extraction_date, "D"), returns, opens)
+    waiting = lookups.value("waiting_days", start, 1).num
+    first, waits = days.waiting_days_end(streams, first, waiting, gaps.serves_waiting)
     streams["waits"] = waits
+    last, part_time_capped = _self_employed_part_time_limit(streams, lookups, first, last)
     periods = _subrogation_periods(streams, rows, in_force)
     refused = _refusals(streams, rows, periods, first, last)
-    daily = _daily_amounts(streams, lookups, rounding)
+    daily = _daily_amounts(streams, lookups, conventions)
     refused = np.where(refused == None, lookups.refused, refused)  # noqa: E711
     rights_ended = pd.concat([limits.sickness_360_days(streams, first, last), limits.ald_limit(streams, first, last)])
     unpaid = pd.concat([rights_ended, limits.birth_entitlement(streams, first, last)], ignore_index=True)
-    lines = _lines(streams, rows, in_force, first, last, daily, refused, periods, unpaid, lookups.table, rounding)
+    window = Window(first, last, gaps, periods, unpaid)
+    lines = _lines(streams, rows, in_force, window, daily, refused, lookups.table, conventions)
     computed = refused == None  # noqa: E711
     rights_end = rights_ended.groupby("row")["day"].min().reindex(range(len(streams))).to_numpy(dtype="datetime64[D]")
     outcomes = pd.DataFrame(
@@ -77,11 +90,22 @@ def compute_reference(
             "nir": streams["nir"],
             "scheme": streams["scheme_stream"],
             "status": np.where(computed, "computed", "unsupported"),
-            "reason": refused,
+            "reason": np.where(computed & part_time_capped, PART_TIME_LIMIT_REACHED, refused),
             "rights_end": np.where(computed, rights_end, np.datetime64("NaT")),
         }
     )
     return Ledger(lines, outcomes)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where each stream's payable days lie, and what cuts them into runs."""
+
+    first: np.ndarray  # the first payable day (a paid gap's first day included)
+    last: np.ndarray
+    gaps: Gaps
+    periods: pd.DataFrame  # subrogation periods that count: row, siret, day (first), end
+    unpaid: pd.DataFrame  # days the limits refuse: row, day
 
 
 def _streams(stoppages: pd.DataFrame) -> pd.DataFrame:
@@ -103,31 +127,31 @@ def _refusals(
     checks = [
         (
             (chain_start < SCOPE[0]) | (chain_start > SCOPE[1]),
-            "stoppages starting before 2022-01-01 or after 2026-12-31 are out of scope (IJ-RULES.md 11)",
+            "stoppages starting before 2022-01-01 or after 2026-12-31 are out of scope (docs/RULES.md 11)",
         ),
         (
-            ~salaried & ((nature != "SICKNESS") | (modality != "FULL_TIME")),
-            "the self-employed allowance is defined for full-time sickness only (IJ-RULES.md 10, 11)",
+            ~salaried & (nature != "SICKNESS"),
+            "the self-employed allowance is defined for sickness only (docs/RULES.md 10, 11)",
         ),
         (
             salaried & (nature != "WORK_ACCIDENT") & (months < 0).any(axis=1),
-            "fewer than 3 reference months of salary: R323-8 reconstitution is out of scope (IJ-RULES.md 11)",
+            "fewer than 3 reference months of salary: R323-8 reconstitution is out of scope (docs/RULES.md 11)",
         ),
         (
             salaried & (nature == "WORK_ACCIDENT") & (months[:, 2] < 0),
-            "no salary for the month before the work accident's stoppage (IJ-RULES.md 4)",
+            "no salary for the month before the work accident's stoppage (docs/RULES.md 4)",
         ),
         (
             salaried & (nature == "WORK_ACCIDENT") & (modality == "THERAPEUTIC_PART_TIME") & (months < 0).any(axis=1),
-            "fewer than 3 reference months of salary: the part-time loss of earnings needs them (IJ-RULES.md 3)",
+            "fewer than 3 reference months of salary: the part-time loss of earnings needs them (docs/RULES.md 3)",
         ),
         (
             salaried & _subrogation_with_several_employers(streams, rows, periods),
-            "subrogation on a stoppage with more than one employer is out of scope (IJ-RULES.md 6)",
+            "subrogation on a stoppage with more than one employer is out of scope (docs/RULES.md 6)",
         ),
         (
             (nature == "WORK_ACCIDENT") & (first <= last) & (last >= _three_months_after(chain_start)),
-            "the revaluation of work-accident allowances after 3 months is out of scope (IJ-RULES.md 4, 11)",
+            "the revaluation of work-accident allowances after 3 months is out of scope (docs/RULES.md 4, 11)",
         ),
     ]
     refused = np.full(len(streams), None, dtype=object)
@@ -138,6 +162,29 @@ def _refusals(
 
 def _three_months_after(day: np.ndarray) -> np.ndarray:
     return (pd.to_datetime(day) + pd.DateOffset(months=3)).to_numpy(dtype="datetime64[D]")
+
+
+def _self_employed_part_time_limit(
+    streams: pd.DataFrame, lookups: amounts.Lookups, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Self-employed therapeutic part-time is paid for at most 90 days a chain, 270 for an ALD (D622-10).
+
+    Returns the last payable day once the later days are refused, and which streams reached the limit.
+    """
+    which = ((streams["scheme_stream"] == "TI") & (streams["modality"] == "THERAPEUTIC_PART_TIME")).to_numpy()
+    if not which.any():
+        return last, np.zeros(len(streams), dtype=bool)
+    start = streams["chain_start"].to_numpy(dtype="datetime64[D]")
+    ald = streams["long_term_illness"].to_numpy(dtype=bool)
+    most = np.where(
+        ald,
+        lookups.value("self_employed_part_time_days_ald", start, 1, where=which & ald).num,
+        lookups.value("self_employed_part_time_days", start, 1, where=which & ~ald).num,
+    ).astype(np.int64)
+    counted = np.where(which, last, first - days.DAY)  # only the chain's part-time days count
+    beyond = days.chain_day(streams, first, counted, most + 1)
+    reached = which & (first <= last) & (beyond <= last)
+    return np.where(reached, np.minimum(last, beyond - days.DAY), last), reached
 
 
 def _subrogation_with_several_employers(streams: pd.DataFrame, rows: inputs.Rows, periods: pd.DataFrame) -> np.ndarray:
@@ -162,7 +209,7 @@ class DailyAmounts:
     rule: np.ndarray  # the rule that gave the amount
 
 
-def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, rounding: Rounding) -> DailyAmounts:
+def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, conventions: Conventions) -> DailyAmounts:
     count = len(streams)
     found = DailyAmounts(
         np.zeros(count, np.int64),
@@ -171,54 +218,79 @@ def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, rounding: Ro
         np.full(count, "", dtype=object),
         np.full(count, "", dtype=object),
     )
-    months = np.maximum(np.stack(streams["months"].to_numpy()), 0).astype(object)
-    start = streams["chain_start"].to_numpy(dtype="datetime64[D]")
-    reference = streams["reference_date"].to_numpy(dtype="datetime64[D]")
     salaried = (streams["scheme_stream"] == "SA").to_numpy()
     nature = streams["nature"].to_numpy()
+    part_time = (streams["modality"] == "THERAPEUTIC_PART_TIME").to_numpy()
     groups = {
         "sickness_daily": salaried & (nature == "SICKNESS"),
         "work_accident_daily": salaried & (nature == "WORK_ACCIDENT"),
         "maternity_daily": salaried & np.isin(nature, ["MATERNITY", "PATERNITY"]),
-        "self_employed_daily": ~salaried & (nature == "SICKNESS"),
+        "self_employed_daily": ~salaried & (nature == "SICKNESS") & ~part_time,
+        "self_employed_part_time_daily": ~salaried & (nature == "SICKNESS") & part_time,
     }
     for rule, mask in groups.items():
         at = np.flatnonzero(mask)
         if not len(at):
             continue
-        part = amounts.Lookups(len(at), lookups.table)
-        _compute_group(rule, part, at, months[at], start[at], reference[at], streams, rounding, found)
-        _keep_refusals(lookups, part, at)
+        group = ChainGroup(amounts.Lookups(len(at), lookups.table), streams.iloc[at], conventions)
+        _compute_group(rule, group, at, found)
+        _keep_refusals(lookups, group.lookups, at)
     return found
 
 
-def _compute_group(
-    rule: str,
-    lookups: amounts.Lookups,
-    at: np.ndarray,
-    months: np.ndarray,
-    start: np.ndarray,
-    reference: np.ndarray,
-    streams: pd.DataFrame,
-    rounding: Rounding,
-    found: DailyAmounts,
-) -> None:
+@dataclass(frozen=True)
+class ChainGroup:
+    """The streams one amount rule computes, with what the rule reads of them."""
+
+    lookups: amounts.Lookups
+    streams: pd.DataFrame
+    conventions: Conventions
+
+    @property
+    def months(self) -> np.ndarray:
+        return np.maximum(np.stack(self.streams["months"].to_numpy()), 0).astype(object)
+
+    @property
+    def start(self) -> np.ndarray:
+        """The chain's initial stoppage's first day."""
+        return self.streams["chain_start"].to_numpy(dtype="datetime64[D]")
+
+    @property
+    def reference(self) -> np.ndarray:
+        return self.streams["reference_date"].to_numpy(dtype="datetime64[D]")
+
+    @property
+    def pass_day(self) -> np.ndarray:
+        """Where the work-accident cap reads the PASS (convention P)."""
+        return self.start if self.conventions.pass_date is PassDate.STOPPAGE_START else self.reference
+
+    @property
+    def income(self) -> np.ndarray:
+        return self.streams["self_employed_income_cents"].to_numpy()
+
+
+def _compute_group(rule: str, group: ChainGroup, at: np.ndarray, found: DailyAmounts) -> None:
+    lookups, rounding, months = group.lookups, group.conventions.rounding, group.months
     if rule == "sickness_daily":
-        exact = amounts.sickness_daily(lookups, months, reference, start)
+        exact = amounts.sickness_daily(lookups, months, group.reference, group.start)
         found.first[at] = found.later[at] = exact.cents(rounding)
-        found.base[at] = amounts.sickness_daily_base(lookups, months, reference, start).cents()
+        found.base[at] = amounts.sickness_daily_base(lookups, months, group.reference, group.start).cents()
         found.rate_pct[at] = "50"
     elif rule == "work_accident_daily":
-        first, later = amounts.work_accident_daily(lookups, months[:, 2], reference, start)
+        first, later = amounts.work_accident_daily(lookups, months[:, 2], group.pass_day, group.start)
         found.first[at], found.later[at] = first.cents(rounding), later.cents(rounding)
-        salary = amounts.work_accident_reference_salary(lookups, months[:, 2], start)
-        found.base[at] = amounts.work_accident_capped_salary(lookups, salary, reference).cents()
+        salary = amounts.work_accident_reference_salary(lookups, months[:, 2], group.start)
+        found.base[at] = amounts.work_accident_capped_salary(lookups, salary, group.pass_day).cents()
         found.rate_pct[at] = "60/80"
     elif rule == "maternity_daily":
-        found.first[at] = found.later[at] = amounts.maternity_daily(lookups, months, reference, rounding)
+        found.first[at] = found.later[at] = amounts.maternity_daily(lookups, months, group.reference, rounding)
+    elif rule == "self_employed_daily":
+        exact = amounts.self_employed_daily(lookups, group.income, group.start)
+        found.first[at] = found.later[at] = exact.cents(rounding)
     else:
-        income = streams["self_employed_income_cents"].to_numpy()[at]
-        found.first[at] = found.later[at] = amounts.self_employed_daily(lookups, income, reference).cents(rounding)
+        exact = amounts.self_employed_part_time_daily(lookups, group.income, group.start)
+        found.first[at] = found.later[at] = exact.cents(rounding)
+        found.rate_pct[at] = "50"
     found.rule[at] = rule
 
 
@@ -233,43 +305,48 @@ def _lines(
     streams: pd.DataFrame,
     rows: inputs.Rows,
     in_force: pd.DataFrame,
-    first: np.ndarray,
-    last: np.ndarray,
+    window: Window,
     daily: DailyAmounts,
     refused: np.ndarray,
-    periods: pd.DataFrame,
-    unpaid: pd.DataFrame,
     table: dict,
-    rounding: Rounding,
+    conventions: Conventions,
 ) -> pd.DataFrame:
     """The runs of days of every computed stoppage, each with its amount, payee and rules.
 
     Refusals found here (a part-time month with no salary line) are written into ``refused``.
     """
     computed = refused == None  # noqa: E711
-    last = np.where(computed, last, first - days.DAY)
-    part_time = (streams["modality"] == "THERAPEUTIC_PART_TIME").to_numpy()
+    first, periods = window.first, window.periods
+    last = np.where(computed, window.last, first - days.DAY)
+    salaried_part_time = (
+        (streams["modality"] == "THERAPEUTIC_PART_TIME") & (streams["scheme_stream"] == "SA")
+    ).to_numpy()
     later_from = table["work_accident_later_from_day"].scaled(streams["chain_start"].to_numpy(dtype="datetime64[D]"), 1)
     switch = days.chain_day(streams, first, last, later_from[0].astype(np.int64))
     work_accident = daily.rule == "work_accident_daily"
+    start = streams["start_date"].to_numpy(dtype="datetime64[D]")
     cuts = pd.concat(
         [
             pd.DataFrame({"row": np.flatnonzero(work_accident), "day": switch[work_accident]}),
+            pd.DataFrame({"row": np.flatnonzero(window.gaps.paid), "day": start[window.gaps.paid]}),
             periods[["row", "day"]],
             periods.assign(day=periods["end"] + days.DAY)[["row", "day"]],
-            _month_starts(first, last, part_time),
-            _bounds_of(unpaid),
+            _month_starts(first, last, salaried_part_time),
+            _bounds_of(window.unpaid),
         ],
         ignore_index=True,
     )
-    runs = _paid(days.runs(first, last, cuts), unpaid)
+    runs = _paid(days.runs(first, last, cuts), window.unpaid)
     row = runs["row"].to_numpy()
     runs["daily_cents"] = np.where(
         work_accident[row] & (runs["first_day"].to_numpy() >= switch[row]), daily.later[row], daily.first[row]
     )
-    runs["rules"] = _rules(streams, daily, row, runs, switch)
-    runs = _part_time_amounts(streams, rows, in_force, runs, part_time, switch, refused, table, rounding)
-    runs = _payees(streams, runs, periods)
+    runs["in_gap"] = runs["first_day"].to_numpy() < start[row]
+    runs["rules"] = _rules(streams, daily, row, runs, switch, window.gaps)
+    runs = _part_time_amounts(
+        streams, rows, in_force, runs, salaried_part_time, switch, refused, table, conventions.rounding
+    )
+    runs = _payees(streams, runs, periods, window.gaps)
     row = runs["row"].to_numpy()
     return pd.DataFrame(
         {
@@ -323,11 +400,13 @@ def _month_starts(first: np.ndarray, last: np.ndarray, which: np.ndarray) -> pd.
 
 
 def _rules(
-    streams: pd.DataFrame, daily: DailyAmounts, row: np.ndarray, runs: pd.DataFrame, switch: np.ndarray
+    streams: pd.DataFrame, daily: DailyAmounts, row: np.ndarray, runs: pd.DataFrame, switch: np.ndarray, gaps: Gaps
 ) -> np.ndarray:
     later = (daily.rule[row] == "work_accident_daily") & (runs["first_day"].to_numpy() >= switch[row])
-    base = np.where(later, "payable_window,work_accident_daily,later_days", "payable_window," + daily.rule[row])
-    return np.where(streams["waits"].to_numpy()[row], base + ",waiting_days", base)
+    rules = np.where(later, "payable_window,work_accident_daily,later_days", "payable_window," + daily.rule[row])
+    rules = np.where(streams["waits"].to_numpy()[row], rules + ",waiting_days", rules)
+    rules = np.where(gaps.serves_waiting[row], rules + ",extension_gap_waiting_days", rules)
+    return np.where(runs["in_gap"].to_numpy(), rules + ",extension_gap_paid_days", rules)
 
 
 def _part_time_amounts(
@@ -341,7 +420,7 @@ def _part_time_amounts(
     table: dict,
     rounding: Rounding,
 ) -> pd.DataFrame:
-    """Each therapeutic part-time month pays min(allowance, that month's loss of earnings) (IJ-RULES.md 3).
+    """Each therapeutic part-time month pays min(allowance, that month's loss of earnings) (docs/RULES.md 3).
 
     The allowance is the chain's own before rounding: sickness, or a work
     accident's at the rate of the run's day of the chain.
@@ -377,47 +456,42 @@ def _part_time_amounts(
 
 
 def _subrogation_periods(streams: pd.DataFrame, rows: inputs.Rows, in_force: pd.DataFrame) -> pd.DataFrame:
-    """Subrogation periods of the attestations in force on each salaried stream's chain: row, employer, days."""
-    periods = rows.get("SU")
-    empty = pd.DataFrame(
-        {
-            "row": np.array([], np.int64),
-            "siret": [],
-            "day": np.array([], "datetime64[D]"),
-            "end": np.array([], "datetime64[D]"),
-        }
-    )
-    if periods is None or periods.empty or in_force.empty:
-        return empty
-    attestation_chain = chain_of_attestations(streams, in_force)
-    kept = periods[periods["attestation_index"].isin(attestation_chain.index)]
-    found = pd.DataFrame(
-        {
-            "chain": attestation_chain.reindex(kept["attestation_index"]).to_numpy(),
-            "siret": kept["siret"].to_numpy(),
-            "day": kept["start_date"].to_numpy(dtype="datetime64[D]"),
-            "end": kept["end_date"].to_numpy(dtype="datetime64[D]"),
-        }
-    )
+    """The subrogation periods that count (:mod:`bascule.domain.subrogation`), per salaried stream: row, siret, days."""
+    found = subrogation_periods(streams, rows, in_force)
     salaried = pd.DataFrame(
         {
             "row": np.flatnonzero(streams["scheme_stream"] == "SA"),
             "chain": streams["chain"].to_numpy()[streams["scheme_stream"] == "SA"],
         }
     )
-    return salaried.merge(found, on="chain")[["row", "siret", "day", "end"]] if len(found) else empty
+    periods = salaried.merge(found.assign(chain=found["chain"].astype(np.int64)), on="chain")
+    return pd.DataFrame(
+        {
+            "row": periods["row"].to_numpy(dtype=np.int64),
+            "siret": periods["siret"].to_numpy(dtype=object),
+            "day": periods["start_date"].to_numpy(dtype="datetime64[D]"),
+            "end": periods["end_date"].to_numpy(dtype="datetime64[D]"),
+        }
+    )
 
 
-def _payees(streams: pd.DataFrame, runs: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
-    """A run inside a subrogation period is paid to that employer, any other to the insured (R323-11)."""
+def _payees(streams: pd.DataFrame, runs: pd.DataFrame, periods: pd.DataFrame, gaps: Gaps) -> pd.DataFrame:
+    """A run inside a subrogation period is paid to that employer, any other to the insured (R323-11).
+
+    Paid gap days go to the payee of the day before the gap (docs/RULES.md section 0).
+    """
     runs = runs.reset_index(drop=True)
     runs["payee_kind"] = "insured"
     runs["payee_id"] = streams["nir"].to_numpy()[runs["row"].to_numpy()]
     if periods.empty:
-        return runs
+        return runs.drop(columns="in_gap")
+    before_gap = gaps.first_day[runs["row"].to_numpy()] - days.DAY
+    runs["payee_day"] = np.where(
+        runs["in_gap"].to_numpy(), before_gap, runs["first_day"].to_numpy(dtype="datetime64[D]")
+    )
     matched = runs.reset_index().merge(periods, on="row")
-    inside = matched[(matched["first_day"] >= matched["day"]) & (matched["first_day"] <= matched["end"])]
+    inside = matched[(matched["payee_day"] >= matched["day"]) & (matched["payee_day"] <= matched["end"])]
     runs.loc[inside["index"], "payee_kind"] = "employer"
     runs.loc[inside["index"], "payee_id"] = inside["siret"].to_numpy()
     runs.loc[inside["index"], "rules"] = runs.loc[inside["index"], "rules"] + ",subrogation"
-    return runs
+    return runs.drop(columns=["in_gap", "payee_day"])

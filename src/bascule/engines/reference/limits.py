@@ -14,6 +14,7 @@ from collections import deque
 import numpy as np
 import pandas as pd
 
+from bascule.engines.reference.days import ald_periods
 from bascule.engines.reference.parameters import parameters
 
 DAY = np.timedelta64(1, "D")
@@ -37,11 +38,10 @@ def three_years_later(days: np.ndarray) -> np.ndarray:
 
 
 def ald_limit(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.DataFrame:
-    """ALD days from 3 years after the start of the person's first ALD stoppage are refused (IJ-RULES.md 2)."""
+    """ALD days from 3 years after the start of their ALD period are refused (L323-1, docs/RULES.md 2)."""
     ald = streams["long_term_illness"].to_numpy(dtype=bool)
-    first_ald = streams["start_date"].where(ald).groupby(streams["nir"]).transform("min")
-    limit = three_years_later(first_ald.to_numpy(dtype="datetime64[D]"))
-    reached = np.flatnonzero(ald & (first <= last) & (last >= limit))
+    limit = three_years_later(ald_periods(streams)[0])
+    reached = np.flatnonzero(ald & (first <= last) & ~np.isnat(limit) & (last >= limit))
     return expand(reached, np.maximum(first, limit), last)
 
 

@@ -22,8 +22,11 @@ import yaml
 
 from bascule.errors import BasculeError
 
-# The days every parameter must have a value (or a declared gap) on: IJ-RULES.md's scope.
-WINDOW = (dt.date(2022, 1, 1), dt.date(2026, 12, 31))
+# The look-up window: the days every parameter must have a value (or a declared gap) on. It opens three
+# months before the first stoppage in scope (2022-01-01), so that a January 2022 stoppage reads the values
+# of its reference date, 2021-12-31. A parameter may hold older values (the PASS of the years a
+# self-employed income covers); nothing is known after the window.
+WINDOW = (dt.date(2021, 10, 1), dt.date(2026, 12, 31))
 FILES = resources.files("bascule.engines.reference") / "parameters"
 
 
@@ -57,10 +60,10 @@ class Parameter:
         object.__setattr__(self, "_starts", np.array([v.start for v in self.values], dtype="datetime64[D]"))
 
     def positions(self, days: np.ndarray) -> np.ndarray:
-        """Index of the value in force on each day; -1 outside the window."""
+        """Index of the value in force on each day; -1 before the first value or after the window."""
         days = np.asarray(days, dtype="datetime64[D]")
         at = np.searchsorted(self._starts, days, side="right") - 1
-        outside = (days < np.datetime64(WINDOW[0])) | (days > np.datetime64(WINDOW[1])) | np.isnat(days)
+        outside = (days > np.datetime64(WINDOW[1])) | np.isnat(days)
         return np.where(outside, -1, at)
 
     def scaled(self, days: np.ndarray, scale: int) -> tuple[np.ndarray, np.ndarray]:
@@ -87,8 +90,8 @@ class Parameter:
 
     def refusal(self, day: dt.date) -> str:
         """Why no value can be used on ``day`` (the reason an outcome is unsupported)."""
-        if not WINDOW[0] <= day <= WINDOW[1]:
-            return f"{self.name} is only known from {WINDOW[0]} to {WINDOW[1]} (looked up at {day})"
+        if not self.values[0].start <= day <= WINDOW[1]:
+            return f"{self.name} is only known from {self.values[0].start} to {WINDOW[1]} (looked up at {day})"
         value = self.values[int(self.positions(np.array([day]))[0])]
         return f"{self.name} on {day}: {value.unsupported}"
 

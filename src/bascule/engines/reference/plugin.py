@@ -1,4 +1,4 @@
-"""The reference engine behind the engine interface: ``reference`` or ``reference:truncate``."""
+"""The reference engine behind the engine interface: ``reference``, or ``reference:CONVENTIONS`` (R, G, P)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import hashlib
 import bascule
 from bascule.engines.interface import Batch, EngineError
 from bascule.engines.ledger import Ledger
+from bascule.engines.reference.conventions import ConventionError, Conventions
 from bascule.engines.reference.engine import compute_reference
-from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.parameters import FILES
 
 
@@ -22,17 +22,18 @@ def parameters_version() -> str:
 
 
 class ReferenceEngine:
+    """``reference``, ``reference:truncate``, ``reference:rounding=truncate,gap=working_days``: see conventions."""
+
     name = "reference"
     traces = True
 
-    def __init__(self, rounding: str = Rounding.HALF_UP.value) -> None:
+    def __init__(self, conventions: str = "") -> None:
         try:
-            self.rounding = Rounding(rounding)
-        except ValueError:
-            choices = ", ".join(r.value for r in Rounding)
-            raise EngineError(f"reference:{rounding}: the rounding must be one of {choices}") from None
+            self.conventions = Conventions.parse(conventions)
+        except ConventionError as exc:
+            raise EngineError(f"reference:{conventions}: {exc}") from None
         self.parameters_version = parameters_version()
         self.version = f"{bascule.__version__}+parameters.{self.parameters_version}"
 
     def compute(self, batch: Batch) -> Ledger:
-        return compute_reference(batch.rows, batch.extraction_date, self.rounding)
+        return compute_reference(batch.rows, batch.extraction_date, self.conventions)

@@ -10,56 +10,58 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from bascule.domain.attestations import attestations_in_force
+from bascule.domain.chains import DAY, previous_end
 from bascule.engines.ledger import Ledger
 from bascule.engines.reference import inputs
-from bascule.engines.reference.engine import compute_reference
-from bascule.engines.reference.exact import Rounding
+from bascule.engines.reference.conventions import Conventions, PassDate
+from bascule.engines.reference.engine import DEFAULT_CONVENTIONS, compute_reference
 from bascule.engines.reference.parameters import ParameterError, parameters
 from bascule.errors import BasculeError
 
-# The parameters each rule reads (each file's lookup says at which date).
-PARAMETERS_OF = {
-    "sickness_daily": (
-        "smic_hourly",
-        "legal_weekly_hours",
-        "sickness_cap_coefficient",
-        "sickness_divisor",
-        "sickness_rate",
-        "waiting_days",
-        "sickness_day_limit",
-    ),
+# The parameters each rule reads, and the day each is read at: the chain's reference date, the start of
+# its initial stoppage, the day convention P names (the work-accident cap's PASS), the first gap day.
+REFERENCE, START, PASS_DAY, GAP = "reference date", "initial stoppage's start", "convention P", "first gap day"
+SICKNESS = (("smic_hourly", REFERENCE), ("legal_weekly_hours", REFERENCE), ("sickness_cap_coefficient", START))
+SICKNESS_LIMITS = (("waiting_days", START), ("sickness_day_limit", START))
+SELF_EMPLOYED = (
+    ("pass", START),
+    ("self_employed_income_cap", START),
+    ("self_employed_income_threshold", START),
+    ("self_employed_divisor", START),
+)
+PARAMETERS_OF: dict[str, tuple[tuple[str, str], ...]] = {
+    "sickness_daily": (*SICKNESS, ("sickness_divisor", START), ("sickness_rate", START), *SICKNESS_LIMITS),
     "work_accident_daily": (
-        "pass",
-        "work_accident_divisor",
-        "work_accident_reference_cap",
-        "work_accident_rate_first_days",
-        "work_accident_rate_later_days",
-        "work_accident_later_from_day",
-        "work_accident_net_ceiling",
+        ("pass", PASS_DAY),
+        ("work_accident_reference_cap", PASS_DAY),
+        ("work_accident_divisor", START),
+        ("work_accident_rate_first_days", START),
+        ("work_accident_rate_later_days", START),
+        ("work_accident_later_from_day", START),
+        ("work_accident_net_ceiling", START),
     ),
     "maternity_daily": (
-        "pmss",
-        "maternity_flat_deduction",
-        "maternity_divisor",
-        "maternity_minimum_daily",
-        "maternity_days",
-        "maternity_days_third_child",
-        "maternity_days_twins",
-        "maternity_days_triplets",
-        "paternity_days",
-        "paternity_days_multiple_birth",
+        ("pmss", REFERENCE),
+        ("maternity_flat_deduction", REFERENCE),
+        ("maternity_divisor", REFERENCE),
+        ("maternity_minimum_daily", REFERENCE),
+        *((name, START) for name in ("maternity_days", "maternity_days_third_child", "maternity_days_twins")),
+        *((name, START) for name in ("maternity_days_triplets", "paternity_days", "paternity_days_multiple_birth")),
     ),
-    "self_employed_daily": (
-        "pass",
-        "self_employed_divisor",
-        "self_employed_income_cap",
-        "self_employed_income_threshold",
-        "waiting_days",
-        "sickness_day_limit",
+    "self_employed_daily": (*SELF_EMPLOYED, *SICKNESS_LIMITS),
+    "self_employed_part_time_daily": (
+        *SELF_EMPLOYED,
+        ("self_employed_part_time_rate", START),
+        ("self_employed_part_time_days", START),
+        ("self_employed_part_time_days_ald", START),
+        ("sickness_day_limit", START),
     ),
+    "extension_gap_paid_days": (("extension_gap_paid_days", GAP),),
+    "extension_gap_waiting_days": (("extension_gap_paid_days", GAP), ("extension_gap_waiting_days", GAP)),
 }
 
 
@@ -70,10 +72,11 @@ class Trace:
     reference_months: list[tuple[str, int | None]]  # (month, cents) — None when missing
     parameters: list[dict[str, object]] = field(default_factory=list)
     ledger: Ledger | None = None
+    conventions: dict[str, str] = field(default_factory=dict)  # R, G, P as the engine applied them
 
 
 def trace_stoppage(
-    rows: inputs.Rows, number: str, extraction_date: dt.date, rounding: Rounding = Rounding.HALF_UP
+    rows: inputs.Rows, number: str, extraction_date: dt.date, conventions: Conventions = DEFAULT_CONVENTIONS
 ) -> Trace:
     """Everything that shaped the amounts of stoppage ``number``."""
     stoppages = rows["AR"]
@@ -81,7 +84,7 @@ def trace_stoppage(
         raise BasculeError(f"no stoppage {number!r} in this extract (give its PRG-NUM-ARRET)")
     person = int(stoppages.loc[stoppages["number"] == number, "person_index"].iloc[0])
     own = _rows_of_person(rows, person)
-    ledger = compute_reference(own, extraction_date, rounding)
+    ledger = compute_reference(own, extraction_date, conventions)
     chains = inputs.stoppages_with_references(own)
     row = chains[chains["number"] == number].iloc[0]
     months = inputs.reference_salaries(chains, own, attestations_in_force(own))[chains.index.get_loc(row.name)]
@@ -92,13 +95,21 @@ def trace_stoppage(
     ]
     reference = pd.Timestamp(row["reference_date"]).date()
     start = pd.Timestamp(row["chain_start"]).date()
+    gap_day = previous_end(chains)[chains.index.get_loc(row.name)] + DAY
+    read_at = {
+        REFERENCE: reference,
+        START: start,
+        PASS_DAY: start if conventions.pass_date is PassDate.STOPPAGE_START else reference,
+        GAP: None if np.isnat(gap_day) else pd.Timestamp(gap_day).date(),
+    }
     rules = set(",".join(ledger.lines.loc[ledger.lines["number"] == number, "rules"]).split(","))
     return Trace(
         stoppage={k: row[k] for k in ("number", "nature", "modality", "start_date", "end_date", "status")},
         reference_date=reference,
         reference_months=reference_months,
-        parameters=_parameters_used(rules, reference, start),
+        parameters=_parameters_used(rules, read_at),
         ledger=ledger.only([number]),
+        conventions=conventions.to_dict(),
     )
 
 
@@ -116,14 +127,15 @@ def _rows_of_person(rows: inputs.Rows, person: int) -> inputs.Rows:
     return own
 
 
-def _parameters_used(rules: set[str], reference: dt.date, start: dt.date) -> list[dict[str, object]]:
+def _parameters_used(rules: set[str], read_at: dict[str, dt.date | None]) -> list[dict[str, object]]:
     used = []
     for rule, names in PARAMETERS_OF.items():
         if rule not in rules:
             continue
-        for name in names:
-            parameter = parameters()[name]
-            day = reference if "reference date" in parameter.lookup else start  # as each file documents
+        for name, when in names:
+            parameter, day = parameters()[name], read_at[when]
+            if day is None:
+                continue
             try:
                 value = parameter.value_at(day)
             except ParameterError as exc:
@@ -142,4 +154,3 @@ def _parameters_used(rules: set[str], reference: dt.date, start: dt.date) -> lis
                 }
             )
     return used
-
