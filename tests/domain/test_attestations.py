@@ -56,9 +56,7 @@ def sa_frame(rows: list[Row]) -> pd.DataFrame:
             "attestation_id": pd.Series([f"A{r[0]:011d}" for r in rows], dtype=object),
             "siret": pd.Series([r[2] for r in rows], dtype=object),
             "version": pd.Series([r[3] for r in rows], dtype="int64"),
-            "reason": pd.Series(
-                [AttestationReason(r[4]).name for r in rows], dtype=object
-            ),
+            "reason": pd.Series([AttestationReason(r[4]).name for r in rows], dtype=object),
             "received_on": pd.Series([pd.NaT] * len(rows), dtype="datetime64[s]"),
             "return_to_work_on": pd.Series([pd.NaT] * len(rows), dtype="datetime64[s]"),
         }
@@ -66,9 +64,7 @@ def sa_frame(rows: list[Row]) -> pd.DataFrame:
 
 
 def in_force_indexes(rows: list[Row]) -> list[int]:
-    return sorted(
-        attestations_in_force({"SA": sa_frame(rows)})["record_index"].tolist()
-    )
+    return sorted(attestations_in_force({"SA": sa_frame(rows)})["record_index"].tolist())
 
 
 # ------------------------------------------------------------ the rule, by hand
@@ -129,15 +125,13 @@ def test_the_rule_on_frames(rows: list[Row], expected: list[int]) -> None:
 def test_in_force_rows_keep_their_columns() -> None:
     rows = [(10, 2, A, 0, "IN"), (11, 2, A, 1, "RE")]
     in_force = attestations_in_force({"SA": sa_frame(rows)})
-    assert in_force[
-        ["record_index", "stoppage_index", "siret", "version", "reason"]
-    ].values.tolist() == [[11, 2, A, 1, "CORRECTED"]]
+    assert in_force[["record_index", "stoppage_index", "siret", "version", "reason"]].values.tolist() == [
+        [11, 2, A, 1, "CORRECTED"]
+    ]
     assert "return_to_work_on" in in_force.columns
 
 
-@pytest.mark.parametrize(
-    "rows", [{}, {"SA": sa_frame([])}], ids=["no SA table", "an empty SA table"]
-)
+@pytest.mark.parametrize("rows", [{}, {"SA": sa_frame([])}], ids=["no SA table", "an empty SA table"])
 def test_no_attestation_none_in_force(rows: dict[str, pd.DataFrame]) -> None:
     in_force = attestations_in_force(rows)
     assert in_force.empty and {
@@ -160,9 +154,7 @@ def attestation_sets(draw: st.DrawFn) -> tuple[list[Row], list[Row]]:
     """Attestations of 1-3 stoppages and 1-2 employers, versions 0-3 with any motif; and an order to insert them."""
     groups = []
     for stoppage in range(FIRST_STOPPAGE, FIRST_STOPPAGE + draw(st.integers(1, 3))):
-        for siret in draw(
-            st.lists(st.sampled_from([A, B]), min_size=1, max_size=2, unique=True)
-        ):
+        for siret in draw(st.lists(st.sampled_from([A, B]), min_size=1, max_size=2, unique=True)):
             for version in draw(st.sets(st.integers(0, 3), max_size=4)):
                 groups.append(
                     (
@@ -172,9 +164,7 @@ def attestation_sets(draw: st.DrawFn) -> tuple[list[Row], list[Row]]:
                         draw(st.sampled_from(AttestationReason)).value,
                     )
                 )
-    in_records = draw(
-        st.permutations(groups)
-    )  # record order unrelated to version order
+    in_records = draw(st.permutations(groups))  # record order unrelated to version order
     rows = [(FIRST_ATTESTATION + i, *group) for i, group in enumerate(in_records)]
     return rows, draw(st.permutations(rows))
 
@@ -247,9 +237,7 @@ def insert_run(engine: Engine, stoppages: int, attestations: list[Row]) -> int:
 
 def sql_in_force(engine: Engine, run_id: int) -> list[int]:
     with Session(engine) as session:
-        return [
-            a.record_index for a in session.scalars(attestations_in_force_query(run_id))
-        ]
+        return [a.record_index for a in session.scalars(attestations_in_force_query(run_id))]
 
 
 def test_the_sql_helper_equals_the_rule_on_random_attestations(database: str) -> None:
@@ -261,9 +249,7 @@ def test_the_sql_helper_equals_the_rule_on_random_attestations(database: str) ->
     @given(attestation_sets())
     def check(drawn: tuple[list[Row], list[Row]]) -> None:
         rows, insertion_order = drawn
-        stoppages = (
-            max((r[1] for r in rows), default=FIRST_STOPPAGE) - FIRST_STOPPAGE + 1
-        )
+        stoppages = max((r[1] for r in rows), default=FIRST_STOPPAGE) - FIRST_STOPPAGE + 1
         run_id = insert_run(engine, stoppages, insertion_order)
         assert sql_in_force(engine, run_id) == in_force_indexes(insertion_order)
 
@@ -290,9 +276,7 @@ def test_the_sql_helper_equals_the_rule_on_the_hand_written_cases(
 # ------------------------------------------------------------- on the sample
 def in_force_tuples(attestations: pd.DataFrame) -> list[tuple]:
     columns = ["record_index", "stoppage_index", "siret", "version", "reason"]
-    return sorted(
-        tuple(r) for r in attestations[columns].itertuples(index=False, name=None)
-    )
+    return sorted(tuple(r) for r in attestations[columns].itertuples(index=False, name=None))
 
 
 def sample_with_cancellations(tmp_path: Path) -> tuple[Path, set[int]]:
@@ -302,26 +286,16 @@ def sample_with_cancellations(tmp_path: Path) -> tuple[Path, set[int]]:
     cancelled = set(corrected[::2])
     extract = ExtractBytes.of(SHIPPED_SAMPLE)
     for index in cancelled:
-        assert extract.type_of(index) == "SA", (
-            "a record index is the record's position in the extract"
-        )
+        assert extract.type_of(index) == "SA", "a record index is the record's position in the extract"
         extract.set(index, "SA-MOTIF", "AN")
     return extract.write(tmp_path / "progres_441_cancelled.dat"), cancelled
 
 
 @pytest.mark.parametrize("variant", ["shipped", "with cancellations"])
-def test_the_sql_helper_equals_the_rule_on_the_migrated_sample(
-    database: str, tmp_path: Path, variant: str
-) -> None:
-    sample, cancelled = (
-        (SHIPPED_SAMPLE, set())
-        if variant == "shipped"
-        else sample_with_cancellations(tmp_path)
-    )
+def test_the_sql_helper_equals_the_rule_on_the_migrated_sample(database: str, tmp_path: Path, variant: str) -> None:
+    sample, cancelled = (SHIPPED_SAMPLE, set()) if variant == "shipped" else sample_with_cancellations(tmp_path)
     rows = rows_from_extract(sample)[0]
-    assert (rows["SA"]["version"] > 0).any(), (
-        "the sample must hold corrected attestations"
-    )
+    assert (rows["SA"]["version"] > 0).any(), "the sample must hold corrected attestations"
     books = migrate_extract(sample, database)
     assert books.rejected == 0
     engine = open_database(database)
@@ -336,14 +310,8 @@ def test_the_sql_helper_equals_the_rule_on_the_migrated_sample(
     in_frames = in_force_tuples(attestations_in_force(rows))
     assert in_sql == in_frames
     if cancelled:  # a cancelled group has nothing in force: neither the cancellation nor the version before it
-        groups = (
-            rows["SA"]
-            .set_index("record_index")
-            .loc[sorted(cancelled), ["stoppage_index", "siret"]]
-        )
+        groups = rows["SA"].set_index("record_index").loc[sorted(cancelled), ["stoppage_index", "siret"]]
         cancelled_groups = set(groups.itertuples(index=False, name=None))
         assert not [r for r in in_sql if (r[1], r[2]) in cancelled_groups]
-        shipped = in_force_tuples(
-            attestations_in_force(rows_from_extract(SHIPPED_SAMPLE)[0])
-        )
+        shipped = in_force_tuples(attestations_in_force(rows_from_extract(SHIPPED_SAMPLE)[0]))
         assert len(in_sql) == len(shipped) - len(cancelled)

@@ -42,20 +42,13 @@ def imported(source: str, module: str, is_package: bool) -> list[tuple[int, str]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parent = package.split(".")[
-                    : len(package.split(".")) - (node.level - 1)
-                ]
+                parent = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 base = ".".join([*parent, *([node.module] if node.module else [])])
             found.append((node.lineno, base))
-            found += [
-                (node.lineno, f"{base}.{alias.name}")
-                for alias in node.names
-                if alias.name != "*"
-            ]
+            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names if alias.name != "*"]
         elif (
             isinstance(node, ast.Call)
-            and getattr(node.func, "attr", getattr(node.func, "id", None))
-            in {"import_module", "__import__"}
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) in {"import_module", "__import__"}
             and node.args
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
@@ -64,9 +57,7 @@ def imported(source: str, module: str, is_package: bool) -> list[tuple[int, str]
     return found
 
 
-def crossings(
-    source: str, module: str, is_package: bool, forbidden: tuple[str, ...]
-) -> list[str]:
+def crossings(source: str, module: str, is_package: bool, forbidden: tuple[str, ...]) -> list[str]:
     return sorted(
         {
             f"{module} imports {name} (line {line})"
@@ -83,9 +74,7 @@ def test_package_keeps_to_its_boundary(package: str) -> None:
     found = []
     for path in modules:
         name = module_name(path)
-        found += crossings(
-            path.read_text(), name, path.name == "__init__.py", BOUNDARIES[package]
-        )
+        found += crossings(path.read_text(), name, path.name == "__init__.py", BOUNDARIES[package])
     assert not found, f"src/{package} crosses its boundary:\n" + "\n".join(found)
 
 
@@ -94,9 +83,7 @@ def test_the_comparison_does_use_the_engines_contract() -> None:
     seen = {
         name
         for path in (SRC / "bascule/compare").rglob("*.py")
-        for _, name in imported(
-            path.read_text(), module_name(path), path.name == "__init__.py"
-        )
+        for _, name in imported(path.read_text(), module_name(path), path.name == "__init__.py")
     }
     assert {
         "bascule.engines.ledger",
@@ -118,11 +105,11 @@ def test_the_comparison_does_use_the_engines_contract() -> None:
 )
 def test_a_crossing_is_seen_and_named(source: str) -> None:
     found = crossings(source, "bascule.compare.runner", False, ENGINES)
-    assert found and all(
-        f.startswith("bascule.compare.runner imports bascule.engines.") for f in found
-    ), found
+    assert found and all(f.startswith("bascule.compare.runner imports bascule.engines.") for f in found), found
 
 
 def test_the_contract_is_no_crossing() -> None:
-    source = "from bascule.engines.ledger import Ledger\nfrom ..engines import interface, inputs\nimport bascule.engines"
+    source = (
+        "from bascule.engines.ledger import Ledger\nfrom ..engines import interface, inputs\nimport bascule.engines"
+    )
     assert crossings(source, "bascule.compare.runner", False, ENGINES) == []
