@@ -118,9 +118,16 @@ def test_a_cancelling_attestation_needs_no_salary_line(vectors: ExtractBytes, tm
     assert problems(vectors, tmp_path) == {}
 
 
-def test_subrogation_beyond_the_stoppage_is_rejected(vectors: ExtractBytes, tmp_path: Path) -> None:
-    vectors.set(6, "SU-DATE-FIN", dt.date(2024, 3, 11))  # the stoppage ends on 10 March
-    assert problems(vectors, tmp_path) == {6: {"subrogation_outside_chain"}}
+def test_subrogation_running_past_the_stoppage_is_not_rejected(vectors: ExtractBytes, tmp_path: Path) -> None:
+    """docs/RULES.md section 6: the employer keeps paying the salary after the stoppage; only its days count."""
+    vectors.set(6, "SU-DATE-FIN", dt.date(2024, 4, 30))  # the stoppage ends on 10 March
+    assert problems(vectors, tmp_path) == {}
+
+
+def test_subrogation_sharing_no_day_with_its_chain_is_not_rejected(vectors: ExtractBytes, tmp_path: Path) -> None:
+    """It changes nothing: the migration reports it (tests/migrate/test_findings.py), it does not reject it."""
+    vectors.set(6, "SU-DATE-DEBUT", dt.date(2024, 1, 1)).set(6, "SU-DATE-FIN", dt.date(2024, 1, 31))
+    assert problems(vectors, tmp_path) == {}
 
 
 def test_subrogation_may_run_into_the_extension_of_its_stoppage(vectors: ExtractBytes, tmp_path: Path) -> None:
@@ -136,7 +143,7 @@ def test_the_generated_sample_breaks_no_rule() -> None:
 
 
 def test_two_maternity_stoppages_may_cover_the_same_days(vectors: ExtractBytes, tmp_path: Path) -> None:
-    """IJ-RULES.md section 5: such a day is paid once; the stoppages must reach the engines."""
+    """docs/RULES.md section 5: such a day is paid once; the stoppages must reach the engines."""
     one_person(vectors).set(10, "AR-DATE-DEBUT", dt.date(2024, 3, 5)).set(10, "AR-NATURE", "MAT")
     vectors.set(2, "AR-NATURE", "MAT").set(10, "AR-DATE-ACCIDENT", None)
     assert problems(vectors, tmp_path) == {}

@@ -39,7 +39,10 @@ class Reason(StrEnum):
     EXTENSION_WITHOUT_INITIAL = "extension_without_initial"
     OVERLAPPING_STOPPAGES = "overlapping_stoppages"
     ATTESTATION_WITHOUT_LINES = "attestation_without_lines"
-    SUBROGATION_OUTSIDE_CHAIN = "subrogation_outside_chain"
+    # No longer a reason: since docs/RULES.md section 6 was revised, an SU
+    # period outside its stoppage chain is migrated, and one sharing no day
+    # with it is reported under the same code as a finding of the migration
+    # (bascule.migrate.findings), not rejected.
 
     @property
     def advice(self) -> str:
@@ -66,7 +69,6 @@ _ADVICE = {
     Reason.EXTENSION_WITHOUT_INITIAL: "AR-ARRET-INITIAL names no stoppage of the same person in the extract",
     Reason.OVERLAPPING_STOPPAGES: "the stoppage overlaps an earlier stoppage of the same person (neither cancelled)",
     Reason.ATTESTATION_WITHOUT_LINES: "a salary attestation (other than a cancellation) has no SL salary line",
-    Reason.SUBROGATION_OUTSIDE_CHAIN: "the subrogation period is not within its stoppage and its extensions",
 }
 
 PROBLEM_COLUMNS = ["record_index", "record_type", "reason", "field", "raw", "detail"]

@@ -26,9 +26,11 @@ from bascule.legacy_adapters.problems import concat_problems
 from bascule.legacy_adapters.progres_layout import PAYMENT
 from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader, ExtractSummary
 from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database
+from bascule.migrate.findings import findings
 from bascule.migrate.load import insert_frame
 from bascule.migrate.model import (
     MigrationChunk,
+    MigrationFinding,
     MigrationRun,
     RejectedRecord,
     RunStatus,
@@ -95,7 +97,7 @@ def delete_run(engine: Engine, run_id: int) -> None:
         for code in reversed(LOAD_ORDER):
             table = TRANSLATIONS[code].table
             connection.execute(delete(table).where(table.run_id == run_id))
-        for table in (RejectedRecord, MigrationChunk):
+        for table in (RejectedRecord, MigrationFinding, MigrationChunk):
             connection.execute(delete(table).where(table.run_id == run_id))
         connection.execute(delete(MigrationRun).where(MigrationRun.id == run_id))
 
@@ -150,10 +152,14 @@ def _finish_run(engine: Engine, run_id: int, summary: ExtractSummary) -> None:
 
 # ---------------------------------------------------------------- a chunk
 def _load_chunk(connection: Connection, run_id: int, chunk: ExtractChunk, reader: ExtractReader) -> None:
-    """Validate, translate and write one chunk, with its rejects and the row saying it is done."""
+    """Validate, translate and write one chunk, with its rejects, its findings and the row saying it is done."""
     frames, found = accepted(chunk.frames)
-    for code, rows in to_rows(frames).items():
+    model_rows = to_rows(frames)
+    for code, rows in model_rows.items():
         insert_frame(connection, TRANSLATIONS[code].table.__table__, rows, run_id)
+    noted = findings(model_rows)
+    if len(noted):  # few, and JSON: through the ORM's types, not the bulk path
+        connection.execute(insert(MigrationFinding), noted.assign(run_id=run_id).to_dict("records"))
     rejects = _reject_rows(chunk, found)
     insert_frame(connection, RejectedRecord.__table__, rejects, run_id)
     _migrate_header_and_trailer(connection, run_id, frames)

@@ -141,6 +141,24 @@ class RejectedRecord(Lineage, Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class MigrationFinding(Base):
+    """A migrated record the migration has something to say about; it is in the model, not rejected.
+
+    ``finding`` is a code of :class:`bascule.migrate.findings.Finding`;
+    ``facts`` what a person needs to look the record up (its identifiers and
+    dates, no personal data). A finding changes neither the books nor the
+    exit code of ``bascule migrate``.
+    """
+
+    __tablename__ = "migration_finding"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("migration_run.id"), primary_key=True)
+    record_index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    finding: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(2))
+    facts: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
 # ------------------------------------------------------------- the new model
 class InsuredPerson(Lineage, Base):
     __tablename__ = "insured_person"

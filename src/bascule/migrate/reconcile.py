@@ -2,7 +2,9 @@
 
 Computed from the database, never from memory, so that it is the same for
 the run that loaded the rows, for a rerun that found them already there and
-for anyone who asks later.
+for anyone who asks later. Beside the books, the run's findings
+(:mod:`bascule.migrate.findings`): migrated records worth a word, which
+change neither the balance nor the rejects.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bascule.legacy_adapters.progres_layout import HEADER, PERSON, STOPPAGE, TRAILER
-from bascule.migrate.model import MigrationChunk, MigrationRun, RejectedRecord
+from bascule.migrate.model import MigrationChunk, MigrationFinding, MigrationRun, RejectedRecord
 from bascule.migrate.translate import LOAD_ORDER, TRANSLATIONS
 from bascule.money import euros
 
 RECORD_TYPES = (HEADER, *LOAD_ORDER, TRAILER)
+FINDING_EXAMPLES = 5  # the first records of each finding, by record index, kept with the books
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,18 @@ class TypeCount:
 
 
 @dataclass(frozen=True)
+class FindingCount:
+    """How many migrated records have one finding, and the first of them with their facts."""
+
+    finding: str
+    records: int
+    examples: tuple[dict[str, object], ...]  # each: record_index, then the finding's facts
+
+    def to_dict(self) -> dict[str, object]:
+        return {"records": self.records, "examples": list(self.examples)}
+
+
+@dataclass(frozen=True)
 class Reconciliation:
     run_id: int
     outcome: str  # migrated, resumed, already migrated
@@ -45,6 +60,7 @@ class Reconciliation:
     rejected_cents: int
     unreadable_rejected_payments: int
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    findings: dict[str, FindingCount] = field(default_factory=dict)  # by finding code; not in the balance
 
     @property
     def records(self) -> int:
@@ -115,6 +131,7 @@ class Reconciliation:
                 "unreadable_rejected": self.unreadable_rejected_payments,
             },
             "rejects_by_reason": self.rejects_by_reason,
+            "findings": {code: found.to_dict() for code, found in self.findings.items()},
             "differences": self.differences,
         }
 
@@ -175,7 +192,29 @@ def reconcile(engine: Engine, run_id: int, outcome: str) -> Reconciliation:
             int(rejected_cents),
             int(unreadable),
             dict(sorted(reasons.items())),
+            _findings(session, run_id),
         )
+
+
+def _findings(session: Session, run_id: int) -> dict[str, FindingCount]:
+    """Each finding of the run: its count and its first records."""
+    counts = session.execute(
+        select(MigrationFinding.finding, func.count())
+        .where(MigrationFinding.run_id == run_id)
+        .group_by(MigrationFinding.finding)
+        .order_by(MigrationFinding.finding)
+    ).all()
+    found = {}
+    for finding, records in counts:
+        first = session.execute(
+            select(MigrationFinding.record_index, MigrationFinding.facts)
+            .where(MigrationFinding.run_id == run_id, MigrationFinding.finding == finding)
+            .order_by(MigrationFinding.record_index)
+            .limit(FINDING_EXAMPLES)
+        ).all()
+        examples = tuple({"record_index": index, **facts} for index, facts in first)
+        found[finding] = FindingCount(finding, records, examples)
+    return found
 
 
 def _shown(value: int | None) -> str:

@@ -4,10 +4,13 @@ The reader has already rejected what cannot be read; these rules reject
 what reads well but would make a wrong or broken dossier in the new system
 (the 2024 pilot lost files exactly there): codes with no meaning, prefixes
 that disagree with their person, extensions whose initial stoppage is
-missing, overlapping stoppages, attestations with no salary line,
-subrogation periods outside their stoppage chain. A rejected record takes
-its dependants with it (reason ``orphan``), as in the reader, so that what
-is migrated is always whole families.
+missing, overlapping stoppages, attestations with no salary line. A
+rejected record takes its dependants with it (reason ``orphan``), as in the
+reader, so that what is migrated is always whole families.
+
+A subrogation period is never rejected for reaching outside its stoppage
+chain (docs/RULES.md section 6: only the chain's days count); one sharing no
+day with its chain is migrated and reported (:mod:`bascule.migrate.findings`).
 
 Every rule works within one person, and chunks hold whole persons, so a
 chunk is validated on its own.
@@ -27,7 +30,6 @@ from bascule.legacy_adapters.progres_layout import (
     PERSON,
     SALARY_LINE,
     STOPPAGE,
-    SUBROGATION,
     TRAILER,
 )
 from bascule.migrate.codes import AttestationReason, StoppageNature, StoppageStatus
@@ -50,7 +52,6 @@ def validation_problems(frames: Frames) -> pd.DataFrame:
             extension_problems(frames.get(STOPPAGE)),
             overlap_problems(frames.get(STOPPAGE)),
             attestation_problems(frames.get(ATTESTATION), frames.get(SALARY_LINE)),
-            subrogation_problems(frames.get(SUBROGATION), frames.get(ATTESTATION), frames.get(STOPPAGE)),
         ]
     )
     rejected = set(found[RECORD_INDEX].tolist())
@@ -125,7 +126,7 @@ def extension_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
 def overlap_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
     """A stoppage starting before an earlier stoppage of the same person ended (cancelled ones aside).
 
-    Two maternity stoppages may cover the same days: IJ-RULES.md section 5
+    Two maternity stoppages may cover the same days: docs/RULES.md section 5
     pays such a day once, and the comparison must see the legacy pay it
     twice, so they reach the engines.
     """
@@ -167,42 +168,6 @@ def attestation_problems(attestations: pd.DataFrame | None, lines: pd.DataFrame 
         "SA-ID",
         "no SL record names this attestation",
     )
-
-
-def subrogation_problems(
-    periods: pd.DataFrame | None, attestations: pd.DataFrame | None, stoppages: pd.DataFrame | None
-) -> pd.DataFrame:
-    """A subrogation period must lie within its stoppage chain (the initial stoppage and its extensions)."""
-    if periods is None or attestations is None or stoppages is None:
-        return concat_problems([])
-    span = _chain_spans(stoppages)
-    stoppage_of_attestation = pd.Series(
-        attestations[STOPPAGE_NO].to_numpy(dtype=object), index=pd.Index(attestations["SA-ID"].to_numpy(dtype=object))
-    )
-    stoppage = stoppage_of_attestation.reindex(periods["SU-SA-ID"].to_numpy(dtype=object)).to_numpy(dtype=object)
-    first = span["first"].reindex(stoppage).to_numpy()
-    last = span["last"].reindex(stoppage).to_numpy()
-    start, end = periods["SU-DATE-DEBUT"].to_numpy(), periods["SU-DATE-FIN"].to_numpy()
-    outside = (start < first) | (end > last)
-    return _where(
-        SUBROGATION,
-        periods,
-        outside,
-        Reason.SUBROGATION_OUTSIDE_CHAIN,
-        "SU-DATE-DEBUT",
-        "outside the days of its stoppage chain",
-    )
-
-
-def _chain_spans(stoppages: pd.DataFrame) -> pd.DataFrame:
-    """First and last day of the chain each stoppage belongs to, by stoppage number."""
-    initial = stoppages["AR-ARRET-INITIAL"]
-    root = initial.where(initial != "", stoppages[STOPPAGE_NO]).to_numpy(dtype=object)
-    chains = pd.DataFrame(
-        {"root": root, "first": stoppages["AR-DATE-DEBUT"].to_numpy(), "last": stoppages["AR-DATE-FIN"].to_numpy()}
-    )
-    bounds = chains.groupby("root").agg(first=("first", "min"), last=("last", "max"))
-    return bounds.reindex(root).set_axis(pd.Index(stoppages[STOPPAGE_NO].to_numpy(dtype=object)))
 
 
 def _where(code: str, frame: pd.DataFrame, hit: np.ndarray, reason: Reason, field: str, detail: str) -> pd.DataFrame:

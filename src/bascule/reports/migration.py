@@ -7,19 +7,22 @@ from rich.table import Table
 from rich.text import Text
 
 from bascule.legacy_adapters.problems import Reason
-from bascule.migrate.reconcile import Reconciliation
+from bascule.migrate.findings import Finding
+from bascule.migrate.reconcile import FindingCount, Reconciliation
 from bascule.migrate.verify import Verification
 from bascule.money import euros
 from bascule.reports.inspection import RECORD_TYPES
 
 
 def render_reconciliation(books: Reconciliation, console: Console) -> None:
-    """Counts per record type, the payments' money, the rejects by reason, and the verdict."""
+    """Counts per record type, the payments' money, the rejects by reason, the findings, and the verdict."""
     console.print(f"Run [bold]{books.run_id}[/] ({books.outcome}): {books.extract_path}")
     console.print(_counts(books))
     console.print(_payments(books))
     if books.rejects_by_reason:
         console.print(_reasons(books))
+    for found in books.findings.values():
+        console.print(_finding(found))
     for difference in books.differences:
         console.print(Text(f"✗ {difference}", style="bold red"))
     if books.balanced and not books.rejected:
@@ -71,8 +74,44 @@ def _reasons(books: Reconciliation) -> Table:
     table.add_column("records", justify="right")
     table.add_column("what to do")
     for reason, count in books.rejects_by_reason.items():
-        table.add_row(reason, f"{count:,}", Reason(reason).advice)
+        table.add_row(reason, f"{count:,}", _advice(reason))
     return table
+
+
+def _advice(reason: str) -> str:
+    try:
+        return Reason(reason).advice
+    except ValueError:  # a run migrated by an earlier bascule keeps the reasons it was rejected for
+        return "a reason of an earlier bascule version, no longer a reject: --replace migrates the extract again"
+
+
+def _finding(found: FindingCount) -> Table:
+    """One finding: how many records, the first of them, and what it means."""
+    shown = f", the first {len(found.examples)}" if found.records > len(found.examples) else ""
+    table = Table(
+        title=f"Finding {found.finding}: {found.records:,} migrated, not rejected{shown}",
+        caption=Finding(found.finding).meaning,
+        title_justify="left",
+        caption_justify="left",
+    )
+    # The facts of subrogation_outside_chain, the one finding there is.
+    for heading in ("record", "SU-SA-ID", "stoppage", "period", "chain's days"):
+        table.add_column(heading, justify="right" if heading == "record" else "left")
+    for example in found.examples:
+        table.add_row(
+            f"{example['record_index']:,}",
+            str(example["attestation_id"]),
+            str(example["stoppage"]),
+            _days(example["start_date"], example["end_date"]),
+            _days(example["chain_first_day"], example["chain_last_day"], none="none (every stoppage cancelled)"),
+        )
+    return table
+
+
+def _days(first: object, last: object, none: str = "no date") -> str:
+    if first is None and last is None:
+        return none
+    return f"{first or '?'} – {last or '?'}"
 
 
 def render_verification(verification: Verification, console: Console, *, reveal: bool = False) -> None:
