@@ -5,7 +5,7 @@
 
 The people are invented (Faker's fr_FR locale), their NIR and SIRET keys
 valid (python-stdnum). Each person has one or two stoppage chains drawn
-from the case mix of IJ-RULES.md: sickness, extensions, ALD, work
+from the case mix of docs/RULES.md: sickness, extensions, ALD, work
 accidents, maternity (twins, third child, stillbirth), paternity,
 therapeutic part-time, subrogation and its alternations, corrected
 attestations, keeping rights, several employers, self-employed and

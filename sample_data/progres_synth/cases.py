@@ -1,4 +1,4 @@
-"""Recipes: one kind of chain of IJ-RULES.md each."""
+"""Recipes: one kind of chain of docs/RULES.md each."""
 
 from __future__ import annotations
 
@@ -171,6 +171,26 @@ def corrected_attestation(g: Generator, person: Person, start: dt.date) -> Chain
     return chain
 
 
+def cancelled_attestation(g: Generator, person: Person, start: dt.date) -> Chain:
+    """One of two employers cancels its attestation (AN) after payments began: only the other's salaries count."""
+    chain = salaried(g, "MAL", start, [g.random.randint(25, 40)], employers=2)
+    cancelled = chain.initial.attestations[1]
+    attest(g, chain.initial, cancelled.siret, [], version=1, motif="AN",
+           received=chain.initial.first + g.random.randint(18, 24) * DAY)
+    return chain
+
+
+def extension_after_gap(g: Generator, person: Person, start: dt.date) -> Chain:
+    """An extension starting a few days after its stoppage ends (a weekend, a holiday, or longer)."""
+    chain = salaried(g, "MAL", start, [g.random.randint(8, 20), g.random.randint(8, 20)])
+    extension = chain.stoppages[1]
+    gap_start = chain.initial.last + DAY
+    longest = 3 if gap_start < dt.date(2024, 9, 1) else 5  # before, a longer gap is out of scope
+    gap = g.random.randint(1, longest) * DAY
+    extension.first, extension.last = extension.first + gap, extension.last + gap
+    return chain
+
+
 def keeping_rights(g: Generator, person: Person, start: dt.date) -> Chain:
     """Sick after losing one's job: salaries from before the contract ended."""
     person.contract_end = start - g.random.randint(30, 240) * DAY
@@ -209,6 +229,8 @@ RECIPES = {
     "subrogation": subrogation,
     "subrogation_alternation": subrogation_alternation,
     "corrected_attestation": corrected_attestation,
+    "cancelled_attestation": cancelled_attestation,
+    "extension_after_gap": extension_after_gap,
     "keeping_rights": keeping_rights,
     "several_employers": several_employers,
     "long_stoppage": long_stoppage,

@@ -27,12 +27,12 @@ DEFAULT_SEED, DEFAULT_PERSONS = 2024, 300
 ENCODINGS = {"latin1": LATIN1, "cp1147": CP1147}
 Record = tuple[str, dict[str, object]]
 
-# The kinds of chains (IJ-RULES.md), and how often each is drawn.
+# The kinds of chains (docs/RULES.md), and how often each is drawn.
 CASES = {
     "sickness": 24, "sickness_extended": 12, "sickness_ald": 5, "work_accident": 7, "maternity": 7,
     "paternity": 4, "therapeutic_part_time": 6, "subrogation": 8, "subrogation_alternation": 5,
     "corrected_attestation": 5, "keeping_rights": 4, "several_employers": 4, "long_stoppage": 3,
-    "cancelled": 2, "self_employed": 3, "poly_active": 3,
+    "cancelled": 2, "self_employed": 3, "poly_active": 3, "cancelled_attestation": 3, "extension_after_gap": 5,
 }
 # A person's second chain, if any, is of the same scheme as the first.
 FOLLOW_UP = {"self_employed": "self_employed", "poly_active": "poly_active"}

@@ -1,6 +1,6 @@
 """A simulated new system, with the defects the 2024 pilot showed, in bascule's external format.
 
-The simulation pays what IJ-RULES.md says (bascule's reference engine;
+The simulation pays what docs/RULES.md says (bascule's reference engine;
 the legacy's own payments where that engine cannot compute a stoppage),
 then breaks it the way Arpège did, each defect on a known kind of
 stoppage:
@@ -9,7 +9,7 @@ stoppage:
 |---|---|---|
 | ``part_time_unpaid`` | therapeutic part-time stoppages | pays nothing |
 | ``subrogation_alternation_payee`` | chains whose subrogation alternates | pays every day to the employer |
-| ``corrected_attestation_ignored`` | chains with a corrected attestation | computes from the first version |
+| ``corrected_attestation_ignored`` | chains with a corrected (``RE``) attestation | computes from the first version |
 | ``keeping_rights_old_smic`` | people keeping rights after their job | caps with the 2022 SMIC |
 | ``work_accident_unsettled`` | extensions of work-accident stoppages | pays nothing |
 | ``poly_active_self_employed_missing`` | poly-active people | pays no self-employed allowance |
@@ -30,7 +30,7 @@ from bascule.domain.chains import stoppages_with_chains
 from bascule.engines.interface import Batch
 from bascule.engines.ledger import UNSUPPORTED, Ledger
 from bascule.engines.reference.engine import compute_reference
-from bascule.engines.reference.parameters import parameters
+from bascule.engines.reference.parameters import WINDOW, parameters
 from bascule.engines.replay import ProgresReplay
 
 Rows = dict[str, pd.DataFrame]
@@ -70,7 +70,8 @@ def _correct(rows: Rows, extraction_date: dt.date) -> pd.DataFrame:
 
 
 def _changed(before: pd.DataFrame, after: pd.DataFrame) -> set[str]:
-    """Stoppage numbers whose lines differ."""
+    """Stoppage numbers whose money differs: lines of 0 cents a day (below the self-employed threshold) pay nothing."""
+    before, after = before[before["daily_cents"] != 0], after[after["daily_cents"] != 0]
     both = pd.concat([before.assign(_side=0), after.assign(_side=1)], ignore_index=True)
     columns = [c for c in both.columns if c != "_side"]
     unmatched = both.drop_duplicates(subset=columns, keep=False)
@@ -108,7 +109,7 @@ def subrogation_alternation_payee(lines: pd.DataFrame, rows: Rows, extraction_da
 
 
 def corrected_attestation_ignored(lines: pd.DataFrame, rows: Rows, extraction_date: dt.date) -> pd.DataFrame:
-    corrected = rows["SA"][rows["SA"]["version"] > 0]
+    corrected = rows["SA"][rows["SA"]["reason"] == "CORRECTED"]
     persons = set(rows["AR"].set_index("record_index").loc[corrected["stoppage_index"], "person_index"])
     first_versions = {**rows, "SA": rows["SA"][rows["SA"]["version"] == 0]}
     first_versions["SL"] = rows["SL"][rows["SL"]["attestation_index"].isin(first_versions["SA"]["record_index"])]
@@ -120,7 +121,8 @@ def keeping_rights_old_smic(lines: pd.DataFrame, rows: Rows, extraction_date: dt
     persons = set(rows["AS"].loc[rows["AS"]["keeps_rights"].to_numpy(dtype=bool), "record_index"])
     table = dict(parameters())
     smic = table["smic_hourly"]
-    table["smic_hourly"] = dataclasses.replace(smic, values=(smic.value_at(OLD_SMIC_FROM),))
+    old = dataclasses.replace(smic.value_at(OLD_SMIC_FROM), start=WINDOW[0])
+    table["smic_hourly"] = dataclasses.replace(smic, values=(old,))
     return _recomputed(lines, _of_persons(rows, persons), extraction_date, table)
 
 

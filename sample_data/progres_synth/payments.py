@@ -1,6 +1,6 @@
 """What the legacy system paid for a chain: PA lines, with legacy habits.
 
-A simplified rendering of IJ-RULES.md with exact fractions and one
+A simplified rendering of docs/RULES.md with exact fractions and one
 rounding, as the legacy system would have done it: settlements every 14
 days from the first payable day (split where the daily amount, the payee or
 the stoppage changes), paid 3 days after the period; an attestation counts
@@ -28,7 +28,9 @@ SMIC_HOURLY = [(dt.date(2022, 1, 1), 1057), (dt.date(2022, 5, 1), 1085), (dt.dat
                (dt.date(2023, 1, 1), 1127), (dt.date(2023, 5, 1), 1152), (dt.date(2024, 1, 1), 1165),
                (dt.date(2024, 11, 1), 1188), (dt.date(2026, 1, 1), 1202)]
 PMSS = {2022: 342_800, 2023: 366_600, 2024: 386_400, 2025: 392_500, 2026: 400_500}
-PASS = {2022: 4_113_600, 2023: 4_399_200, 2024: 4_636_800, 2025: 4_710_000, 2026: 4_806_000}
+PASS = {2019: 4_052_400, 2020: 4_113_600, 2021: 4_113_600, 2022: 4_113_600, 2023: 4_399_200, 2024: 4_636_800,
+        2025: 4_710_000, 2026: 4_806_000}
+GAP_TOLERANCE_ENDS = dt.date(2024, 9, 1)  # from then gap days are not paid, and 3 or more make the extension wait
 MATERNITY_MINIMUM = [(dt.date(2022, 7, 1), 1016), (dt.date(2023, 1, 1), 1024), (dt.date(2024, 1, 1), 1079),
                      (dt.date(2025, 1, 1), 1102), (dt.date(2026, 1, 1), 1112)]
 SICKNESS_DAYS_LIMIT = 360
@@ -77,8 +79,10 @@ def _days(person: Person, chain: Chain, extraction: dt.date, as_of: dt.date | No
                 if key not in amounts:
                     amounts[key] = _salaried_amount(person, chain, stoppage, day, chain_day, known)
                 amount = amounts[key]
+                # a paid gap day goes to the payee of the day before the gap
+                payee_day = day if day >= stoppage.first else stoppage.first - (_gap(chain, stoppage) + 1) * DAY
                 if amount is not None:
-                    days.append(Day(stoppage.number, day, _payee(chain, day, known), *amount, "SA"))
+                    days.append(Day(stoppage.number, day, _payee(chain, payee_day, known), *amount, "SA"))
             cents, base, rate = _self_employed_amount(person, chain)
             if chain.self_employed and cents:  # below the income threshold nothing is paid
                 days.append(Day(stoppage.number, day, "", cents, base, rate, "TI"))
@@ -103,15 +107,27 @@ def _rights_end(stoppages: list[Stoppage], day: dt.date) -> None:
 
 
 def _window(chain: Chain, stoppage: Stoppage, extraction: dt.date) -> Iterator[dt.date]:
+    """The stoppage's payable days: a gap before it paid until 2024-08-31, waiting days where they are due."""
     first = stoppage.first
-    if stoppage is chain.initial and stoppage.nature == "MAL" and stoppage.modality == "TC":
-        first += 3 * DAY  # waiting days
+    gap = _gap(chain, stoppage)
+    old_tolerance = gap and stoppage.first - gap * DAY < GAP_TOLERANCE_ENDS
+    if old_tolerance:
+        first -= gap * DAY  # the gap days are days of the chain, on the extension
+    waits = stoppage is chain.initial or (gap >= 3 and not old_tolerance)
+    if waits and stoppage.nature == "MAL" and stoppage.modality == "TC":
+        first = stoppage.first + 3 * DAY  # waiting days
     if stoppage.nature == "ATM" and stoppage.accident is not None:
         first = max(first, stoppage.accident + DAY)
     day = first
     while day <= min(stoppage.last, extraction):
         yield day
         day += DAY
+
+
+def _gap(chain: Chain, stoppage: Stoppage) -> int:
+    """Days between the previous stoppage of the chain and this one (0 for the initial stoppage)."""
+    before = [s for s in chain.stoppages if s.first < stoppage.first and s.status != "A"]
+    return max(0, (stoppage.first - max(s.last for s in before)).days - 1) if before else 0
 
 
 def _payee(chain: Chain, day: dt.date, known: dt.date) -> str:
@@ -122,13 +138,13 @@ def _payee(chain: Chain, day: dt.date, known: dt.date) -> str:
 
 
 def _in_force(chain: Chain, known: dt.date) -> list[Attestation]:
-    """Per employer, the highest version received by ``known`` (the first one if none was)."""
+    """Per employer, the highest version received by ``known`` (the first one if none was), unless it cancels."""
     best: dict[str, Attestation] = {}
     for attestation in chain.initial.attestations:
         current = best.get(attestation.siret)
         if current is None or (attestation.received <= known and attestation.version > current.version):
             best[attestation.siret] = attestation
-    return list(best.values())
+    return [a for a in best.values() if a.motif != "AN"]  # a cancelled employer has none
 
 
 # ------------------------------------------------------------- the amounts
@@ -164,10 +180,12 @@ def _work_accident(salaries: list[int], reference: dt.date, chain_day: int) -> t
 
 
 def _self_employed_amount(person: Person, chain: Chain) -> tuple[int, int, int]:
-    reference = chain.initial.first.replace(day=1) - DAY
-    income = min(Fraction(person.self_employed_income), PASS[reference.year])
-    if income < Fraction(PASS[reference.year], 10):
+    """Capped at the PASS of the stoppage's start; nothing below 10 % of the 3 previous years' average PASS."""
+    year = chain.initial.first.year
+    threshold = Fraction(sum(PASS[year - back] for back in (1, 2, 3)), 30)
+    if person.self_employed_income < threshold:
         return 0, 0, 10_000
+    income = min(Fraction(person.self_employed_income), PASS[year])
     return _round(income / 730), _round(income / 730), 10_000
 
 
@@ -253,7 +271,7 @@ def _line(pa_id: str, nature: str, run: list[Day], payment_date: dt.date) -> dic
 
 def _back_payments(person: Person, chain: Chain, extraction: dt.date) -> Iterator[tuple[dt.date, list[Day]]]:
     """After a corrected attestation: the difference for the days already paid."""
-    corrections = [a for a in chain.initial.attestations if a.motif == "RE" and a.received <= extraction]
+    corrections = [a for a in chain.initial.attestations if a.motif in ("RE", "AN") and a.received <= extraction]
     if not corrections:
         return
     paid_on = max(a.received for a in corrections) + PAYMENT_LAG * DAY

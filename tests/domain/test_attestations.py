@@ -280,9 +280,9 @@ def in_force_tuples(attestations: pd.DataFrame) -> list[tuple]:
 
 
 def sample_with_cancellations(tmp_path: Path) -> tuple[Path, set[int]]:
-    """The shipped sample with every other corrected attestation (version 1) turned into a cancellation (AN)."""
+    """The shipped sample with every other corrected attestation (RE) turned into a cancellation (AN)."""
     attestations = rows_from_extract(SHIPPED_SAMPLE)[0]["SA"]
-    corrected = attestations.loc[attestations["version"] > 0, "record_index"].tolist()
+    corrected = attestations.loc[attestations["reason"] == "CORRECTED", "record_index"].tolist()
     cancelled = set(corrected[::2])
     extract = ExtractBytes.of(SHIPPED_SAMPLE)
     for index in cancelled:
@@ -295,7 +295,8 @@ def sample_with_cancellations(tmp_path: Path) -> tuple[Path, set[int]]:
 def test_the_sql_helper_equals_the_rule_on_the_migrated_sample(database: str, tmp_path: Path, variant: str) -> None:
     sample, cancelled = (SHIPPED_SAMPLE, set()) if variant == "shipped" else sample_with_cancellations(tmp_path)
     rows = rows_from_extract(sample)[0]
-    assert (rows["SA"]["version"] > 0).any(), "the sample must hold corrected attestations"
+    assert (rows["SA"]["reason"] == "CORRECTED").any(), "the sample must hold corrected attestations"
+    assert (rows["SA"]["reason"] == "CANCELLATION").any(), "and cancellations, which the SQL helper once misread"
     books = migrate_extract(sample, database)
     assert books.rejected == 0
     engine = open_database(database)
