@@ -72,7 +72,9 @@ def test_inspect_rejects_exit_1_and_are_listed_in_json(tmp_path: Path) -> None:
     assert document["rejected"] == 3
     first = document["rejects"][0]
     assert {k: first[k] for k in ("record_index", "reason", "field")} == {
-        "record_index": 10, "reason": "nir_key", "field": "PRG-NIR-CLE",
+        "record_index": 10,
+        "reason": "nir_key",
+        "field": "PRG-NIR-CLE",
     }
     assert first["offset"] == 2000
     assert first["raw"] == "1" + "•" * 14  # personal data is masked unless --reveal
@@ -120,7 +122,9 @@ def test_copybook_option_reads_with_the_given_layout() -> None:
 
 
 def test_terminal_report_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    extract = ExtractBytes.of(VECTORS / "vectors_latin1.dat").set(10, "PRG-NIR-CLE", 21).set(3, "EM-SIRET", "30033259000525")
+    extract = (
+        ExtractBytes.of(VECTORS / "vectors_latin1.dat").set(10, "PRG-NIR-CLE", 21).set(3, "EM-SIRET", "30033259000525")
+    )
     extract.write(tmp_path / "extract.dat")
     monkeypatch.chdir(tmp_path)
     console = Console(width=110, color_system=None, file=io.StringIO())
@@ -136,7 +140,11 @@ def test_migrate_json_is_the_documented_contract_and_a_rerun_changes_nothing(dat
     assert result.exit_code == 0, result.output
     books = json.loads(result.output)
     assert MIGRATE_KEYS <= set(books)
-    assert books["balanced"] and books["records"] == books["migrated"] == sample_plan()["records"] and books["rejected"] == 0
+    assert (
+        books["balanced"]
+        and books["records"] == books["migrated"] == sample_plan()["records"]
+        and books["rejected"] == 0
+    )
     again = json.loads(run("migrate", SAMPLE, "--db", database, "--format", "json").output)
     assert again["outcome"] == "already migrated" and again["run_id"] == books["run_id"]
 

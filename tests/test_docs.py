@@ -71,8 +71,9 @@ def test_every_json_key_of_shadow_is_documented(tmp_path: Path) -> None:
 
     engine = open_database(f"sqlite:///{tmp_path / 'x.db'}")
     ensure_schema(engine)
-    options = ShadowOptions(candidate=EngineSpec("external", str(SAMPLE / "new_system_441.csv")),
-                            referee=EngineSpec("reference"))
+    options = ShadowOptions(
+        candidate=EngineSpec("external", str(SAMPLE / "new_system_441.csv")), referee=EngineSpec("reference")
+    )
     run_id = shadow(SAMPLE / "progres_441_latin1.dat", options, Acceptances(), engine, tmp_path / "runs")
     document = shadow_to_dict(load_run(engine, run_id))
     nested = [*document["divergent"][0], *document["clusters"][0], *document["at_stake"]]
@@ -97,7 +98,10 @@ def repository_files() -> list[Path]:
     try:
         listed = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-            cwd=ROOT, capture_output=True, check=True, text=True,
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+            text=True,
         ).stdout.split("\0")
         names = [name for name in listed if name]
     except (OSError, subprocess.CalledProcessError):
@@ -107,7 +111,9 @@ def repository_files() -> list[Path]:
             for path in ROOT.rglob("*")
             if path.is_file() and not ignored & set(path.parts) and not any(p.endswith(".egg-info") for p in path.parts)
         ]
-    chosen = [name for name in names if name in SEARCHED or name.startswith(tuple(s for s in SEARCHED if s.endswith("/")))]
+    chosen = [
+        name for name in names if name in SEARCHED or name.startswith(tuple(s for s in SEARCHED if s.endswith("/")))
+    ]
     return [ROOT / name for name in sorted(chosen) if (ROOT / name).is_file()]
 
 

@@ -1,6 +1,6 @@
 """The ``bascule`` command: options in, one library call, a rendered result out.
 
-No business logic lives here (STYLE.md): every command is a call to a
+No business logic lives here: every command is a call to a
 function that a Python user can make with ``import bascule``.
 """
 

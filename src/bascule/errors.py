@@ -1,6 +1,6 @@
 """One exception hierarchy for bascule, each class carrying its exit code.
 
-Exit codes follow DESIGN.md: 0 ok / GO, 1 divergences / NO-GO / rejects,
+Exit codes follow docs/DESIGN.md: 0 ok / GO, 1 divergences / NO-GO / rejects,
 2 an error of use or input, 3 a bug of bascule's own (an invariant
 broken: please report it), 130 interrupted.
 """

@@ -1,7 +1,7 @@
 """Pseudonymise personal data in what bascule shows people.
 
 Reports and exports show identifiers masked unless asked otherwise
-(DESIGN.md, principle 9). Masking keeps a value's length and its first
+(docs/DESIGN.md, principle 9). Masking keeps a value's length and its first
 character, enough to tell values apart in a meeting, not to identify
 anyone.
 """

@@ -1,4 +1,4 @@
-"""The attestation in force (IJ-RULES.md section 0), on frames and in SQL.
+"""The attestation in force (docs/RULES.md section 0), on frames and in SQL.
 
 "Attestations belong to a stoppage. Per stoppage and employer, the one with
 the highest SA-VERSION is in force, unless its motif is AN (a cancellation):

@@ -1,4 +1,4 @@
-"""progres-replay: the legacy's PA lines spread over their days, as LAYOUT.md says."""
+"""progres-replay: the legacy's PA lines spread over their days, as docs/PROGRES-LAYOUT.md says."""
 
 from __future__ import annotations
 

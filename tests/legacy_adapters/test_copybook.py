@@ -19,7 +19,12 @@ def test_progres_layout_matches_layout_md() -> None:
     payment = layout.specs["PA"]
     amount = payment.field("PA-MONTANT")
     assert (amount.offset, amount.size, amount.kind, amount.digits, amount.scale, amount.signed) == (
-        67, 6, "packed", 11, 2, True,
+        67,
+        6,
+        "packed",
+        11,
+        2,
+        True,
     )
     rate = payment.field("PA-TAUX")
     assert (rate.offset, rate.size, rate.kind, rate.scale, rate.signed) == (73, 5, "zoned", 2, False)
@@ -84,15 +89,29 @@ def test_nested_occurs() -> None:
       10 CELL PIC 9 OCCURS 3.
 """
     assert [(name, offset) for name, offset, _, _ in fields_of(source)] == [
-        ("CELL(1,1)", 0), ("CELL(1,2)", 1), ("CELL(1,3)", 2), ("CELL(2,1)", 3), ("CELL(2,2)", 4), ("CELL(2,3)", 5),
+        ("CELL(1,1)", 0),
+        ("CELL(1,2)", 1),
+        ("CELL(1,3)", 2),
+        ("CELL(2,1)", 3),
+        ("CELL(2,2)", 4),
+        ("CELL(2,3)", 5),
     ]
 
 
 @pytest.mark.parametrize(
     ("picture", "usage", "size"),
-    [("9(5)V99", "COMP-3", 4), ("S9(9)V99", "COMP-3", 6), ("S9(4)", "COMP-3", 3), ("9", "COMP-3", 1),
-     ("S9(4)", "COMP", 2), ("S9(9)", "BINARY", 4), ("S9(18)", "COMP-5", 8), ("S9(13)V99", "", 15),
-     ("X(170)", "", 170), ("A(3)", "", 3)],
+    [
+        ("9(5)V99", "COMP-3", 4),
+        ("S9(9)V99", "COMP-3", 6),
+        ("S9(4)", "COMP-3", 3),
+        ("9", "COMP-3", 1),
+        ("S9(4)", "COMP", 2),
+        ("S9(9)", "BINARY", 4),
+        ("S9(18)", "COMP-5", 8),
+        ("S9(13)V99", "", 15),
+        ("X(170)", "", 170),
+        ("A(3)", "", 3),
+    ],
 )
 def test_storage_sizes(picture: str, usage: str, size: int) -> None:
     layout = parse_copybook(f"01 R.\n   05 F PIC {picture} {usage}.\n")

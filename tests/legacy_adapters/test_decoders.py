@@ -1,6 +1,6 @@
 """Golden bytes for the decoders: every sign, every overpunch, the extremes.
 
-The expected values are written from LAYOUT.md and IBM's packed/zoned
+The expected values are written from docs/PROGRES-LAYOUT.md and IBM's packed/zoned
 definitions, byte by byte, not produced by bascule's encoder.
 """
 
@@ -24,8 +24,12 @@ def zoned(charset: Charset, signed: bool, *raws: bytes) -> tuple[list[int], list
 
 
 # ------------------------------------------------------------------ zoned
-LATIN1_OVERPUNCH = [(b"{", 0), *[(bytes([ord("A") + d - 1]), d) for d in range(1, 10)],
-                    (b"}", -0), *[(bytes([ord("J") + d - 1]), -d) for d in range(1, 10)]]
+LATIN1_OVERPUNCH = [
+    (b"{", 0),
+    *[(bytes([ord("A") + d - 1]), d) for d in range(1, 10)],
+    (b"}", -0),
+    *[(bytes([ord("J") + d - 1]), -d) for d in range(1, 10)],
+]
 
 
 @pytest.mark.parametrize(("last", "digit"), LATIN1_OVERPUNCH)
@@ -81,7 +85,7 @@ def test_unsigned_fields_accept_digits_only(charset: Charset, raw: bytes) -> Non
 
 @pytest.mark.parametrize(
     ("charset", "raw"),
-    [(LATIN1, b"0012S"), (LATIN1, b"0012 "), (CP1147, b"\xf0\xf0\xf1\xf2\x93"), (CP1147, b"\xf0\xf0\xf1\xf2\xcA")],
+    [(LATIN1, b"0012S"), (LATIN1, b"0012 "), (CP1147, b"\xf0\xf0\xf1\xf2\x93"), (CP1147, b"\xf0\xf0\xf1\xf2\xca")],
 )
 def test_invalid_overpunch_is_not_numeric(charset: Charset, raw: bytes) -> None:
     assert zoned(charset, True, raw)[1] == [True]
@@ -140,7 +144,9 @@ def test_text_is_decoded_per_encoding_and_right_stripped() -> None:
     assert ebcdic.tolist() == ["JOSÉ €"] and bad.tolist() == [False]
 
 
-@pytest.mark.parametrize(("charset", "raw"), [(LATIN1, b"AB\x00 "), (LATIN1, b"A\x85  "), (CP1147, b"\xc1\x05\x40\x40")])
+@pytest.mark.parametrize(
+    ("charset", "raw"), [(LATIN1, b"AB\x00 "), (LATIN1, b"A\x85  "), (CP1147, b"\xc1\x05\x40\x40")]
+)
 def test_control_characters_make_text_invalid(charset: Charset, raw: bytes) -> None:
     assert decode_text(block(raw), charset)[1].tolist() == [True]
 

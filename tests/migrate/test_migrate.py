@@ -2,7 +2,7 @@
 
 Every test runs against SQLite and a real PostgreSQL server (the
 ``database`` fixture). Expected values come from the independent vectors'
-content file or from LAYOUT.md, never from bascule's own output.
+content file or from docs/PROGRES-LAYOUT.md, never from bascule's own output.
 """
 
 from __future__ import annotations

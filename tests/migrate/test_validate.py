@@ -2,7 +2,7 @@
 
 Each test breaks one rule in the independent vectors and checks that
 exactly the records the rule names (and their dependants) are rejected,
-with the reason LAYOUT.md's meaning calls for.
+with the reason docs/PROGRES-LAYOUT.md's meaning calls for.
 """
 
 from __future__ import annotations

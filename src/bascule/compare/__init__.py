@@ -1,1 +1,1 @@
-"""Shadow runner, day-grain comparison, verdicts and clustering (see DESIGN.md)."""
+"""Shadow runner, day-grain comparison, verdicts and clustering (see docs/DESIGN.md)."""

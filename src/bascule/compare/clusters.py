@@ -1,4 +1,4 @@
-"""Group divergences by signature: one likely cause a cluster (DESIGN.md, "Divergences").
+"""Group divergences by signature: one likely cause a cluster (docs/DESIGN.md, "Divergences").
 
 A signature is the divergence's kinds and direction, the case category of
 the stoppage, the streams that differ, the reason an engine could not

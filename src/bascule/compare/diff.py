@@ -1,6 +1,6 @@
 """Compare two ledgers stoppage by stoppage, at the day grain: what differs, how much, which way.
 
-Kinds (DESIGN.md, "Divergences"):
+Kinds (docs/DESIGN.md, "Divergences"):
 
 - ``amount``: both pay a day, not the same money;
 - ``missing``: the control pays a day, the candidate does not;

@@ -19,8 +19,8 @@ import pandas as pd
 from bascule.compare.days import clip, lengths, pieces
 from bascule.compare.diff import Comparison, Tolerance, compare
 from bascule.compare.due import horizons
-from bascule.domain.features import case_features, category
 from bascule.compare.verdicts import verdicts
+from bascule.domain.features import case_features, category
 from bascule.engines.interface import Batch, Engine, EngineSpec, load_engine
 from bascule.engines.ledger import UNSUPPORTED, Ledger, checked
 

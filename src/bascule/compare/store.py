@@ -1,4 +1,4 @@
-"""The run store: shadow runs, their divergences, clusters and unsupported stoppages (DESIGN.md principle 7).
+"""The run store: shadow runs, their divergences, clusters and unsupported stoppages (docs/DESIGN.md principle 7).
 
 It lives in the same database as the migration, under the same Alembic
 history. The bulk ledgers of a run (every line of every engine) and its

@@ -1,4 +1,4 @@
-"""Three-way verdicts (DESIGN.md principle 6): whom does the referee agree with?
+"""Three-way verdicts (docs/DESIGN.md principle 6): whom does the referee agree with?
 
 - ``regression``: the referee agrees with the control (the candidate broke something);
 - ``legacy_defect_fixed``: the referee agrees with the candidate (the legacy was wrong);

@@ -1,4 +1,4 @@
-"""The attestation in force (IJ-RULES.md section 0), as frames and as SQL.
+"""The attestation in force (docs/RULES.md section 0), as frames and as SQL.
 
 Per stoppage and employer, the attestation with the highest version is in
 force, unless it is a cancellation (``AN``): then that employer has **no**

@@ -1,4 +1,4 @@
-"""Stoppage chains: an initial stoppage and its extensions (IJ-RULES.md section 0).
+"""Stoppage chains: an initial stoppage and its extensions (docs/RULES.md section 0).
 
 An extension names its initial stoppage; the chain is keyed by the initial
 stoppage's record index and its amounts are fixed by it. The days between
@@ -20,11 +20,29 @@ def stoppages_with_chains(rows: Rows) -> pd.DataFrame:
     """One row per stoppage, with its person's data, its ``chain`` and the chain's ``chain_start``."""
     persons = rows["AS"].set_index("record_index")[PERSON_COLUMNS]
     stoppages = rows["AR"].join(persons, on="person_index")
-    initial = stoppages["initial_stoppage_index"]
-    stoppages["chain"] = initial.where(initial.notna(), stoppages["record_index"]).astype(np.int64)
+    stoppages["chain"] = _chain_roots(stoppages)
     starts = stoppages.set_index("record_index")["start_date"]
     stoppages["chain_start"] = starts.reindex(stoppages["chain"]).to_numpy()
     return stoppages
+
+
+def _chain_roots(stoppages: pd.DataFrame) -> np.ndarray:
+    """The initial stoppage of each stoppage's chain, followed through extensions of extensions.
+
+    An extension may name an earlier extension as its initial stoppage; its
+    chain is still the one that stoppage belongs to. Pointers are followed
+    by doubling (each step looks two times further), so a chain of n
+    stoppages takes log2(n) whole-frame steps.
+    """
+    index = stoppages["record_index"].to_numpy(dtype=np.int64)
+    initial = stoppages["initial_stoppage_index"]
+    parent = pd.Series(initial.where(initial.notna(), stoppages["record_index"]).to_numpy(dtype=np.int64), index=index)
+    while True:
+        grand = parent.reindex(parent.to_numpy()).to_numpy()  # NaN where the parent is not in these rows
+        grand = np.where(np.isnan(grand), parent.to_numpy(), grand).astype(np.int64)
+        if (grand == parent.to_numpy()).all():
+            return grand
+        parent = pd.Series(grand, index=index)
 
 
 def chain_of_stoppages(stoppages: pd.DataFrame) -> pd.Series:
@@ -41,7 +59,7 @@ def chain_of_attestations(stoppages: pd.DataFrame, attestations: pd.DataFrame) -
 
 
 def chain_spans(stoppages: pd.DataFrame) -> pd.DataFrame:
-    """Per chain: its ``first`` day (the earliest start) and its ``last`` (the latest end) of a stoppage not cancelled."""
+    """Per chain, over its stoppages not cancelled: ``first`` (the earliest start) and ``last`` (the latest end)."""
     live = stoppages[stoppages["status"] != "CANCELLED"].drop_duplicates("record_index")
     return live.groupby("chain").agg(first=("start_date", "min"), last=("end_date", "max"))
 
@@ -63,9 +81,12 @@ def previous_end(stoppages: pd.DataFrame) -> np.ndarray:
     return np.where(extension, ended, np.datetime64("NaT"))
 
 
-def gap_days(stoppages: pd.DataFrame) -> np.ndarray:
-    """Days no stoppage prescribes between an extension and its chain's previous stoppage (0 if none)."""
+def gap_days(stoppages: pd.DataFrame, ended: np.ndarray | None = None) -> np.ndarray:
+    """Days no stoppage prescribes between an extension and its chain's previous stoppage (0 if none).
+
+    ``ended`` is :func:`previous_end` when the caller has it already.
+    """
     start = stoppages["start_date"].to_numpy(dtype="datetime64[D]")
-    ended = previous_end(stoppages)
+    ended = previous_end(stoppages) if ended is None else ended
     gap = (start - ended).astype("timedelta64[D]").astype("float64") - 1  # NaT becomes NaN
     return np.where(np.isnan(gap), 0, np.maximum(gap, 0)).astype(np.int64)

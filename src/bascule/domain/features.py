@@ -73,7 +73,7 @@ def _employers(stoppages: pd.DataFrame, rows: dict[str, pd.DataFrame]) -> pd.Ser
 
 
 def category(features: pd.DataFrame) -> pd.Series:
-    """The case category of each stoppage (IJ-RULES.md's sections): what a corpus must cover."""
+    """The case category of each stoppage (docs/RULES.md's sections): what a corpus must cover."""
     name = features["nature"] + "/" + features["modality"]
     name = name.where(features["scheme"] == "SA", name + " " + features["scheme"])
     for flag in FLAGS:

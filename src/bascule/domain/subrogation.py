@@ -1,4 +1,4 @@
-"""Subrogation periods that count (IJ-RULES.md section 6).
+"""Subrogation periods that count (docs/RULES.md section 6).
 
 A period of an attestation in force on any stoppage of a chain applies to
 the chain's days it names. An employer often declares subrogation for the

@@ -1,1 +1,1 @@
-"""Engines behind one interface, writing day-grain ledgers (see DESIGN.md)."""
+"""Engines behind one interface, writing day-grain ledgers (see docs/DESIGN.md)."""

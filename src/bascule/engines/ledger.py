@@ -1,4 +1,4 @@
-"""The ledger: the contract between engines and the comparison (DESIGN.md, "Engine ledger").
+"""The ledger: the contract between engines and the comparison (docs/DESIGN.md, "Engine ledger").
 
 An engine answers with two frames:
 

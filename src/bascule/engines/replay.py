@@ -1,6 +1,6 @@
 """``progres-replay``: what the legacy system actually paid, read from its ``PA`` records.
 
-LAYOUT.md and IJ-RULES.md 7: ``IJ``, ``RA`` and ``IN`` lines with days pay
+docs/PROGRES-LAYOUT.md and docs/RULES.md 7: ``IJ``, ``RA`` and ``IN`` lines with days pay
 their daily amount on each day of their period, and a difference between
 ``PA-MONTANT`` and daily amount × days belongs to the period's last day;
 the money of a day is the net of every line covering it. Advances (``AC``)

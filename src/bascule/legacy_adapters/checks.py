@@ -37,7 +37,7 @@ SIRET_FIELDS = {
 }
 # The first digit of a NIR gives the sex: 1 (3, 7) men, 2 (4, 8) women.
 SEX_OF_NIR_DIGIT = {"1": "M", "3": "M", "7": "M", "2": "F", "4": "F", "8": "F"}
-# Identifiers unique in an extract (LAYOUT.md), judged across chunks.
+# Identifiers unique in an extract (docs/PROGRES-LAYOUT.md), judged across chunks.
 UNIQUE_IDS = {PERSON: NIR, STOPPAGE: STOPPAGE_NO, ATTESTATION: "SA-ID", PAYMENT: "PA-ID"}
 PERSON_RECORDS = (STOPPAGE, EMPLOYER, ATTESTATION, SALARY_LINE, SUBROGATION, PAYMENT)
 STOPPAGE_RECORDS = (EMPLOYER, ATTESTATION, SALARY_LINE, SUBROGATION, PAYMENT)

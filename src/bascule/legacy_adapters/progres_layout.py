@@ -1,7 +1,7 @@
 """The PROGRES-IJ dialect of a copybook: record types, their fields, dates.
 
 The copybook is the single source of truth for offsets and types
-(LAYOUT.md). What this module adds is the PROGRES convention that binds
+(docs/PROGRES-LAYOUT.md). What this module adds is the PROGRES convention that binds
 a record type to its view of the record: the 88-level values of
 ``PRG-TYPE-ENREG`` are the type codes, and the entry that REDEFINES
 ``PRG-CORPS`` for type ``XX`` is called ``PRG-XX``. Unsigned ``PIC 9(8)``
@@ -95,5 +95,5 @@ def _spec(layout: Layout, code: str) -> RecordSpec:
 
 
 def _is_date(field: Field) -> bool:
-    """LAYOUT.md: dates are PIC 9(8), SSAAMMJJ."""
+    """docs/PROGRES-LAYOUT.md: dates are PIC 9(8), SSAAMMJJ."""
     return field.kind == "zoned" and field.digits == 8 and field.scale == 0 and not field.signed

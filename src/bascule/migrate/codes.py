@@ -1,7 +1,7 @@
 """The legacy one- to three-letter codes as enums with readable names.
 
 Each member's name is what the new model stores and shows; its value is the
-PROGRES code (LAYOUT.md), so that a legacy record can be rebuilt from the
+PROGRES code (docs/PROGRES-LAYOUT.md), so that a legacy record can be rebuilt from the
 model exactly. A code that is not a member is not guessed at: the record is
 rejected (reason ``unknown_code``).
 """

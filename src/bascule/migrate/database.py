@@ -1,7 +1,7 @@
 """Open a database by URL and keep its schema current with Alembic.
 
 A SQLite file is the embedded default, PostgreSQL the shared store
-(DESIGN.md). The schema is versioned: an empty database is brought to the
+(docs/DESIGN.md). The schema is versioned: an empty database is brought to the
 current version on first use; a database at an older version is upgraded
 only when asked (``bascule db upgrade``), because other people may share it.
 """

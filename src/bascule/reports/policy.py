@@ -1,4 +1,4 @@
-"""The go/no-go decision: a policy's criteria measured on a stored run (DESIGN.md, "Go/no-go").
+"""The go/no-go decision: a policy's criteria measured on a stored run (docs/DESIGN.md, "Go/no-go").
 
 A policy is YAML: thresholds of named criteria and the case categories the
 corpus must cover (``default_policy.yaml`` beside this module is the

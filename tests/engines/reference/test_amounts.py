@@ -1,6 +1,6 @@
 """Daily amounts: the expert cases (YAML, tolerance 0 cents) and an independent decimal rendering.
 
-The cases in ``cases/`` are IJ-RULES.md's worked examples and our own, each
+The cases in ``cases/`` are docs/RULES.md's worked examples and our own, each
 with its computation by hand; the hypothesis tests hold the vectorised
 engine equal to :mod:`decimal_rules` on thousands of random chains.
 """
@@ -80,7 +80,7 @@ def test_a_stoppage_whose_parameters_are_unknown_is_refused_with_the_reason() ->
 
 
 def test_a_value_declared_missing_is_refused_with_its_reason() -> None:
-    """No published maternity minimum before 2022-07-01: a maternity stoppage of June 2022 is refused, one of August is not."""
+    """No published maternity minimum before 2022-07-01: a June 2022 maternity stoppage is refused, an August one not."""
     start = np.array(["2022-06-15", "2022-08-15"], dtype="datetime64[D]")
     lookups = amounts.Lookups(2)
     amounts.maternity_daily(lookups, np.full((2, 3), 300000, dtype=object), amounts.reference_date(start))

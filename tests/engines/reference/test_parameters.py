@@ -95,7 +95,7 @@ def test_the_smic_of_ij_rules_is_shipped() -> None:
 
 
 def test_the_ceilings_of_ij_rules_are_shipped_from_the_window_s_first_day() -> None:
-    """IJ-RULES section 1: PMSS 3,428 and PASS 41,136 from 2021-10-01, each rising from 1 January."""
+    """docs/RULES.md section 1: PMSS 3,428 and PASS 41,136 from 2021-10-01, each rising from 1 January."""
     pmss, pass_ = parameters()["pmss"], parameters()["pass"]
     by_year = {year: dt.date(year, 1, 1) for year in range(2022, 2027)}
     assert str(pmss.value_at(WINDOW[0]).value) == "3428" and str(pass_.value_at(WINDOW[0]).value) == "41136"
@@ -127,7 +127,7 @@ def test_the_pass_is_known_back_to_2019_for_the_self_employed_threshold() -> Non
     ],
 )
 def test_the_gap_before_an_extension_changes_on_1_september_2024(name: str, day: dt.date, expected: str | None) -> None:
-    """IJ-RULES section 0: gap days paid up to 3 until 2024-08-31; from 2024-09-01 none, and waiting from 3 days."""
+    """docs/RULES.md 0: gap days paid up to 3 until 2024-08-31; from 2024-09-01 none, and waiting from 3 days."""
     value = parameters()[name].value_at(day)
     assert (None if value.value is None else str(value.value)) == expected
     assert value.value is not None or "2024-09-01" in value.unsupported

@@ -2,10 +2,10 @@
 
 Each file in ``scenarios/`` names the rule it illustrates and gives the
 expected runs of days (first and last day, daily amount, payee) computed by
-hand from IJ-RULES.md; the engine must give exactly those days and amounts,
+hand from docs/RULES.md; the engine must give exactly those days and amounts,
 no more. Runs that follow each other with one stoppage, stream, amount and
 payee are joined on both sides before comparing: how the days are chunked is
-no rule (DESIGN.md, "Engine ledger": the comparison is per day), so gap days
+no rule (docs/DESIGN.md, "Engine ledger": the comparison is per day), so gap days
 paid before an extension may come as a run of their own or with the
 extension's days.
 A scenario may name the conventions it is computed with (``conventions:

@@ -24,7 +24,7 @@ def test_a_sickness_trace_reads_the_smic_at_the_reference_date_with_its_referenc
     rows, extraction = sample
     stoppage = rows["AR"][rows["AR"]["number"] == "A000000001"].iloc[0]
     start = stoppage["start_date"].date()
-    reference = start.replace(day=1) - dt.timedelta(days=1)  # IJ-RULES.md 0
+    reference = start.replace(day=1) - dt.timedelta(days=1)  # docs/RULES.md 0
     trace = trace_stoppage(rows, "A000000001", extraction)
     assert trace.reference_date == reference
     smic = next(p for p in trace.parameters if p["parameter"] == "smic_hourly")

@@ -1,1 +1,1 @@
-"""bascule's own engine: the daily-allowance rules of IJ-RULES.md as code, with dated parameters."""
+"""bascule's own engine: the daily-allowance rules of docs/RULES.md as code, with dated parameters."""

@@ -26,12 +26,14 @@ class Lookups:
         self.refused = np.full(count, None, dtype=object)  # the first refusal of each chain
 
     def value(self, name: str, days: np.ndarray, scale: int, where: np.ndarray | None = None) -> Exact:
-        """``name`` on each day, as an exact fraction of ``scale``; only the chains ``where`` need it (all by default)."""
+        """``name`` on each day, as an exact fraction of ``scale``, for the chains ``where`` asks (all by default)."""
         parameter = self.table[name]
         values, missing = parameter.scaled(days, scale)
-        needed = missing if where is None else missing & where
-        for position in np.flatnonzero(needed & (self.refused == None)):  # noqa: E711 (elementwise)
-            self.refused[position] = parameter.refusal(days[position].astype(object))
+        needed = np.flatnonzero((missing if where is None else missing & where) & (self.refused == None))  # noqa: E711
+        if len(needed):  # one message a distinct day: many chains are often refused on the same one
+            unique, at = np.unique(np.asarray(days, dtype="datetime64[D]")[needed], return_inverse=True)
+            reasons = np.array([parameter.refusal(day.astype(object)) for day in unique], dtype=object)
+            self.refused[needed] = reasons[at]
         return Exact.of(values, scale)
 
     def cents(self, name: str, days: np.ndarray) -> Exact:
@@ -52,7 +54,7 @@ def reference_months(month_after: np.ndarray) -> np.ndarray:
 
 
 def monthly_smic(lookups: Lookups, on: np.ndarray) -> Exact:
-    """Hourly SMIC × legal weekly hours × 52 / 12, rounded to the cent (IJ-RULES.md section 0)."""
+    """Hourly SMIC × legal weekly hours × 52 / 12, rounded to the cent (docs/RULES.md section 0)."""
     hourly = lookups.cents("smic_hourly", on)
     hours = lookups.value("legal_weekly_hours", on, 1)
     exact = hourly * hours * Exact.of(np.full(len(on), 52), 12)

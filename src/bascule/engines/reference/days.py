@@ -36,7 +36,7 @@ def payable_window(
 
 
 def waiting_days_end(
-    stoppages: pd.DataFrame, first: np.ndarray, waiting: np.ndarray, serves_waiting: np.ndarray
+    stoppages: pd.DataFrame, first: np.ndarray, waiting: np.ndarray, serves_waiting: np.ndarray, opens_ald: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The first payable day once the waiting days are served, and which stoppages wait.
 
@@ -45,12 +45,12 @@ def waiting_days_end(
     A full-time sickness stoppage waits when it is an initial stoppage, or
     an extension whose gap makes it serve the waiting days; an ALD one only
     when it opens an ALD period. Work accidents, maternity, paternity and
-    therapeutic part-time never wait.
+    therapeutic part-time never wait. ``opens_ald`` is :func:`ald_periods`' second array.
     """
     initial = stoppages["initial_stoppage_index"].isna().to_numpy()
     sickness = ((stoppages["nature"] == "SICKNESS") & (stoppages["modality"] == "FULL_TIME")).to_numpy()
     ald = stoppages["long_term_illness"].to_numpy(dtype=bool)
-    waits = (initial | serves_waiting) & sickness & (~ald | ald_periods(stoppages)[1])
+    waits = (initial | serves_waiting) & sickness & (~ald | opens_ald)
     start = stoppages["start_date"].to_numpy(dtype="datetime64[D]")
     served = start + waiting.astype("timedelta64[D]")
     return np.where(waits, np.maximum(first, served), first), waits

@@ -23,7 +23,6 @@ from bascule.domain.subrogation import subrogation_periods
 from bascule.engines.ledger import Ledger
 from bascule.engines.reference import amounts, days, inputs, limits
 from bascule.engines.reference.conventions import Conventions, PassDate
-from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.gaps import Gaps, gaps_before_extensions
 from bascule.engines.reference.parameters import Parameter
 
@@ -70,14 +69,17 @@ def compute_reference(
     opens = np.where(gaps.paid, gaps.first_day, start)
     first, last = days.payable_window(streams, np.datetime64(extraction_date, "D"), returns, opens)
     waiting = lookups.value("waiting_days", start, 1).num
-    first, waits = days.waiting_days_end(streams, first, waiting, gaps.serves_waiting)
+    ald_period_start, opens_ald = days.ald_periods(streams)
+    first, waits = days.waiting_days_end(streams, first, waiting, gaps.serves_waiting, opens_ald)
     streams["waits"] = waits
     last, part_time_capped = _self_employed_part_time_limit(streams, lookups, first, last)
     periods = _subrogation_periods(streams, rows, in_force)
     refused = _refusals(streams, rows, periods, first, last)
     daily = _daily_amounts(streams, lookups, conventions)
     refused = np.where(refused == None, lookups.refused, refused)  # noqa: E711
-    rights_ended = pd.concat([limits.sickness_360_days(streams, first, last), limits.ald_limit(streams, first, last)])
+    rights_ended = pd.concat(
+        [limits.sickness_360_days(streams, first, last), limits.ald_limit(streams, first, last, ald_period_start)]
+    )
     unpaid = pd.concat([rights_ended, limits.birth_entitlement(streams, first, last)], ignore_index=True)
     window = Window(first, last, gaps, periods, unpaid)
     lines = _lines(streams, rows, in_force, window, daily, refused, lookups.table, conventions)
@@ -343,9 +345,7 @@ def _lines(
     )
     runs["in_gap"] = runs["first_day"].to_numpy() < start[row]
     runs["rules"] = _rules(streams, daily, row, runs, switch, window.gaps)
-    runs = _part_time_amounts(
-        streams, rows, in_force, runs, salaried_part_time, switch, refused, table, conventions.rounding
-    )
+    runs = _part_time_amounts(streams, rows, in_force, runs, salaried_part_time, switch, refused, table, conventions)
     runs = _payees(streams, runs, periods, window.gaps)
     row = runs["row"].to_numpy()
     return pd.DataFrame(
@@ -405,7 +405,8 @@ def _rules(
     later = (daily.rule[row] == "work_accident_daily") & (runs["first_day"].to_numpy() >= switch[row])
     rules = np.where(later, "payable_window,work_accident_daily,later_days", "payable_window," + daily.rule[row])
     rules = np.where(streams["waits"].to_numpy()[row], rules + ",waiting_days", rules)
-    rules = np.where(gaps.serves_waiting[row], rules + ",extension_gap_waiting_days", rules)
+    waited_for_gap = gaps.serves_waiting[row] & streams["waits"].to_numpy()[row]
+    rules = np.where(waited_for_gap, rules + ",extension_gap_waiting_days", rules)
     return np.where(runs["in_gap"].to_numpy(), rules + ",extension_gap_paid_days", rules)
 
 
@@ -418,12 +419,13 @@ def _part_time_amounts(
     switch: np.ndarray,
     refused: np.ndarray,
     table: dict,
-    rounding: Rounding,
+    conventions: Conventions,
 ) -> pd.DataFrame:
     """Each therapeutic part-time month pays min(allowance, that month's loss of earnings) (docs/RULES.md 3).
 
     The allowance is the chain's own before rounding: sickness, or a work
-    accident's at the rate of the run's day of the chain.
+    accident's at the rate of the run's day of the chain (its cap's PASS
+    read on the day convention P names).
     """
     row = runs["row"].to_numpy()
     selected = part_time[row]
@@ -439,17 +441,16 @@ def _part_time_amounts(
     for position in tp["row"].to_numpy()[missing]:
         refused[position] = "a therapeutic part-time month has no P salary line: the loss cannot be computed"
     tp_rows = tp["row"].to_numpy()
-    months = np.stack(streams["months"].to_numpy()[tp_rows]).astype(object)
-    lookups = amounts.Lookups(len(tp), table)
-    start = streams["chain_start"].to_numpy(dtype="datetime64[D]")[tp_rows]
-    reference = streams["reference_date"].to_numpy(dtype="datetime64[D]")[tp_rows]
+    group = ChainGroup(amounts.Lookups(len(tp), table), streams.iloc[tp_rows], conventions)
+    lookups, months, start = group.lookups, group.months, group.start
     pay_of_month = np.nan_to_num(month_pay).astype(np.int64)
-    first, later = amounts.work_accident_daily(lookups, months[:, 2], reference, start)
+    first, later = amounts.work_accident_daily(lookups, months[:, 2], group.pass_day, start)
     accident = streams["nature"].to_numpy()[tp_rows] == "WORK_ACCIDENT"
     late = accident & (tp["first_day"].to_numpy(dtype="datetime64[D]") >= switch[tp_rows])
-    normal = later.where(late, first).where(accident, amounts.sickness_daily(lookups, months, reference, start))
+    sickness = amounts.sickness_daily(lookups, months, group.reference, start)
+    normal = later.where(late, first).where(accident, sickness)
     exact = amounts.part_time_daily(lookups, normal, months, pay_of_month, start)
-    runs.loc[selected, "daily_cents"] = exact.cents(rounding)
+    runs.loc[selected, "daily_cents"] = exact.cents(conventions.rounding)
     runs.loc[selected, "rules"] = runs.loc[selected, "rules"] + ",part_time_daily"
     dropped = np.isin(row, np.flatnonzero(refused != None))  # noqa: E711
     return runs[~dropped].reset_index(drop=True)

@@ -3,7 +3,7 @@
 Amounts are fractions: numerator and denominator arrays of Python ints
 (numpy object arrays), so that no product of salaries, rates and divisors
 can overflow or lose a cent. Nothing is rounded on the way; a daily
-allowance is rounded to the cent once, at the end (IJ-RULES.md, section 0,
+allowance is rounded to the cent once, at the end (docs/RULES.md, section 0,
 convention R), half up by default or truncated.
 """
 

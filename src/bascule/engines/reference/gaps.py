@@ -41,8 +41,9 @@ class Gaps:
 
 def gaps_before_extensions(stoppages: pd.DataFrame, lookups: Lookups, reading: GapReading) -> Gaps:
     """What each extension's gap does; a gap no rule covers makes the stoppage unsupported (through ``lookups``)."""
-    length = gap_days(stoppages)
-    first_day = previous_end(stoppages) + DAY
+    ended = previous_end(stoppages)
+    length = gap_days(stoppages, ended)
+    first_day = ended + DAY
     some = length > 0
     paid = some & (length <= lookups.value("extension_gap_paid_days", first_day, 1, where=some).num.astype(np.int64))
     longer = some & ~paid

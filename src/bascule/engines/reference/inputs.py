@@ -4,7 +4,7 @@ The input is the new model's rows as frames (one per table, columns named
 as the model's, each row keyed by the record index it came from), as
 :func:`bascule.migrate.translate.to_rows` gives them or a query of the
 database returns them. Everything here is joins and group-bys over whole
-frames (IJ-RULES.md section 0: chains, attestations in force, reference
+frames (docs/RULES.md section 0: chains, attestations in force, reference
 months).
 """
 
@@ -29,7 +29,7 @@ def stoppages_with_references(rows: Rows) -> pd.DataFrame:
 
 
 def _salary_anchor(stoppages: pd.DataFrame) -> np.ndarray:
-    """The day whose month the reference months precede (IJ-RULES.md sections 0 and 8).
+    """The day whose month the reference months precede (docs/RULES.md sections 0 and 8).
 
     The chain's start, or for a person keeping their rights after losing
     their job, the day after their last contract ended.

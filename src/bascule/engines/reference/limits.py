@@ -14,7 +14,6 @@ from collections import deque
 import numpy as np
 import pandas as pd
 
-from bascule.engines.reference.days import ald_periods
 from bascule.engines.reference.parameters import parameters
 
 DAY = np.timedelta64(1, "D")
@@ -37,10 +36,13 @@ def three_years_later(days: np.ndarray) -> np.ndarray:
     return result
 
 
-def ald_limit(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.DataFrame:
-    """ALD days from 3 years after the start of their ALD period are refused (L323-1, docs/RULES.md 2)."""
+def ald_limit(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray, period_start: np.ndarray) -> pd.DataFrame:
+    """ALD days from 3 years after the start of their ALD period are refused (L323-1, docs/RULES.md 2).
+
+    ``period_start`` is :func:`bascule.engines.reference.days.ald_periods`' first array.
+    """
     ald = streams["long_term_illness"].to_numpy(dtype=bool)
-    limit = three_years_later(ald_periods(streams)[0])
+    limit = three_years_later(period_start)
     reached = np.flatnonzero(ald & (first <= last) & ~np.isnat(limit) & (last >= limit))
     return expand(reached, np.maximum(first, limit), last)
 
@@ -106,7 +108,7 @@ def _refused_in_window(days: np.ndarray, since: np.ndarray, limit: np.ndarray) -
 
 
 def entitlement_days(streams: pd.DataFrame) -> np.ndarray:
-    """Days of maternity or paternity a birth gives, read at the stoppage's start (IJ-RULES.md 5)."""
+    """Days of maternity or paternity a birth gives, read at the stoppage's start (docs/RULES.md 5)."""
     start = streams["start_date"].to_numpy(dtype="datetime64[D]")
     table = parameters()
 
@@ -130,7 +132,7 @@ def birth_entitlement(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray
 
     A day is paid once (to the first stoppage, in file order, that covers
     it), and at most the entitlement's number of days for one birth
-    (IJ-RULES.md 5).
+    (docs/RULES.md 5).
     """
     birth_kind = streams["nature"].isin(["MATERNITY", "PATERNITY"]).to_numpy() & (first <= last)
     if not birth_kind.any():

@@ -19,17 +19,20 @@ from bascule.engines.ledger import Ledger
 from bascule.engines.reference import inputs
 from bascule.engines.reference.conventions import Conventions, PassDate
 from bascule.engines.reference.engine import DEFAULT_CONVENTIONS, compute_reference
+from bascule.engines.reference.gaps import WAITING_PARAMETER
 from bascule.engines.reference.parameters import ParameterError, parameters
 from bascule.errors import BasculeError
 
 # The parameters each rule reads, and the day each is read at: the chain's reference date, the start of
 # its initial stoppage, the day convention P names (the work-accident cap's PASS), the first gap day.
 REFERENCE, START, PASS_DAY, GAP = "reference date", "initial stoppage's start", "convention P", "first gap day"
+YEARS_BEFORE = tuple(f"1 January, {n} year(s) before the start" for n in (1, 2, 3))  # the self-employed threshold
 SICKNESS = (("smic_hourly", REFERENCE), ("legal_weekly_hours", REFERENCE), ("sickness_cap_coefficient", START))
 SICKNESS_LIMITS = (("waiting_days", START), ("sickness_day_limit", START))
 SELF_EMPLOYED = (
     ("pass", START),
     ("self_employed_income_cap", START),
+    *(("pass", years) for years in YEARS_BEFORE),
     ("self_employed_income_threshold", START),
     ("self_employed_divisor", START),
 )
@@ -61,6 +64,7 @@ PARAMETERS_OF: dict[str, tuple[tuple[str, str], ...]] = {
         ("sickness_day_limit", START),
     ),
     "extension_gap_paid_days": (("extension_gap_paid_days", GAP),),
+    # the waiting parameter of the gap is the one convention G names (see WAITING_PARAMETER)
     "extension_gap_waiting_days": (("extension_gap_paid_days", GAP), ("extension_gap_waiting_days", GAP)),
 }
 
@@ -101,13 +105,14 @@ def trace_stoppage(
         START: start,
         PASS_DAY: start if conventions.pass_date is PassDate.STOPPAGE_START else reference,
         GAP: None if np.isnat(gap_day) else pd.Timestamp(gap_day).date(),
+        **{years: dt.date(start.year - n, 1, 1) for n, years in enumerate(YEARS_BEFORE, start=1)},
     }
     rules = set(",".join(ledger.lines.loc[ledger.lines["number"] == number, "rules"]).split(","))
     return Trace(
         stoppage={k: row[k] for k in ("number", "nature", "modality", "start_date", "end_date", "status")},
         reference_date=reference,
         reference_months=reference_months,
-        parameters=_parameters_used(rules, read_at),
+        parameters=_parameters_used(rules, read_at, {"extension_gap_waiting_days": WAITING_PARAMETER[conventions.gap]}),
         ledger=ledger.only([number]),
         conventions=conventions.to_dict(),
     )
@@ -127,12 +132,16 @@ def _rows_of_person(rows: inputs.Rows, person: int) -> inputs.Rows:
     return own
 
 
-def _parameters_used(rules: set[str], read_at: dict[str, dt.date | None]) -> list[dict[str, object]]:
+def _parameters_used(
+    rules: set[str], read_at: dict[str, dt.date | None], chosen: dict[str, str]
+) -> list[dict[str, object]]:
+    """The parameters of the rules applied, each read on its day; ``chosen`` swaps those a convention picks."""
     used = []
     for rule, names in PARAMETERS_OF.items():
         if rule not in rules:
             continue
-        for name, when in names:
+        for listed, when in names:
+            name = chosen.get(listed, listed)
             parameter, day = parameters()[name], read_at[when]
             if day is None:
                 continue
