@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
@@ -205,6 +206,28 @@ def test_compute_summarises_the_ledger_and_traces_one_stoppage() -> None:
     assert "smic_hourly" in trace.output and "R323-4" in trace.output and "Runs of days" in trace.output
     missing = run("compute", SAMPLE, "--stoppage", "NOPE")
     assert missing.exit_code == 2 and "no stoppage 'NOPE'" in missing.output
+
+
+def test_compute_and_its_trace_follow_the_conventions_asked() -> None:
+    """An extension after a gap of 5 days from 2024-09-01 (the generator's plan) waits 3 days under convention G."""
+    from progres_synth.extract import persons
+
+    chains = [c for person in persons(2024, 300) for c in person.chains if c.case == "extension_after_gap"]
+    late = next(c for c in chains if c.stoppages[1].first - c.initial.last >= dt.timedelta(days=4))
+    extension = late.stoppages[1]
+    assert extension.first - late.initial.last - dt.timedelta(days=1) >= dt.timedelta(days=3)
+    assert late.initial.last >= dt.date(2024, 8, 31), "a gap whose first day is under the 2024-09-01 rule"
+    wide = CliRunner(env={"COLUMNS": "300"})  # table cells whole, one a line
+    options = ["--gap", "working_days", "--pass-date", "stoppage_start"]
+    trace = wide.invoke(cli, ["compute", str(SAMPLE), "--stoppage", extension.number, *options])
+    assert trace.exit_code == 0, trace.output
+    assert "G gap=working_days" in trace.output and "P pass_date=stoppage_start" in trace.output
+    assert "extension_gap_waiting_working_days" in trace.output
+    default = wide.invoke(cli, ["compute", str(SAMPLE), "--stoppage", extension.number])
+    assert "G gap=calendar_days" in default.output and "extension_gap_waiting_days" in default.output
+    assert str(extension.first + dt.timedelta(days=3)) in default.output  # the first day paid once the 3 are served
+    refused = run("compute", SAMPLE, "--gap", "weekdays")
+    assert refused.exit_code == 2 and "'weekdays' is not one of 'calendar_days', 'working_days'" in refused.output
 
 
 def test_compute_json_and_parquet_hold_the_same_ledger(tmp_path: Path) -> None:
