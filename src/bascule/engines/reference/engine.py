@@ -63,40 +63,12 @@ def compute_reference(
     streams = _streams(stoppages)
     streams["months"] = list(inputs.reference_salaries(streams, rows, in_force))
     lookups = amounts.Lookups(len(streams), table)
-    gaps = gaps_before_extensions(streams, lookups, conventions.gap)
-    start = streams["start_date"].to_numpy(dtype="datetime64[D]")
-    returns = inputs.chain_return_dates(streams, in_force)
-    opens = np.where(gaps.paid, gaps.first_day, start)
-    first, last = days.payable_window(streams, np.datetime64(extraction_date, "D"), returns, opens)
-    waiting = lookups.value("waiting_days", start, 1).num
-    ald_period_start, opens_ald = days.ald_periods(streams)
-    first, waits = days.waiting_days_end(streams, first, waiting, gaps.serves_waiting, opens_ald)
-    streams["waits"] = waits
-    last, part_time_capped = _self_employed_part_time_limit(streams, lookups, first, last)
-    periods = _subrogation_periods(streams, rows, in_force)
-    refused = _refusals(streams, rows, periods, first, last)
+    window = _payable_days(streams, rows, in_force, lookups, conventions, np.datetime64(extraction_date, "D"))
+    refused = _refusals(streams, rows, window.periods, window.first, window.last)
     daily = _daily_amounts(streams, lookups, conventions)
     refused = np.where(refused == None, lookups.refused, refused)  # noqa: E711
-    rights_ended = pd.concat(
-        [limits.sickness_360_days(streams, first, last), limits.ald_limit(streams, first, last, ald_period_start)]
-    )
-    unpaid = pd.concat([rights_ended, limits.birth_entitlement(streams, first, last)], ignore_index=True)
-    window = Window(first, last, gaps, periods, unpaid)
     lines = _lines(streams, rows, in_force, window, daily, refused, lookups.table, conventions)
-    computed = refused == None  # noqa: E711
-    rights_end = rights_ended.groupby("row")["day"].min().reindex(range(len(streams))).to_numpy(dtype="datetime64[D]")
-    outcomes = pd.DataFrame(
-        {
-            "stoppage": streams["record_index"],
-            "number": streams["number"],
-            "nir": streams["nir"],
-            "scheme": streams["scheme_stream"],
-            "status": np.where(computed, "computed", "unsupported"),
-            "reason": np.where(computed & part_time_capped, PART_TIME_LIMIT_REACHED, refused),
-            "rights_end": np.where(computed, rights_end, np.datetime64("NaT")),
-        }
-    )
-    return Ledger(lines, outcomes)
+    return Ledger(lines, _outcomes(streams, window, refused))
 
 
 @dataclass(frozen=True)
@@ -107,7 +79,52 @@ class Window:
     last: np.ndarray
     gaps: Gaps
     periods: pd.DataFrame  # subrogation periods that count: row, siret, day (first), end
-    unpaid: pd.DataFrame  # days the limits refuse: row, day
+    rights_ended: pd.DataFrame  # days the 360-day and ALD limits refuse: row, day
+    unpaid: pd.DataFrame  # every refused day (the limits', the births' entitlements): row, day
+    part_time_capped: np.ndarray  # self-employed part-time streams that reached their days (D622-10)
+
+
+def _payable_days(
+    streams: pd.DataFrame,
+    rows: inputs.Rows,
+    in_force: pd.DataFrame,
+    lookups: amounts.Lookups,
+    conventions: Conventions,
+    extraction: np.datetime64,
+) -> Window:
+    """Each stream's payable window: gap, waiting days, the limits that refuse days, subrogation periods."""
+    gaps = gaps_before_extensions(streams, lookups, conventions.gap)
+    start = streams["start_date"].to_numpy(dtype="datetime64[D]")
+    opens = np.where(gaps.paid, gaps.first_day, start)
+    first, last = days.payable_window(streams, extraction, inputs.chain_return_dates(streams, in_force), opens)
+    waiting = lookups.value("waiting_days", start, 1).num
+    ald_period_start, opens_ald = days.ald_periods(streams)
+    first, streams["waits"] = days.waiting_days_end(streams, first, waiting, gaps.serves_waiting, opens_ald)
+    last, part_time_capped = _self_employed_part_time_limit(streams, lookups, first, last)
+    rights_ended = pd.concat(
+        [limits.sickness_360_days(streams, first, last), limits.ald_limit(streams, first, last, ald_period_start)]
+    )
+    unpaid = pd.concat([rights_ended, limits.birth_entitlement(streams, first, last)], ignore_index=True)
+    periods = _subrogation_periods(streams, rows, in_force)
+    return Window(first, last, gaps, periods, rights_ended, unpaid, part_time_capped)
+
+
+def _outcomes(streams: pd.DataFrame, window: Window, refused: np.ndarray) -> pd.DataFrame:
+    """One outcome a stream: computed (with its rights end date) or unsupported with the reason."""
+    computed = refused == None  # noqa: E711
+    ended = window.rights_ended.groupby("row")["day"].min()
+    rights_end = ended.reindex(range(len(streams))).to_numpy(dtype="datetime64[D]")
+    return pd.DataFrame(
+        {
+            "stoppage": streams["record_index"],
+            "number": streams["number"],
+            "nir": streams["nir"],
+            "scheme": streams["scheme_stream"],
+            "status": np.where(computed, "computed", "unsupported"),
+            "reason": np.where(computed & window.part_time_capped, PART_TIME_LIMIT_REACHED, refused),
+            "rights_end": np.where(computed, rights_end, np.datetime64("NaT")),
+        }
+    )
 
 
 def _streams(stoppages: pd.DataFrame) -> pd.DataFrame:
