@@ -12,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bascule.engines.reference.amounts import Lookups
+from bascule.engines.reference.limits import years_later
+
 DAY = np.timedelta64(1, "D")
 
 
@@ -56,23 +59,26 @@ def waiting_days_end(
     return np.where(waits, np.maximum(first, served), first), waits
 
 
-def ald_periods(stoppages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def ald_periods(stoppages: pd.DataFrame, lookups: Lookups) -> tuple[np.ndarray, np.ndarray]:
     """Per stoppage: the first day of its ALD period (NaT if none), and whether it opens that period.
 
     L323-1, docs/RULES.md section 2 (convention A, per person): the
     person's first ALD stoppage opens a period, and so does an ALD stoppage
-    starting at least one year after the end of their previous ALD
-    stoppage (29 February → 28 February). Cancelled stoppages count for
-    nothing.
+    starting at least one year (``ald_new_period_after_years``) after the
+    end of their previous ALD stoppage (29 February → 28 February).
+    Cancelled stoppages count for nothing.
     """
-    own = stoppages.drop_duplicates("record_index")
-    ald = own[own["long_term_illness"].astype(bool) & (own["status"] != "CANCELLED")]
+    start = stoppages["start_date"].to_numpy(dtype="datetime64[D]")
+    counted = stoppages["long_term_illness"].to_numpy(dtype=bool) & (stoppages["status"] != "CANCELLED").to_numpy()
+    after = lookups.value("ald_new_period_after_years", start, 1, where=counted).num.astype(np.int64)
+    ald = stoppages[counted & ~stoppages["record_index"].duplicated().to_numpy()]
     ald = ald.sort_values(["nir", "start_date", "record_index"], kind="stable")
-    ended_before = ald["end_date"].groupby(ald["nir"], sort=False).cummax().groupby(ald["nir"], sort=False).shift(1)
-    opens = (ended_before.isna() | (ald["start_date"] >= ended_before + pd.DateOffset(years=1))).to_numpy()
-    period_start = ald["start_date"].where(opens).groupby(ald["nir"], sort=False).ffill()
-    index = ald["record_index"].to_numpy()
-    at = stoppages["record_index"]
+    person = ald["nir"]
+    ended_before = ald["end_date"].groupby(person, sort=False).cummax().groupby(person, sort=False).shift(1)
+    back_at_work = years_later(ended_before.to_numpy(dtype="datetime64[D]"), after[ald.index.to_numpy()])
+    opens = np.isnat(back_at_work) | (ald["start_date"].to_numpy(dtype="datetime64[D]") >= back_at_work)
+    period_start = ald["start_date"].where(opens).groupby(person, sort=False).ffill()
+    index, at = ald["record_index"].to_numpy(), stoppages["record_index"]
     found_start = pd.Series(period_start.to_numpy(), index=index).reindex(at).to_numpy(dtype="datetime64[D]")
     found_opens = pd.Series(opens, index=index).reindex(at).fillna(False).to_numpy(dtype=bool)
     return found_start, found_opens

@@ -98,11 +98,14 @@ def _payable_days(
     opens = np.where(gaps.paid, gaps.first_day, start)
     first, last = days.payable_window(streams, extraction, inputs.chain_return_dates(streams, in_force), opens)
     waiting = lookups.value("waiting_days", start, 1).num
-    ald_period_start, opens_ald = days.ald_periods(streams)
+    ald_period_start, opens_ald = days.ald_periods(streams, lookups)
     first, streams["waits"] = days.waiting_days_end(streams, first, waiting, gaps.serves_waiting, opens_ald)
     last, part_time_capped = _self_employed_part_time_limit(streams, lookups, first, last)
     rights_ended = pd.concat(
-        [limits.sickness_360_days(streams, first, last), limits.ald_limit(streams, first, last, ald_period_start)]
+        [
+            limits.sickness_360_days(streams, first, last),
+            limits.ald_limit(streams, first, last, ald_period_start, lookups),
+        ]
     )
     unpaid = pd.concat([rights_ended, limits.birth_entitlement(streams, first, last)], ignore_index=True)
     periods = _subrogation_periods(streams, rows, in_force)

@@ -14,6 +14,7 @@ from collections import deque
 import numpy as np
 import pandas as pd
 
+from bascule.engines.reference.amounts import Lookups
 from bascule.engines.reference.parameters import parameters
 
 DAY = np.timedelta64(1, "D")
@@ -28,21 +29,25 @@ def expand(rows: np.ndarray, first: np.ndarray, last: np.ndarray) -> pd.DataFram
     return pd.DataFrame({"row": row, "day": first[row] + offset.astype("timedelta64[D]")})
 
 
-def three_years_later(days: np.ndarray) -> np.ndarray:
-    """The same calendar date three years later (29 February → 28 February)."""
-    known = ~np.isnat(days)
+def years_later(days: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """The same calendar date ``years`` later (29 February → 28 February); NaT stays NaT."""
     result = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[D]")
-    result[known] = (pd.to_datetime(days[known]) + pd.DateOffset(years=3)).to_numpy(dtype="datetime64[D]")
+    for count in np.unique(years):  # one value in practice: the law has not changed it
+        at = ~np.isnat(days) & (years == count)
+        result[at] = (pd.to_datetime(days[at]) + pd.DateOffset(years=int(count))).to_numpy(dtype="datetime64[D]")
     return result
 
 
-def ald_limit(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray, period_start: np.ndarray) -> pd.DataFrame:
-    """ALD days from 3 years after the start of their ALD period are refused (L323-1, docs/RULES.md 2).
+def ald_limit(
+    streams: pd.DataFrame, first: np.ndarray, last: np.ndarray, period_start: np.ndarray, lookups: Lookups
+) -> pd.DataFrame:
+    """ALD days from 3 years (``ald_period_years``) after the start of their ALD period are refused (L323-1).
 
-    ``period_start`` is :func:`bascule.engines.reference.days.ald_periods`' first array.
+    ``period_start`` is :func:`bascule.engines.reference.days.ald_periods`' first array (docs/RULES.md 2).
     """
     ald = streams["long_term_illness"].to_numpy(dtype=bool)
-    limit = three_years_later(period_start)
+    period = lookups.value("ald_period_years", period_start, 1, where=ald & ~np.isnat(period_start)).num
+    limit = years_later(period_start, period.astype(np.int64))
     reached = np.flatnonzero(ald & (first <= last) & ~np.isnat(limit) & (last >= limit))
     return expand(reached, np.maximum(first, limit), last)
 
