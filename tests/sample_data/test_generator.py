@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -74,6 +75,7 @@ def test_sample_holds_the_case_mix(sample: dict[str, pd.DataFrame]) -> None:
     assert {"IJ", "AC", "IN", "RA"} <= set(payments["PA-NATURE"])
     assert set(payments["PA-BENEFICIAIRE"]) == {"A", "E"} and set(payments["PA-REGIME"]) == {"SA", "TI"}
     assert (sample["SA"]["SA-MOTIF"] == "RE").any() and (sample["SL"]["SL-NATURE"] == "P").any()
+    assert (sample["SA"]["SA-MOTIF"] == "AN").any(), "a cancellation, the misreading of the attestation in force"
     mat = stoppages[stoppages["AR-NATURE"] == "MAT"]
     assert (mat["AR-NB-ENFANTS-NES"] == 2).any() and (mat["AR-RANG-NAISSANCE"] >= 3).any()
     assert (mat["AR-NE-SANS-VIE"] == "O").any()
@@ -101,3 +103,17 @@ def test_advances_are_mostly_settled(sample: dict[str, pd.DataFrame]) -> None:
     assert len(advances) and (advances["PA-NB-JOURS"] == 0).all()
     assert 0 < len(settlements) <= len(advances)
     assert set(settlements["PRG-NUM-ARRET"]) <= set(advances["PRG-NUM-ARRET"])
+
+
+def test_extensions_after_a_gap_fall_on_both_sides_of_the_2024_09_01_rule(sample: dict[str, pd.DataFrame]) -> None:
+    """docs/RULES.md 0: a gap's rule is the one in force on its first day; the sample holds both."""
+    stoppages = sample["AR"].set_index("PRG-NUM-ARRET")
+    first_gap_days = []
+    for chain in (c for person in persons(2024, 300) for c in person.chains if c.case == "extension_after_gap"):
+        initial, extension = chain.stoppages
+        assert stoppages.loc[extension.number, "AR-ARRET-INITIAL"] == initial.number
+        ended = stoppages.loc[initial.number, "AR-DATE-FIN"].date()
+        gap = (stoppages.loc[extension.number, "AR-DATE-DEBUT"].date() - ended).days - 1
+        first_gap_days.append((ended + dt.timedelta(days=1), gap))
+    assert any(day < dt.date(2024, 9, 1) and 1 <= gap <= 3 for day, gap in first_gap_days)
+    assert any(day >= dt.date(2024, 9, 1) and gap >= 3 for day, gap in first_gap_days)
