@@ -34,7 +34,6 @@ class Gaps:
     """Per stoppage: its gap, and what the gap does."""
 
     first_day: np.ndarray  # the first gap day (NaT where there is no gap)
-    days: np.ndarray  # the gap's length in days (0 for none)
     paid: np.ndarray  # the gap days are paid as days of the chain, on the extension's lines
     serves_waiting: np.ndarray  # the extension serves the waiting days of an initial stoppage
 
@@ -50,7 +49,7 @@ def gaps_before_extensions(stoppages: pd.DataFrame, lookups: Lookups, reading: G
     threshold = lookups.value(WAITING_PARAMETER[reading], first_day, 1, where=longer).num.astype(np.int64)
     start = stoppages["start_date"].to_numpy(dtype="datetime64[D]")
     counted = length if reading is GapReading.CALENDAR_DAYS else working_days(first_day, start, longer)
-    return Gaps(first_day, length, paid, longer & (counted >= threshold))
+    return Gaps(first_day, paid, longer & (counted >= threshold))
 
 
 def working_days(first: np.ndarray, end: np.ndarray, where: np.ndarray) -> np.ndarray:
