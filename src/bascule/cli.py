@@ -28,6 +28,7 @@ from bascule import __version__
 from bascule.compare.due import SETTLEMENT_LAG_DAYS
 from bascule.compare.explain import explain as explain_stoppage
 from bascule.compare.reading import PARTITION_BYTES
+from bascule.compare.calibration import CalibrationOptions, calibrate
 from bascule.compare.runner import ShadowOptions, default_store_root, default_workers
 from bascule.compare.runner import shadow as run_shadow
 from bascule.compare.runs import load_run
@@ -49,6 +50,7 @@ from bascule.reports.explain import explanation_to_dict, render_explanation
 from bascule.reports.history import diff_runs, list_runs, render_diff, render_runs
 from bascule.reports.html import render_html
 from bascule.reports.inspection import inspection_to_dict, render_inspection
+from bascule.reports.calibration import calibration_html, render_calibration
 from bascule.reports.ledger import (
     ledger_to_dict,
     render_outcomes,
@@ -339,11 +341,14 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 @click.option("--family", help="The dry runs compared over time [default: the extract's caisse].")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8")
 @copybook_option
+@click.option("--calibrate/--no-calibrate", default=False, show_default=True,
+              help="Also measure the harness's noise and detection power on this extract, kept with the run "
+                   "(the policy's detection_power criterion reads it).")
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 @click.pass_context
 def dry_run_command(ctx: click.Context, extract: Path, candidate: EngineSpec, policy: Path | None,
                     waivers: Path | None, html: Path | None, database: str, family: str | None, workers: int,
-                    copybook: Path | None, output_format: str) -> None:
+                    copybook: Path | None, calibrate: bool, output_format: str) -> None:
     """The main job: inspect, migrate, verify the migration, shadow-run with the reference as referee, decide.
 
     Prints the go/no-go report. Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
@@ -355,8 +360,58 @@ def dry_run_command(ctx: click.Context, extract: Path, candidate: EngineSpec, po
                             copybook=str(copybook) if copybook else None)
     err = Console(stderr=True)
     stage = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
-    run_id = dry_run(extract, database, options, load_waivers(waivers), family=family, on_stage=stage)
+    run_id = dry_run(extract, database, options, load_waivers(waivers), family=family, on_stage=stage,
+                     calibrate_under=chosen if calibrate else None)
     _report(ctx, open_database(database), run_id, chosen, output_format, None, html, None)
+
+
+@cli.command("calibrate")
+@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--candidate", type=ENGINE, help="The new system: its noise is measured against itself (or its twin).")
+@click.option("--candidate-twin", type=ENGINE,
+              help="A second export of the same extract by the new system: candidate against twin is its noise.")
+@click.option("--defects", default="all", show_default=True,
+              help="The defects to inject: all, or names separated by commas (see the README's catalogue).")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one: each injected defect must make it say NO-GO.")
+@click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8")
+@copybook_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.pass_context
+def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec | None,
+                      candidate_twin: EngineSpec | None, defects: str, policy: Path | None, workers: int,
+                      copybook: Path | None, output_format: str, output: Path | None) -> None:
+    """What this harness would catch on this corpus: A/A noise, and each defect of the 2024 pilot injected.
+
+    Exit code 0 when there is no noise and every defect the corpus can show is caught on every stoppage
+    it touches with a NO-GO; 1 otherwise; 2 on an error of use or input.
+    """
+    if not extract.is_file():
+        raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
+    if candidate_twin and not candidate:
+        raise click.UsageError("--candidate-twin needs --candidate (the export it is the twin of)")
+    chosen = load_policy(policy)
+    options = CalibrationOptions(candidate=candidate, candidate_twin=candidate_twin, defects=defects, workers=workers,
+                                 copybook=str(copybook) if copybook else None)
+    err = Console(stderr=True)
+    step = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
+    found = calibrate(extract, options, chosen, step)
+    if output_format == "json":
+        _emit(json.dumps(found.to_dict(), indent=2, ensure_ascii=False), output)
+    elif output_format == "html":
+        _emit(calibration_html(found.to_dict()), output)
+    else:
+        render_calibration(found.to_dict(), Console(file=output.open("w", encoding="utf-8")) if output else Console())
+    ctx.exit(found.exit_code)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text)
 
 
 @cli.command()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from bascule.compare.calibration import CalibrationOptions, calibrate
+from bascule.compare.record import keep_calibration
 from bascule.compare.runner import ShadowOptions, default_store_root, shadow
 from bascule.compare.waivers import Acceptances
 from bascule.legacy_adapters.inspection import inspect_extract
@@ -17,8 +19,9 @@ from bascule.migrate.database import ensure_schema, open_database
 from bascule.migrate.migration import migrate_extract
 from bascule.migrate.verify import verify_migration
 from bascule.reports.inspection import inspection_to_dict
+from bascule.reports.policy import Policy
 
-STAGES = ("inspect", "migrate", "verify-migration", "shadow")
+STAGES = ("inspect", "migrate", "verify-migration", "shadow", "calibrate")
 
 
 def dry_run(
@@ -29,8 +32,13 @@ def dry_run(
     store_root: Path | None = None,
     family: str | None = None,
     on_stage: Callable[[str], None] | None = None,
+    calibrate_under: Policy | None = None,
 ) -> int:
-    """Run every stage on the extract; returns the shadow run's id."""
+    """Run every stage on the extract; returns the shadow run's id.
+
+    ``calibrate_under`` a policy: also calibrate the harness on the extract (noise, detection power)
+    and keep the calibration with the run, for the sign-off and its ``detection_power`` criterion.
+    """
     stage = on_stage or (lambda _: None)
     engine = open_database(database)
     ensure_schema(engine)
@@ -49,7 +57,7 @@ def dry_run(
         "verification": verification.to_dict(),
     }
     stage("shadow")
-    return shadow(
+    run_id = shadow(
         extract,
         options,
         acceptances,
@@ -58,3 +66,8 @@ def dry_run(
         family=family,
         migration=migration,
     )
+    if calibrate_under is not None:
+        stage("calibrate")
+        chosen = CalibrationOptions(candidate=options.candidate, workers=options.workers, copybook=options.copybook)
+        keep_calibration(engine, run_id, calibrate(extract, chosen, calibrate_under).to_dict())
+    return run_id

@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -37,6 +38,9 @@ from bascule.engines.inputs import rows_from_extract
 from bascule.engines.interface import Batch, EngineSpec, load_engine
 from bascule.engines.ledger import Ledger
 from bascule.migrate.database import ensure_schema, open_database
+
+if TYPE_CHECKING:
+    from bascule.reports.policy import Policy
 
 DEFECTS = EngineSpec("defect")
 # Criteria about the migration or the calibration itself: a calibration run judges the candidate only.
@@ -130,7 +134,7 @@ class Calibration:
 def calibrate(
     extract: str | Path,
     options: CalibrationOptions,
-    policy: object,
+    policy: Policy,
     on_step: Callable[[str], None] | None = None,
 ) -> Calibration:
     """Measure the noise and the detection power of the harness on ``extract`` under ``policy``."""
@@ -204,7 +208,7 @@ class _Scratch:
         return Noise(f"{pair[0]} against {pair[1]}", stored.run.stoppages, len(stored.divergences))
 
     def detection(
-        self, defect: str, description: str, ledgers: _Ledgers, policy: object, step: Callable[[str], None]
+        self, defect: str, description: str, ledgers: _Ledgers, policy: Policy, step: Callable[[str], None]
     ) -> Detection:
         from bascule.reports.signoff import sign_off  # the decision, as the sign-off takes it
 

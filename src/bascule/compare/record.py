@@ -128,3 +128,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
     return [
         {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in plain.to_dict("records")
     ]
+
+
+def keep_calibration(database: Engine, run_id: int, calibration: dict[str, object]) -> None:
+    """The calibration measured for a run, kept with it so that its sign-off shows it."""
+    with database.begin() as connection:
+        connection.execute(update(ShadowRun).where(ShadowRun.id == run_id).values(calibration=calibration))

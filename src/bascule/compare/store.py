@@ -45,6 +45,7 @@ class ShadowRun(Base):
     unresolved: Mapped[int] = mapped_column(BigInteger)  # neither accepted nor a legacy defect fixed
     categories: Mapped[dict] = mapped_column(JSON)  # case category → {stoppages, divergent, unresolved}
     migration: Mapped[dict | None] = mapped_column(JSON)  # a dry run's reading, migration books and verification
+    calibration: Mapped[dict | None] = mapped_column(JSON)  # bascule calibrate's noise and detection power, if run
     manifest_sha256: Mapped[str | None] = mapped_column(String(64))  # its evidence pack, once written
 
 
