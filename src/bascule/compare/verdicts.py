@@ -2,7 +2,9 @@
 
 - ``regression``: the referee agrees with the control (the candidate broke something);
 - ``legacy_defect_fixed``: the referee agrees with the candidate (the legacy was wrong);
-- ``unexplained``: the referee agrees with neither, cannot compute the stoppage, or there is no referee.
+- ``unexplained``: the referee agrees with neither, cannot compute the stoppage, or there is no referee;
+  also when it agrees with both (it cannot tell them apart: a rights end date it does not know, a
+  tolerance wide enough for both), since it then says nothing of who is right.
 """
 
 from __future__ import annotations
@@ -29,4 +31,6 @@ def verdicts(
     against_candidate = set(compare(candidate.only(numbers), referee, how)["number"])
     agrees_with_control = ~divergent.isin(against_control).to_numpy()
     agrees_with_candidate = ~divergent.isin(against_candidate).to_numpy()
-    return np.select([agrees_with_control, agrees_with_candidate], [REGRESSION, FIXED], default=UNEXPLAINED)
+    regression = agrees_with_control & ~agrees_with_candidate
+    fixed = agrees_with_candidate & ~agrees_with_control
+    return np.select([regression, fixed], [REGRESSION, FIXED], default=UNEXPLAINED)
