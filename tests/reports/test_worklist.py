@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from bascule.compare.runner import ShadowOptions
 from bascule.compare.runs import load_run
+from bascule.compare.waivers import Acceptances
+from bascule.engines.interface import EngineSpec
+from bascule.migrate.database import open_database
+from bascule.pipeline import dry_run
 from bascule.privacy import pseudonym
 from bascule.reports.worklist import WorklistError, worklist, write_worklist
+from tests.conftest import VECTORS
 from tests.reports.conftest import KEY, DryRun
 
 
@@ -46,3 +53,65 @@ def test_the_worklist_is_written_in_each_format(no_go: DryRun, tmp_path: Path, s
 def test_an_unknown_format_is_refused(no_go: DryRun, tmp_path: Path) -> None:
     with pytest.raises(WorklistError, match=".csv, .parquet or .xlsx"):
         write_worklist(worklist(load_run(no_go.database, no_go.run_id), no_go.database), tmp_path / "w.ods")
+
+
+def vector_persons() -> dict[str, dict[str, str]]:
+    """Per stoppage number, its insured person as the independent vectors write them (AS, then its AR)."""
+    found, person = {}, {}
+    for record in json.loads((VECTORS / "vectors_content.json").read_text(encoding="utf-8")):
+        if record["type"] == "AS":
+            person = {"nir": record["PRG-NIR"], "last_name": record["AS-NOM"], "first_name": record["AS-PRENOM"]}
+        elif record["type"] == "AR":
+            found[record["PRG-NUM-ARRET"]] = person
+    return found
+
+
+@pytest.fixture(scope="module")
+def vectors_run(tmp_path_factory: pytest.TempPathFactory) -> DryRun:
+    """A dry run of the vectors against a new system that diverges on both persons' stoppages.
+
+    V000000001: it pays none of the legacy's days; V000000002 (open, nothing due yet): another rights end.
+    """
+    folder = tmp_path_factory.mktemp("vectors")
+    results = folder / "new_system.csv"
+    results.write_text(
+        "stoppage,scheme,payee_kind,payee_siret,first_day,last_day,daily_cents,rights_end\n"
+        "V000000002,SA,insured,,2025-01-02,2025-01-03,1000,2025-06-30\n",
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{folder / 'bascule.db'}"
+    options = ShadowOptions(candidate=EngineSpec("external", str(results)))
+    run_id = dry_run(VECTORS / "vectors_latin1.dat", url, options, Acceptances())
+    return DryRun(open_database(url), url, run_id)
+
+
+def test_identities_shown_are_each_persons_own_nir_and_names(vectors_run: DryRun) -> None:
+    """Accented names, a Corsican NIR: every person column holds that person's value, none swapped."""
+    persons = vector_persons()
+    found = worklist(load_run(vectors_run.database, vectors_run.run_id), vectors_run.database, show_identities=True)
+    assert sorted(found["stoppage"]) == sorted(persons) == ["V000000001", "V000000002"]
+    assert list(found.columns[:4]) == ["person", "nir", "last_name", "first_name"]
+    for row in found.to_dict("records"):
+        expected = persons[row["stoppage"]]
+        assert {key: row[key] for key in expected} == expected, row["stoppage"]
+        assert row["person"] == pseudonym(expected["nir"], KEY.encode())
+    assert dict(zip(found["stoppage"], found["last_name"], strict=True)) == {
+        "V000000001": "DE LA FONTAINE-ÉLÉONORE",
+        "V000000002": "OZIL",
+    }
+    assert dict(zip(found["stoppage"], found["first_name"], strict=True)) == {
+        "V000000001": "JOSÉ",
+        "V000000002": "ANGE",
+    }
+
+
+def test_identities_masked_leave_only_each_persons_pseudonym(vectors_run: DryRun) -> None:
+    persons = vector_persons()
+    found = worklist(load_run(vectors_run.database, vectors_run.run_id), vectors_run.database)
+    assert not {"nir", "last_name", "first_name"} & set(found.columns)
+    assert dict(zip(found["stoppage"], found["person"], strict=True)) == {
+        number: pseudonym(person["nir"], KEY.encode()) for number, person in persons.items()
+    }
+    shown = {str(value) for value in found.to_numpy().ravel()}
+    secrets = {person[key] for person in persons.values() for key in ("nir", "last_name", "first_name")}
+    assert not any(secret in value for secret in secrets for value in shown)
