@@ -49,10 +49,14 @@ def _of_persons(rows: Rows, persons: set[int]) -> Rows:
     stoppages = rows["AR"][rows["AR"]["person_index"].isin(persons)]
     attestations = rows["SA"][rows["SA"]["stoppage_index"].isin(stoppages["record_index"])]
     kept = {"AS": rows["AS"][rows["AS"]["record_index"].isin(persons)], "AR": stoppages, "SA": attestations}
-    for code in ("EM", "PA"):
-        kept[code] = rows[code][rows[code]["stoppage_index"].isin(stoppages["record_index"])]
-    for code in ("SL", "SU"):
-        kept[code] = rows[code][rows[code]["attestation_index"].isin(attestations["record_index"])]
+    for code, owner, owners in (
+        ("EM", "stoppage_index", stoppages),
+        ("PA", "stoppage_index", stoppages),
+        ("SL", "attestation_index", attestations),
+        ("SU", "attestation_index", attestations),
+    ):
+        if code in rows:
+            kept[code] = rows[code][rows[code][owner].isin(owners["record_index"])]
     return kept
 
 

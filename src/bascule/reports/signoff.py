@@ -21,6 +21,7 @@ from bascule.compare.record import unresolved
 from bascule.compare.runs import StoredRun, load_run
 from bascule.compare.store import Divergence, ShadowRun
 from bascule.money import euros
+from bascule.reports.calibration import detection_lines
 from bascule.reports.policy import GO, Criterion, Policy, coverage, decision, evaluate
 from bascule.reports.shadow import shadow_to_dict
 
@@ -96,6 +97,7 @@ def signoff_to_dict(report: SignOff) -> dict[str, object]:
         "engines": shadow["engines"],
         "parameters_version": shadow["parameters_version"],
         "migration": run.migration,
+        "calibration": run.calibration,
         "stoppages": {
             "compared": run.stoppages,
             "identical": run.stoppages - run.divergent,
@@ -151,7 +153,18 @@ def render_signoff(report: SignOff, console: Console) -> None:
     _counts(summary, console)
     _clusters(summary["clusters"], console)
     _categories(summary["categories"], console)
+    _calibration(summary["calibration"], console)
     _history(summary["history"], console)
+
+
+def _calibration(calibration: dict | None, console: Console) -> None:
+    """What this harness would have caught in this corpus, when the dry run calibrated it."""
+    if not calibration:
+        return
+    noise = "no noise" if calibration["noiseless"] else "[bold red]noise[/bold red]"
+    console.print(f"Calibration ({calibration['calibrated_on']}): {noise}; this corpus and this harness would have caught:")
+    for line in detection_lines(calibration):
+        console.print(f"  {escape(line)}")
 
 
 def _criteria(criteria: list[Criterion], console: Console) -> None:
