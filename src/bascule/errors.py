@@ -10,6 +10,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -31,7 +32,11 @@ class ExtractUnreadable(BasculeError):
     """An extract cannot be read at all (missing, empty, unknown encoding or layout)."""
 
 
+class UnusableFile(BasculeError):
+    """A file or folder given cannot be used: missing, not a regular file, unreadable, not UTF-8, not writable."""
+
+
 class InternalInconsistency(BasculeError):
     """bascule broke one of its own invariants: a bug to report, never bad input."""
 
-    exit_code = 3
+    exit_code = EXIT_BUG

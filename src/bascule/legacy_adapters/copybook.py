@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from bascule.errors import CopybookError
+from bascule.files import read_text
 
 Usage = Literal["display", "packed", "binary"]
 Kind = Literal["text", "zoned", "packed", "binary"]
@@ -164,11 +165,7 @@ def parse_copybook(source: str) -> Layout:
 
 def load_copybook(path: str | Path) -> Layout:
     """Read and parse a copybook file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CopybookError(f"cannot read copybook {path}: {exc}") from exc
-    return parse_copybook(text)
+    return parse_copybook(read_text(path, "copybook", CopybookError))
 
 
 def _code_lines(source: str) -> Iterator[tuple[int, str]]:

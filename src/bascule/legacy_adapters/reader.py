@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bascule.errors import ExtractUnreadable, InternalInconsistency
+from bascule.files import check_regular
 from bascule.legacy_adapters.charsets import Charset, detect_charset
 from bascule.legacy_adapters.checks import UNIQUE_IDS, SeenIds, duplicate_problems, identity_problems, orphan_problems
 from bascule.legacy_adapters.chunks import DEFAULT_CHUNK_BYTES, RawChunk, raw_chunks
@@ -116,6 +117,8 @@ class ExtractReader:
         self.path = Path(path)
         self.chunk_bytes = chunk_bytes
         first = _first_bytes(self.path)
+        if not first:
+            raise ExtractUnreadable(f"{self.path} is empty (0 bytes): give the extract itself, copied whole")
         charset = detect_charset(first)
         if charset is None:
             raise ExtractUnreadable(
@@ -298,6 +301,7 @@ def _type_keys(records: np.ndarray) -> np.ndarray:
 
 
 def _first_bytes(path: Path) -> bytes:
+    check_regular(path, "extract", ExtractUnreadable)
     try:
         with path.open("rb") as stream:
             return stream.read(4096)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bascule import __version__
 from bascule.errors import BasculeError, ExtractUnreadable
+from bascule.files import check_regular
 from bascule.legacy_adapters.frames import RECORD_INDEX, decode_records
 from bascule.legacy_adapters.problems import concat_problems
 from bascule.legacy_adapters.progres_layout import PAYMENT
@@ -82,6 +83,7 @@ def migrate_extract(
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
+    check_regular(path, "extract", ExtractUnreadable)
     try:
         with path.open("rb") as stream:
             while block := stream.read(8 * 1024 * 1024):
