@@ -26,27 +26,38 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from bascule.compare.diff import KINDS, Tolerance
+from bascule.compare.verdicts import VERDICTS
+from bascule.domain.features import MODALITY, NATURE, SCHEME
+from bascule.engines.ledger import SCHEMES
 from bascule.errors import BasculeError
+from bascule.files import load_yaml, read_text
 
 SELECTORS = {"kinds", "features", "clusters", "stoppages"}
-FEATURES = {
-    "nature",
-    "modality",
-    "scheme",
-    "subrogation",
-    "extension",
-    "ald",
-    "corrected_attestation",
-    "keeps_rights",
-    "several_employers",
-    "category",
-    "direction",
-    "verdict",
-    "streams",
+WAIVER_KEYS = ("id", "select", "reason", "approver", "expires")
+TOLERANCE_KEYS = ("cents", "reason")
+MAX_TOLERANCE_CENTS = 10**9  # ten million euros a stoppage: more is a typo, and would overflow the comparison
+# The values each feature can take: a tuple of them, or the type of a free value.
+CASE_FEATURES: dict[str, tuple[object, ...] | type] = {  # a stoppage's case (a policy's categories select on these)
+    "nature": tuple(NATURE.values()),
+    "modality": tuple(MODALITY.values()),
+    "scheme": tuple(SCHEME.values()),
+    "subrogation": ("none", "whole", "alternating"),
+    "extension": bool,
+    "ald": bool,
+    "corrected_attestation": bool,
+    "keeps_rights": bool,
+    "several_employers": bool,
+    "category": str,
 }
+FEATURE_VALUES: dict[str, tuple[object, ...] | type] = {  # a divergence's: its case, and how it diverges
+    **CASE_FEATURES,
+    "direction": ("underpayment", "overpayment", "payee", "none"),
+    "verdict": VERDICTS,
+    "streams": ("", *SCHEMES, "+".join(SCHEMES)),
+}
+FEATURES = set(FEATURE_VALUES)
 
 
 class WaiverError(BasculeError):
@@ -106,17 +117,17 @@ class Acceptances:
 def load_waivers(path: str | Path | None) -> Acceptances:
     if path is None:
         return Acceptances()
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        document = yaml.safe_load(text) or {}
-    except OSError as exc:
-        raise WaiverError(f"{path}: cannot read the waivers file ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise WaiverError(f"{path}: not valid YAML ({exc})") from None
+    text = read_text(path, "waivers file", WaiverError)
+    document = load_yaml(text, str(path), WaiverError) or {}
     if not isinstance(document, dict) or set(document) - {"waivers", "tolerances"}:
         raise WaiverError(f"{path}: the file holds a mapping with `waivers` and/or `tolerances`")
-    waivers = tuple(_waiver(path, n, entry) for n, entry in enumerate(document.get("waivers") or [], start=1))
-    tolerances = {kind: _tolerance(path, kind, entry) for kind, entry in (document.get("tolerances") or {}).items()}
+    entries, kinds = document.get("waivers") or [], document.get("tolerances") or {}
+    if not isinstance(entries, list):
+        raise WaiverError(f"{path}: `waivers` is a list of waivers (each line starting with `- `), not {entries!r}")
+    if not isinstance(kinds, dict):
+        raise WaiverError(f"{path}: `tolerances` maps a kind to its `cents` and `reason`, not {kinds!r}")
+    waivers = tuple(_waiver(path, n, entry) for n, entry in enumerate(entries, start=1))
+    tolerances = {kind: _tolerance(path, kind, entry) for kind, entry in kinds.items()}
     return Acceptances(waivers, tolerances, str(path), text)
 
 
@@ -124,13 +135,16 @@ def _waiver(path: str | Path, position: int, entry: object) -> Waiver:
     where = f"{path}: waiver {position}"
     if not isinstance(entry, dict):
         raise WaiverError(f"{where}: each waiver is a mapping with select, reason, approver, expires")
+    unknown = sorted(str(key) for key in set(entry) - set(WAIVER_KEYS))
+    if unknown:
+        raise WaiverError(f"{where}: unknown key(s) {', '.join(unknown)}; a waiver has {', '.join(WAIVER_KEYS)}")
     missing = [key for key in ("select", "reason", "approver", "expires") if not entry.get(key)]
     if missing:
         raise WaiverError(f"{where}: {', '.join(missing)} must be given (a waiver says why, who and until when)")
     select = entry["select"]
     if not isinstance(select, dict) or not select or set(select) - SELECTORS:
         raise WaiverError(f"{where}: select takes one or more of {', '.join(sorted(SELECTORS))}")
-    if not isinstance(entry["expires"], dt.date):
+    if not isinstance(entry["expires"], dt.date) or isinstance(entry["expires"], dt.datetime):
         raise WaiverError(f"{where}: expires is a date, YYYY-MM-DD")
     kinds = _names(select.get("kinds"))
     if kinds is not None and kinds - set(KINDS):
@@ -140,6 +154,9 @@ def _waiver(path: str | Path, position: int, entry: object) -> Waiver:
     features = select.get("features") or {}
     if not isinstance(features, dict) or set(features) - FEATURES:
         raise WaiverError(f"{where}: features are among {', '.join(sorted(FEATURES))}")
+    problem = selector_problem(features, FEATURE_VALUES)
+    if problem:
+        raise WaiverError(f"{where}: {problem}")
     return Waiver(
         id=str(entry.get("id", position)),
         reason=str(entry["reason"]),
@@ -152,6 +169,21 @@ def _waiver(path: str | Path, position: int, entry: object) -> Waiver:
     )
 
 
+def selector_problem(selector: dict[str, object], allowed: dict[str, tuple[object, ...] | type]) -> str | None:
+    """What is wrong with a selector's values (each feature one value of its type), or None."""
+    for feature, value in selector.items():
+        values = allowed[feature]
+        if isinstance(value, list | dict | set | tuple):
+            return f"{feature} takes one value, not {value!r}: one waiver or category per value"
+        if isinstance(values, type):
+            if type(value) is not values:
+                kind = "true or false" if values is bool else "a text"
+                return f"{feature} is {kind}, not {value!r}"
+        elif value not in values or type(value) is not type(values[0]):
+            return f"{feature} is one of {', '.join(map(str, values))}, not {value!r}"
+    return None
+
+
 def _names(values: object) -> frozenset[str] | None:
     if values is None:
         return None
@@ -162,8 +194,19 @@ def _tolerance(path: str | Path, kind: str, entry: object) -> Tolerance:
     money = ("missing", "amount", "extra", "payee", "advance")
     if kind not in money:
         raise WaiverError(f"{path}: a tolerance is for one of {', '.join(money)}, not {kind!r}")
-    if not isinstance(entry, dict) or not isinstance(entry.get("cents"), int) or not entry.get("reason"):
+    if not isinstance(entry, dict) or type(entry.get("cents")) is not int or not entry.get("reason"):
         raise WaiverError(f"{path}: tolerance {kind} needs whole `cents` and a `reason`")
+    unknown = sorted(str(key) for key in set(entry) - set(TOLERANCE_KEYS))
+    if unknown:
+        raise WaiverError(
+            f"{path}: tolerance {kind}: unknown key(s) {', '.join(unknown)}; a tolerance has "
+            f"{', '.join(TOLERANCE_KEYS)} (it has no end: a waiver expires)"
+        )
+    if not 0 <= entry["cents"] <= MAX_TOLERANCE_CENTS:
+        raise WaiverError(
+            f"{path}: tolerance {kind}: cents is a whole number from 0 to {MAX_TOLERANCE_CENTS:,}, "
+            f"not {entry['cents']:,}"
+        )
     return Tolerance(entry["cents"], str(entry["reason"]))
 
 

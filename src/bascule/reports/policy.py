@@ -8,6 +8,7 @@ decision is GO only if every criterion checked passes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,8 +19,9 @@ import yaml
 
 from bascule.compare.record import unresolved
 from bascule.compare.runs import StoredRun
-from bascule.compare.waivers import FEATURES
+from bascule.compare.waivers import CASE_FEATURES, selector_problem
 from bascule.errors import BasculeError
+from bascule.files import load_yaml, read_text
 from bascule.money import euros
 
 DEFAULT = resources.files("bascule.reports") / "default_policy.yaml"
@@ -66,11 +68,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     policy = _read(DEFAULT.read_text(encoding="utf-8"), "the built-in policy")
     source = "built-in"
     if path is not None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PolicyError(f"{path}: cannot read the policy ({exc.strerror})") from None
-        mine = _read(text, str(path))
+        mine = _read(read_text(path, "policy", PolicyError), str(path))
         policy = {
             "criteria": {**policy["criteria"], **(mine.get("criteria") or {})},
             "categories": mine.get("categories") or policy["categories"],
@@ -82,30 +80,34 @@ def load_policy(path: str | Path | None = None) -> Policy:
 
 
 def _read(text: str, where: str) -> dict:
-    try:
-        document = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{where}: not valid YAML ({exc})") from None
+    document = load_yaml(text, where, PolicyError) or {}
     if not isinstance(document, dict) or set(document) - {"criteria", "categories"}:
         raise PolicyError(f"{where}: a policy holds `criteria` and/or `categories`")
+    for key, holds in (("criteria", "criterion: threshold"), ("categories", "category: {feature: value}")):
+        if not isinstance(document.get(key) or {}, dict):
+            raise PolicyError(f"{where}: `{key}` is a mapping of {holds}, not {document[key]!r}")
     return document
 
 
 def _check(policy: dict, source: str) -> None:
     unknown = set(policy["criteria"]) - set(DESCRIPTIONS)
     if unknown:
-        raise PolicyError(f"{source}: unknown criteria {', '.join(sorted(unknown))}; known: {', '.join(DESCRIPTIONS)}")
+        unknown_names = ", ".join(sorted(map(str, unknown)))
+        raise PolicyError(f"{source}: unknown criteria {unknown_names}; known: {', '.join(DESCRIPTIONS)}")
     for name, value in policy["criteria"].items():
-        numeric = name.startswith(("max_", "min_"))
-        if (
-            value is not None
-            and numeric
-            and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0)
-        ):
-            raise PolicyError(f"{source}: {name} is a number ≥ 0 (or null not to check it), not {value!r}")
+        if value is None:
+            continue
+        if name.startswith(("max_", "min_")):  # a threshold
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+                raise PolicyError(f"{source}: {name} is a number ≥ 0 (or null not to check it), not {value!r}")
+        elif not isinstance(value, bool):  # any other criterion is a check, on or off
+            raise PolicyError(f"{source}: {name} is true or false (or null not to check it), not {value!r}")
     for category, selector in policy["categories"].items():
-        if not isinstance(selector, dict) or not selector or set(selector) - FEATURES:
-            raise PolicyError(f"{source}: category {category} selects on {', '.join(sorted(FEATURES))}")
+        if not isinstance(selector, dict) or not selector or set(selector) - set(CASE_FEATURES):
+            raise PolicyError(f"{source}: category {category} selects on {', '.join(sorted(CASE_FEATURES))}")
+        problem = selector_problem(selector, CASE_FEATURES)
+        if problem:
+            raise PolicyError(f"{source}: category {category}: {problem}")
 
 
 # ------------------------------------------------------------ measurements
