@@ -9,13 +9,18 @@ loads.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from bascule.engines.inputs import extraction_date_of, with_every_table
+from bascule.legacy_adapters.chunks import raw_chunks
+from bascule.legacy_adapters.progres_layout import PERSON, STOPPAGE
 from bascule.legacy_adapters.reader import ExtractReader
 from bascule.migrate.translate import to_rows
 from bascule.migrate.validate import accepted
@@ -43,3 +48,31 @@ def partitions(
             reader.summary.caisse,
             chunk.record_count * reader.layout.record_size,
         )
+
+
+NUMBER_FIELD = "PRG-NUM-ARRET"
+
+
+def stoppage_numbers(extract: str | Path, copybook: str | Path | None = None) -> frozenset[str]:
+    """The number of every stoppage record of the extract, read well or rejected: one field, from the raw bytes.
+
+    A pass over the file that decodes nothing else, so that what is compared
+    with the extract can be checked against it before any long work.
+    """
+    path = Path(extract)
+    found = os.stat(path)
+    return _numbers(str(path.resolve()), found.st_size, found.st_mtime_ns, str(copybook) if copybook else None)
+
+
+@cache
+def _numbers(path: str, _size: int, _modified: int, copybook: str | None) -> frozenset[str]:
+    reader = ExtractReader(path, copybook=copybook)
+    field = reader.layout.specs[STOPPAGE].field(NUMBER_FIELD)
+    stoppage = np.frombuffer(STOPPAGE.encode(reader.charset.name), dtype=np.uint8)
+    numbers: set[bytes] = set()
+    with open(path, "rb") as stream:
+        for raw in raw_chunks(stream, reader.layout.record_size, PERSON.encode(reader.charset.name)):
+            records = raw.records[(raw.records[:, 0] == stoppage[0]) & (raw.records[:, 1] == stoppage[1])]
+            values = np.ascontiguousarray(records[:, field.offset : field.end])
+            numbers.update(np.unique(values.view(f"S{field.end - field.offset}").ravel()).tolist())
+    return frozenset(number.decode(reader.charset.name, errors="replace").strip() for number in numbers)

@@ -28,10 +28,11 @@ from bascule.compare import clusters, record
 from bascule.compare.diff import Tolerance, empty_divergences
 from bascule.compare.due import SETTLEMENT_LAG_DAYS
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE, PartitionResult, PartitionTask, run_partition
-from bascule.compare.reading import PARTITION_BYTES, Partition, partitions
+from bascule.compare.reading import PARTITION_BYTES, Partition, partitions, stoppage_numbers
 from bascule.compare.waivers import Acceptances, apply_waivers
 from bascule.engines.interface import Engine as ComputingEngine
 from bascule.engines.interface import EngineSpec, load_engine
+from bascule.files import check_writable_folder
 from bascule.migrate.migration import file_sha256
 
 
@@ -112,7 +113,9 @@ def shadow(
     ``migration`` is what a dry run found reading, migrating and verifying the extract.
     """
     started = time.perf_counter()
-    engines = {role: load_engine(spec) for role, spec in options.engines.items()}  # fail early, before reading
+    engines = prepared_engines(extract, options)  # fail early, before reading
+    check_writable_folder(store_root, "run store")
+    made_store = not store_root.exists()
     path = Path(extract)
     reading = _Timed(partitions(path, options.copybook, options.partition_bytes))
     first = next(reading)  # the HD record: the extraction date and the caisse
@@ -135,26 +138,44 @@ def shadow(
     try:
         for result, persons in _computed(parts, options, acceptances.tolerances, path.stat().st_size, on_progress):
             collected.add(result, persons)
+        divergences = clusters.assign(collected.all_divergences())
+        divergences["waiver"], uses = apply_waivers(divergences, acceptances, today or dt.date.today())
+        timings = {"read": reading.seconds, **collected.seconds, "total": time.perf_counter() - started}
+        record.close_run(
+            database,
+            run_id,
+            divergences,
+            clusters.clusters(divergences),
+            collected.all_unsupported(),
+            uses,
+            persons=collected.persons,
+            stoppages=collected.stoppages,
+            categories=record.categories(collected.categories, divergences),
+            timings={name: round(seconds, 3) for name, seconds in timings.items()},
+        )
     except BaseException:
         record.forget_run(database, run_id)  # an engine failed or the user interrupted: no half run is kept
         shutil.rmtree(collected.folder, ignore_errors=True)
+        if made_store and store_root.is_dir() and not any(store_root.iterdir()):
+            store_root.rmdir()
         raise
-    divergences = clusters.assign(collected.all_divergences())
-    divergences["waiver"], uses = apply_waivers(divergences, acceptances, today or dt.date.today())
-    timings = {"read": reading.seconds, **collected.seconds, "total": time.perf_counter() - started}
-    record.close_run(
-        database,
-        run_id,
-        divergences,
-        clusters.clusters(divergences),
-        collected.all_unsupported(),
-        uses,
-        persons=collected.persons,
-        stoppages=collected.stoppages,
-        categories=record.categories(collected.categories, divergences),
-        timings={name: round(seconds, 3) for name, seconds in timings.items()},
-    )
     return run_id
+
+
+def prepared_engines(extract: str | Path, options: ShadowOptions) -> dict[str, ComputingEngine]:
+    """The run's engines, built and checked against the extract: what is wrong with them is said before any work.
+
+    An engine may check what it computes from against the extract's stoppage
+    numbers (``check_extract(numbers)``): the external engine refuses rows
+    for stoppages the extract does not hold.
+    """
+    engines = {role: load_engine(spec) for role, spec in options.engines.items()}
+    checking = [engine for engine in engines.values() if hasattr(engine, "check_extract")]
+    if checking:
+        numbers = stoppage_numbers(extract, options.copybook)
+        for engine in checking:
+            engine.check_extract(numbers)
+    return engines
 
 
 class _Timed:

@@ -19,11 +19,14 @@ A stoppage with no row is one the new system pays nothing for.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Set as AbstractSet
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -31,10 +34,13 @@ import bascule
 from bascule.engines.inputs import stoppage_streams
 from bascule.engines.interface import Batch, EngineError
 from bascule.engines.ledger import COMPUTED, PAYEE_KINDS, SCHEMES, Ledger
+from bascule.files import check_regular, read_bytes, read_text
 
 COLUMNS = ["stoppage", "scheme", "payee_kind", "payee_siret", "first_day", "last_day", "daily_cents"]
 OPTIONAL = ["rights_end"]
 SHOWN_ROWS = 5
+MAX_DAILY_CENTS = 10**8  # a million euros a day: more is a typo (and a float beyond 2**53 is no longer whole)
+WHAT = "results file"
 
 
 class ExternalEngine:
@@ -46,10 +52,26 @@ class ExternalEngine:
             raise EngineError(
                 "external needs its source: external:FILE.csv, external:FILE.parquet or external:URL#TABLE"
             )
-        if "://" not in source and not Path(source).is_file():
-            raise EngineError(f"{source}: no such file (give external:FILE.csv, FILE.parquet or URL#TABLE)")
+        if "://" not in source:
+            check_regular(source, WHAT, EngineError)
+            if not Path(source).is_file():
+                raise EngineError(f"{source}: no such file (give external:FILE.csv, FILE.parquet or URL#TABLE)")
         self.source = source
         self.version = f"{bascule.__version__}+{Path(source.split('#')[0]).name}"
+        external_results(source)  # every row read and checked now, before any long work (read once a process)
+
+    def check_extract(self, numbers: AbstractSet[str]) -> None:
+        """Refuse rows for stoppages the extract does not hold: they could not be compared, and would go unseen."""
+        results = external_results(self.source)
+        absent = results[~results["number"].isin(numbers)]
+        if len(absent):
+            shown = "; ".join(f"line {line}, stoppage {number!r}" for line, number in
+                              zip(absent["records"][:SHOWN_ROWS], absent["number"][:SHOWN_ROWS], strict=True))
+            stoppages = absent["number"].nunique()
+            raise EngineError(
+                f"{self.source}: {len(absent):,} row(s) for {stoppages:,} stoppage(s) the extract does not hold "
+                f"({shown}): are these the results of this extract? Keep only its stoppages, or give its extract"
+            )
 
     def compute(self, batch: Batch) -> Ledger:
         results = external_results(self.source)
@@ -87,12 +109,27 @@ def _read(source: str) -> pd.DataFrame:
         except SQLAlchemyError as exc:
             raise EngineError(f"{source}: cannot read the table ({exc})") from None
     path = Path(source)
+    check_regular(path, WHAT, EngineError)
     if not path.is_file():
         raise EngineError(f"{source}: no such file (give external:FILE.csv, FILE.parquet or URL#TABLE)")
     if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path).astype(str).replace({"None": "", "NaT": "", "nan": "", "<NA>": ""})
+        try:
+            frame = pd.read_parquet(io.BytesIO(read_bytes(path, WHAT, EngineError)))
+        except (pyarrow.ArrowException, OSError, ValueError) as exc:
+            why = "no Parquet magic bytes" if "magic bytes" in str(exc) else " ".join(str(exc).split())
+            raise EngineError(f"{source}: not a Parquet file ({why}); a CSV file is named .csv") from None
+        return frame.astype(str).replace({"None": "", "NaT": "", "nan": "", "<NA>": ""})
     if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        text = read_text(path, WHAT, EngineError)
+        if not text.strip():
+            raise EngineError(f"{source}: the file is empty; it starts with the header {','.join(COLUMNS)}")
+        try:
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise EngineError(
+                f"{source}: not a CSV file that can be read ({' '.join(str(exc).split())}); "
+                "check its quotes and that every line has the header's columns"
+            ) from None
     raise EngineError(f"{source}: an external result must be .csv, .parquet or URL#TABLE")
 
 
@@ -102,7 +139,7 @@ def _as_lines(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     first = pd.to_datetime(raw["first_day"], format="%Y-%m-%d", errors="coerce")
     last = pd.to_datetime(raw["last_day"], format="%Y-%m-%d", errors="coerce")
     checks = {
-        "daily_cents": cents.isna() | (cents != cents.round()),
+        "daily_cents": ~np.isfinite(cents) | (cents != cents.round()) | (cents < 0) | (cents > MAX_DAILY_CENTS),
         "first_day": first.isna(),
         "last_day": last.isna() | (last < first),
         "scheme": ~raw["scheme"].isin(SCHEMES),
@@ -142,6 +179,6 @@ def _refuse_bad_rows(raw: pd.DataFrame, checks: dict[str, pd.Series], source: st
         count = int(sum(bad.sum() for bad in checks.values()))
         raise EngineError(
             f"{source}: {count} value(s) cannot be read ({'; '.join(problems[:SHOWN_ROWS])}). "
-            "daily_cents is whole cents, days are YYYY-MM-DD, scheme SA or TI, payee_kind insured or employer "
+            f"daily_cents is whole cents from 0 to {MAX_DAILY_CENTS:,}, days are YYYY-MM-DD, scheme SA or TI, payee_kind insured or employer "
             "(with payee_siret)"
         )
