@@ -8,6 +8,7 @@ only when asked (``bascule db upgrade``), because other people may share it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from alembic import command
@@ -16,9 +17,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 
 from bascule.errors import BasculeError
+from bascule.files import check_regular
 
 DEFAULT_DATABASE = "sqlite:///bascule.db"
 SCRIPTS = Path(__file__).parent / "alembic"
@@ -33,26 +36,78 @@ def database_url(value: str) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
-def open_database(url: str) -> Engine:
-    """An engine on the database, checked to answer."""
+DRIVERS = {  # a missing driver module → what to install
+    "psycopg": "pip install 'bascule[postgresql]'",
+    "psycopg2": "pip install psycopg2-binary, or use postgresql+psycopg:// with pip install 'bascule[postgresql]'",
+    "MySQLdb": "pip install mysqlclient (bascule is tested on SQLite and PostgreSQL)",
+    "pymysql": "pip install PyMySQL (bascule is tested on SQLite and PostgreSQL)",
+}
+WHERE = "give sqlite:///FILE.db, postgresql+psycopg://user:password@host/name, or a SQLite file path"
+
+
+def open_database(url: str, *, existing: bool = False) -> Engine:
+    """An engine on the database, checked to answer and to be a database.
+
+    ``existing``: the database must be there already (a command that only
+    reads never creates an empty SQLite file for a mistyped path).
+    """
+    if not url.strip():
+        raise DatabaseError(f"no database given (--db or BASCULE_DB is empty): {WHERE}")
     url = database_url(url)
     try:
-        engine = create_engine(make_url(url))
-    except (ArgumentError, NoSuchModuleError) as exc:
-        raise DatabaseError(f"{url!r} is not a database URL bascule can use ({exc})") from None
+        parsed = make_url(url)
+        engine = create_engine(parsed)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise DatabaseError(f"{_masked(url)!r} is not a database URL bascule can use ({exc}): {WHERE}") from None
     except ModuleNotFoundError as exc:
+        hint = DRIVERS.get(exc.name or "", f"install the Python driver {exc.name!r}")
         raise DatabaseError(
-            f"the driver {exc.name!r} for {url.split(':')[0]} is not installed: pip install 'bascule[postgresql]'"
+            f"the driver {exc.name!r} for {url.split(':')[0]} is not installed: {hint}"
         ) from None
+    shown = engine.url.render_as_string(hide_password=True)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        _check_sqlite_file(engine, shown, existing)
+        event.listen(engine, "connect", _sqlite_pragmas if not existing else _sqlite_foreign_keys)
     try:
-        with engine.connect():
-            pass
-    except OperationalError as exc:
-        shown = engine.url.render_as_string(hide_password=True)
-        raise DatabaseError(f"cannot open the database {shown}: {exc.orig}") from None
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("SELECT count(*) FROM sqlite_master")  # reads the file's header
+    except SQLAlchemyDatabaseError as exc:
+        engine.dispose()
+        reason = " ".join(str(exc.orig).split())
+        if "not a database" in reason:
+            reason += " (is it the extract, or another file?): give a bascule database, or the name of a new file"
+        raise DatabaseError(f"cannot open the database {shown}: {reason}") from None
     return engine
+
+
+def _masked(url: str) -> str:
+    """A URL that may not parse, its password hidden."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def _check_sqlite_file(engine: Engine, shown: str, existing: bool) -> None:
+    name = engine.url.database
+    if name in (None, "", ":memory:") or "mode=memory" in str(engine.url):
+        raise DatabaseError(
+            f"the database {shown} is in memory: nothing would be kept; give a file, e.g. sqlite:///bascule.db"
+        )
+    path = Path(name)
+    check_regular(path, "database", DatabaseError)
+    if not path.parent.is_dir():
+        raise DatabaseError(f"cannot open the database {shown}: the folder {path.parent} does not exist; create it")
+    if existing and not path.exists():
+        raise DatabaseError(
+            f"no database at {path}: give the --db your runs were stored in (or BASCULE_DB); "
+            "bascule dry-run or migrate makes one"
+        )
+
+
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API objects)
+    """For a database that must exist: nothing written to the file on opening (WAL is kept by the file itself)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API objects)
@@ -89,10 +144,16 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head_revision()
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create the schema in an empty database; refuse a database at another version."""
+def ensure_schema(engine: Engine, *, create: bool = True) -> None:
+    """Create the schema in an empty database (unless ``create`` is false); refuse a database at another version."""
     revision = current_revision(engine)
     if revision is None and not inspect(engine).get_table_names():
+        if not create:
+            shown = engine.url.render_as_string(hide_password=True)
+            raise DatabaseError(
+                f"the database {shown} is empty (no bascule schema): give the --db your runs were stored in; "
+                "bascule dry-run or migrate fills one"
+            )
         upgrade(engine)
         return
     if revision != head_revision():

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, Table, select
 from sqlalchemy.orm import Session
 
 from bascule.errors import BasculeError
+from bascule.files import check_regular
 from bascule.legacy_adapters.frames import RECORD_INDEX
 from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader
 from bascule.migrate.database import ensure_schema, open_database
@@ -108,14 +109,15 @@ def verify_migration(
     on_progress: Callable[[int], None] | None = None,
 ) -> Verification:
     """Rebuild every legacy record of run ``run_id`` from the model and compare it with the extract."""
-    engine = open_database(database)
-    ensure_schema(engine)
+    engine = open_database(database, existing=True)
+    ensure_schema(engine, create=False)
     run = _finished_run(engine, run_id)
     path = Path(extract) if extract else Path(run.extract_path)
+    check_regular(path, "extract", BasculeError)
     if not path.is_file():
         raise BasculeError(f"the extract of run {run_id} is not at {path}: give its place with --extract")
     if file_sha256(path) != run.extract_sha256:
-        raise BasculeError(f"{path} is not the extract run {run_id} migrated (its SHA-256 differs)")
+        raise BasculeError(f"{path} is not the extract run {run_id} migrated (its SHA-256 differs): give that extract with --extract")
     reader = ExtractReader(path, copybook=copybook, chunk_bytes=run.chunk_bytes)
     result = Verification(run_id, str(path))
     with engine.connect() as connection:
