@@ -7,8 +7,10 @@ function that a Python user can make with ``import bascule``.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from bascule.compare.due import SETTLEMENT_LAG_DAYS
 from bascule.compare.explain import explain as explain_stoppage
 from bascule.compare.reading import PARTITION_BYTES
 from bascule.compare.calibration import CalibrationOptions, calibrate
-from bascule.compare.runner import ShadowOptions, default_store_root, default_workers
+from bascule.compare.runner import ShadowOptions, default_store_root, default_workers, prepared_engines
 from bascule.compare.runner import shadow as run_shadow
 from bascule.compare.runs import load_run
 from bascule.compare.waivers import load_waivers
@@ -39,8 +41,10 @@ from bascule.engines.reference.conventions import Conventions, GapReading, PassD
 from bascule.engines.reference.engine import compute_reference
 from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.trace import trace_stoppage
-from bascule.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, BasculeError
+from bascule.errors import EXIT_BUG, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, BasculeError, ExtractUnreadable
+from bascule.files import check_regular, check_writable_file, check_writable_folder, write_text, written
 from bascule.legacy_adapters.inspection import inspect_extract
+from bascule.legacy_adapters.reader import ExtractReader
 from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database, upgrade
 from bascule.migrate.migration import DEFAULT_MIGRATION_CHUNK_BYTES, migrate_extract
 from bascule.migrate.verify import verify_migration
@@ -62,25 +66,63 @@ from bascule.reports.policy import GO, load_policy
 from bascule.reports.shadow import render_shadow, shadow_to_dict
 from bascule.reports.signoff import render_signoff, sign_off, signoff_to_dict
 from bascule.reports.worklist import worklist as build_worklist
-from bascule.reports.worklist import write_worklist
+from bascule.reports.worklist import check_worklist_output, write_worklist
 
 FORMATS = click.Choice(["text", "json"])
 
 
 class BasculeGroup(click.Group):
-    """Turns bascule's own errors into a message and their exit code."""
+    """Turns every error into a one-line message and its exit code (README, "Exit codes").
+
+    bascule's own errors and the system's (a file that cannot be written)
+    are errors of use or input, 2; anything else is a bug of bascule, 3,
+    never 1, which means NO-GO. ``--debug`` shows the traceback instead.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["bascule.argv"] = list(args)  # the command as given, for a bug report
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except BasculeError as exc:
-            if ctx.meta.get("bascule.debug"):
-                raise
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except Exception as exc:
+            if ctx.meta.get("bascule.debug"):
+                raise
+            code, message = _described_error(exc, ctx.meta.get("bascule.argv", []))
+            click.echo(f"Error: {message}", err=True)
+            ctx.exit(code)
+
+
+def _described_error(exc: Exception, argv: list[str]) -> tuple[int, str]:
+    """The exit code and the one-line message of an error."""
+    if isinstance(exc, BasculeError):
+        return exc.exit_code, _one_line(str(exc))
+    if isinstance(exc, BrokenProcessPool | MemoryError):
+        return EXIT_USAGE, "out of memory (a worker process died): lower --workers, --partition-mb or --chunk-mb"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return EXIT_USAGE, _one_line(f"{where}{exc.strerror or exc}; check the path, its folder and the free space")
+    command = shlex.join(["bascule", *argv])
+    return EXIT_BUG, _one_line(
+        f"bascule hit a bug of its own ({type(exc).__name__}: {exc}); please report it with the command: {command} "
+        f"(and the traceback that `bascule --debug {shlex.join(argv)}` shows)"
+    )
+
+
+def _existing_extract(extract: Path) -> None:
+    check_regular(extract, "extract", ExtractUnreadable)
+    if not extract.is_file():
+        raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 @click.group(cls=BasculeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,8 +134,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     The main job is `bascule dry-run EXTRACT`. Exit codes: 0 everything read
     and balanced, no divergence left, or GO; 1 rejects, books that do not
-    balance, divergences left, or NO-GO; 2 an error of use or input; 130
-    interrupted.
+    balance, divergences left, or NO-GO; 2 an error of use or input; 3 a
+    bug of bascule (the message says how to report it); 130 interrupted.
     """
     ctx.meta["bascule.debug"] = debug
 
@@ -227,19 +269,27 @@ def compute(extract: Path, engine: str, number: str | None, output_format: str, 
     rules applied.
     """
     conventions = Conventions(Rounding(rounding), GapReading(gap), PassDate(pass_date))
+    if output_format == "parquet" and output is None and not number:
+        raise click.UsageError("--format parquet needs --output FILE")
+    if output is not None and output_format == "text" and not number:
+        raise click.UsageError("--output writes json or parquet: add --format json or --format parquet")
+    outcomes = output.with_name(f"{output.stem}_outcomes.parquet") if output is not None else None
+    if output is not None and not number:  # checked before the computation, not after it
+        check_writable_file(output, "ledger")
+        if output_format == "parquet":
+            check_writable_file(outcomes, "outcomes")
     rows, extraction = rows_from_extract(extract)
     if number:
         render_trace(trace_stoppage(rows, number, extraction, conventions), Console())
         return
     ledger = shown_ledger(compute_reference(rows, extraction, conventions), reveal)
     if output_format == "parquet":
-        if output is None:
-            raise click.UsageError("--format parquet needs --output FILE")
-        ledger.lines.to_parquet(output, index=False)
-        ledger.outcomes.to_parquet(output.with_name(f"{output.stem}_outcomes.parquet"), index=False)
+        with written(output, "ledger") as lines, written(outcomes, "outcomes") as outcome_lines:
+            ledger.lines.to_parquet(lines, index=False)
+            ledger.outcomes.to_parquet(outcome_lines, index=False)
     elif output_format == "json":
         text = json.dumps(ledger_to_dict(ledger), indent=2, ensure_ascii=False, default=str)
-        output.write_text(text, encoding="utf-8") if output else click.echo(text)
+        write_text(output, text, "ledger") if output else click.echo(text)
     else:
         render_outcomes(ledger, Console())
 
@@ -291,14 +341,18 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
     code 0 when every divergence is accepted or a legacy defect the
     candidate fixed, 1 otherwise, 2 on an error of use or input.
     """
-    if not extract.is_file():
-        raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
-    engine = open_database(database)
-    ensure_schema(engine)
+    _existing_extract(extract)
     options = ShadowOptions(control, candidate, referee, workers, partition_mb * 2**20, settlement_lag,
                             str(copybook) if copybook else None)
+    ExtractReader(extract, copybook=copybook)  # every input checked before the database is opened (or made)
+    acceptances = load_waivers(waivers)
+    prepared_engines(extract, options)
+    if store_root is not None:
+        check_writable_folder(store_root, "run store")
+    engine = open_database(database)
+    ensure_schema(engine)
     with _counting("computing", enabled=output_format == "text") as advance:
-        run_id = run_shadow(extract, options, load_waivers(waivers), engine, store_root or default_store_root(engine),
+        run_id = run_shadow(extract, options, acceptances, engine, store_root or default_store_root(engine),
                             on_progress=advance)
     stored = load_run(engine, run_id)
     if output_format == "json":
@@ -319,8 +373,7 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 
     STOPPAGE is its PRG-NUM-ARRET. Read from the run store: nothing is recomputed.
     """
-    engine = open_database(database)
-    ensure_schema(engine)
+    engine = _stored_runs(database)
     found = explain_stoppage(load_run(engine, run_id), number, reveal)
     if output_format == "json":
         click.echo(json.dumps(explanation_to_dict(found), indent=2, ensure_ascii=False, default=str))
@@ -353,14 +406,18 @@ def dry_run_command(ctx: click.Context, extract: Path, candidate: EngineSpec, po
 
     Prints the go/no-go report. Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
     """
-    if not extract.is_file():
-        raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
-    chosen = load_policy(policy)  # a bad policy stops the run before any work
+    _existing_extract(extract)
+    # Every input is checked before any work: the policy, the waivers and the HTML file here;
+    # the extract, the engines, the database and the run store in dry_run, before its first stage.
+    chosen = load_policy(policy)
+    acceptances = load_waivers(waivers)
+    if html is not None:
+        check_writable_file(html, "HTML sign-off")
     options = ShadowOptions(EngineSpec("progres-replay"), candidate, EngineSpec("reference"), workers,
                             copybook=str(copybook) if copybook else None)
     err = Console(stderr=True)
     stage = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
-    run_id = dry_run(extract, database, options, load_waivers(waivers), family=family, on_stage=stage,
+    run_id = dry_run(extract, database, options, acceptances, family=family, on_stage=stage,
                      calibrate_under=chosen if calibrate else None)
     _report(ctx, open_database(database), run_id, chosen, output_format, None, html, None)
 
@@ -388,11 +445,12 @@ def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec |
     Exit code 0 when there is no noise and every defect the corpus can show is caught on every stoppage
     it touches with a NO-GO; 1 otherwise; 2 on an error of use or input.
     """
-    if not extract.is_file():
-        raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
+    _existing_extract(extract)
     if candidate_twin and not candidate:
         raise click.UsageError("--candidate-twin needs --candidate (the export it is the twin of)")
     chosen = load_policy(policy)
+    if output is not None:
+        check_writable_file(output, "calibration report")
     options = CalibrationOptions(candidate=candidate, candidate_twin=candidate_twin, defects=defects, workers=workers,
                                  copybook=str(copybook) if copybook else None)
     err = Console(stderr=True)
@@ -405,13 +463,6 @@ def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec |
     else:
         render_calibration(found.to_dict(), Console(file=output.open("w", encoding="utf-8")) if output else Console())
     ctx.exit(found.exit_code)
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text)
 
 
 @cli.command()
@@ -431,9 +482,12 @@ def report(ctx: click.Context, run_id: int, output_format: str, output: Path | N
 
     Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
     """
-    engine = open_database(database)
-    ensure_schema(engine)
-    _report(ctx, engine, run_id, load_policy(policy), output_format, output, None, evidence)
+    chosen = load_policy(policy)
+    if output is not None:
+        check_writable_file(output, "report")
+    if evidence is not None:
+        check_writable_folder(evidence, "evidence pack")
+    _report(ctx, _stored_runs(database), run_id, chosen, output_format, output, None, evidence)
 
 
 def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_format: str, output: Path | None,
@@ -446,13 +500,13 @@ def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_fo
             message += f" (the run was sealed earlier with another manifest, {pack.sealed_with})"
         click.echo(message, err=True)
     if html is not None:
-        html.write_text(render_html(found), encoding="utf-8")
+        write_text(html, render_html(found), "HTML sign-off")
     if output_format == "json":
         _emit(json.dumps(signoff_to_dict(found), indent=2, ensure_ascii=False, default=str), output)
     elif output_format == "html":
         _emit(render_html(found), output)
     elif output is not None:
-        output.write_text(text_report(found), encoding="utf-8")
+        write_text(output, text_report(found), "report")
     else:
         render_signoff(found, Console())
     ctx.exit(EXIT_OK if found.decision == GO else EXIT_FINDINGS)
@@ -462,7 +516,14 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text, "report")
+
+
+def _stored_runs(database: str) -> Any:
+    """The database of a command that only reads: it must exist and hold bascule's schema (nothing is created)."""
+    engine = open_database(database, existing=True)
+    ensure_schema(engine, create=False)
+    return engine
 
 
 @cli.command()
@@ -470,8 +531,7 @@ def _emit(text: str, output: Path | None) -> None:
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 def runs(database: str, output_format: str) -> None:
     """List the shadow runs of the database, oldest first."""
-    engine = open_database(database)
-    ensure_schema(engine)
+    engine = _stored_runs(database)
     found = list_runs(engine)
     if output_format == "json":
         click.echo(json.dumps(found.to_dict("records"), indent=2, default=str))
@@ -486,8 +546,7 @@ def runs(database: str, output_format: str) -> None:
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 def diff_runs_command(before: int, after: int, database: str, output_format: str) -> None:
     """What changed from run A to run B: clusters and divergent stoppages fixed, new and still there."""
-    engine = open_database(database)
-    ensure_schema(engine)
+    engine = _stored_runs(database)
     found = diff_runs(engine, before, after)
     if output_format == "json":
         click.echo(json.dumps(found.to_dict(), indent=2, default=str))
@@ -504,8 +563,8 @@ def diff_runs_command(before: int, after: int, database: str, output_format: str
 @database_option
 def worklist(run_id: int, output: Path, show_identities: bool, database: str) -> None:
     """The divergent stoppages of a run for case workers: one row each, stake, direction, cluster, what to check."""
-    engine = open_database(database)
-    ensure_schema(engine)
+    check_worklist_output(output)
+    engine = _stored_runs(database)
     found = build_worklist(load_run(engine, run_id), engine, show_identities)
     write_worklist(found, output)
     click.echo(f"{len(found):,} divergent stoppages written to {output}", err=True)

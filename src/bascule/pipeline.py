@@ -12,9 +12,11 @@ from pathlib import Path
 
 from bascule.compare.calibration import CalibrationOptions, calibrate
 from bascule.compare.record import keep_calibration
-from bascule.compare.runner import ShadowOptions, default_store_root, shadow
+from bascule.compare.runner import ShadowOptions, default_store_root, prepared_engines, shadow
 from bascule.compare.waivers import Acceptances
+from bascule.files import check_writable_folder
 from bascule.legacy_adapters.inspection import inspect_extract
+from bascule.legacy_adapters.reader import ExtractReader
 from bascule.migrate.database import ensure_schema, open_database
 from bascule.migrate.migration import migrate_extract
 from bascule.migrate.verify import verify_migration
@@ -40,7 +42,12 @@ def dry_run(
     and keep the calibration with the run, for the sign-off and its ``detection_power`` criterion.
     """
     stage = on_stage or (lambda _: None)
+    # Every input before the first stage: a typo is not found after three of them.
+    ExtractReader(extract, copybook=options.copybook)  # a file that is no extract
+    prepared_engines(extract, options)  # an unknown engine, an external file that cannot be read
     engine = open_database(database)
+    store_root = store_root or default_store_root(engine)
+    check_writable_folder(store_root, "run store")
     ensure_schema(engine)
     stage("inspect")
     reading = inspection_to_dict(inspect_extract(extract, copybook=options.copybook))
@@ -62,7 +69,7 @@ def dry_run(
         options,
         acceptances,
         engine,
-        store_root or default_store_root(engine),
+        store_root,
         family=family,
         migration=migration,
     )

@@ -77,5 +77,12 @@ def test_errors_of_use_exit_2(no_go: DryRun, tmp_path: Path) -> None:
 
 
 def test_runs_of_an_empty_database(tmp_path: Path) -> None:
+    assert run("db", "upgrade", "--db", tmp_path / "empty.db").exit_code == 0
     result = run("runs", "--db", tmp_path / "empty.db", "--format", "json")
     assert result.exit_code == 0 and json.loads(result.output) == []
+
+
+def test_runs_of_a_database_that_does_not_exist_is_an_error_and_makes_none(tmp_path: Path) -> None:
+    result = run("runs", "--db", tmp_path / "typo.db")
+    assert result.exit_code == 2 and "no database at" in result.output
+    assert not (tmp_path / "typo.db").exists()

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select, update
 
 from bascule import __version__
 from bascule.compare.store import ShadowRun
+from bascule.files import check_writable_folder, write_text
 from bascule.reports.html import render_html
 from bascule.reports.signoff import SignOff, render_signoff, signoff_to_dict
 
@@ -36,6 +37,7 @@ class Evidence:
 
 
 def write_evidence(database: Engine, report: SignOff, folder: Path) -> Evidence:
+    check_writable_folder(folder, "evidence pack")
     folder.mkdir(parents=True, exist_ok=True)
     run = report.stored.run
     files = {
@@ -47,7 +49,7 @@ def write_evidence(database: Engine, report: SignOff, folder: Path) -> Evidence:
     if run.waivers.get("text"):
         files["waivers.yaml"] = run.waivers["text"]
     for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
+        write_text(folder / name, text, "evidence pack")
     manifest = {
         "bascule_version": __version__,
         "run_id": run.id,
@@ -64,7 +66,7 @@ def write_evidence(database: Engine, report: SignOff, folder: Path) -> Evidence:
         "files": {name: sha256_of(folder / name) for name in sorted(files)},
     }
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)
-    (folder / MANIFEST).write_text(text, encoding="utf-8")
+    write_text(folder / MANIFEST, text, "evidence pack")  # last: a pack without its manifest is not one
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Evidence(folder / MANIFEST, digest, _seal(database, run, digest))
 

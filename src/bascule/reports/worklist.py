@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 
 from bascule.compare.runs import StoredRun
 from bascule.errors import BasculeError
+from bascule.files import check_writable_file, written
 from bascule.migrate.model import InsuredPerson
 from bascule.money import euros
 from bascule.reports.shadow import ranked_divergences
@@ -75,16 +76,21 @@ def _names(stored: StoredRun, database: Engine, nirs: pd.Series) -> pd.DataFrame
         return pd.DataFrame(connection.execute(query).mappings().all()).set_index("nir")
 
 
-def write_worklist(found: pd.DataFrame, output: Path) -> None:
-    suffix = output.suffix.lower()
-    if suffix not in FORMATS:
+def check_worklist_output(output: Path) -> None:
+    """Refuse, before any work, a worklist that could not be written."""
+    if output.suffix.lower() not in FORMATS:
         raise WorklistError(f"{output}: a worklist is written as .csv, .parquet or .xlsx")
-    try:
+    check_writable_file(output, "worklist", WorklistError)
+
+
+def write_worklist(found: pd.DataFrame, output: Path) -> None:
+    """The worklist, written whole or not at all."""
+    check_worklist_output(output)
+    suffix = output.suffix.lower()
+    with written(output, "worklist", WorklistError) as temporary:
         if suffix == ".csv":
-            found.to_csv(output, index=False)
+            found.to_csv(temporary, index=False)
         elif suffix == ".parquet":
-            found.to_parquet(output, index=False)
+            found.to_parquet(temporary, index=False)
         else:
-            found.to_excel(output, index=False, sheet_name="worklist", engine="openpyxl")
-    except OSError as exc:
-        raise WorklistError(f"{output}: cannot write the worklist ({exc.strerror})") from None
+            found.to_excel(temporary, index=False, sheet_name="worklist", engine="openpyxl")
