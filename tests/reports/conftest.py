@@ -12,6 +12,7 @@ from bascule.compare.waivers import Acceptances
 from bascule.engines.interface import EngineSpec
 from bascule.migrate.database import open_database
 from bascule.pipeline import dry_run
+from bascule.reports.policy import load_policy
 from tests.conftest import SAMPLE
 
 EXTRACT = SAMPLE / "progres_441_cp1147.dat"
@@ -26,9 +27,10 @@ class DryRun:
     run_id: int
 
 
-def run_dry(folder, candidate: EngineSpec) -> DryRun:
+def run_dry(folder, candidate: EngineSpec, calibrated: bool = False) -> DryRun:
     url = f"sqlite:///{folder / 'bascule.db'}"
-    run_id = dry_run(EXTRACT, url, ShadowOptions(candidate=candidate, referee=EngineSpec("reference")), Acceptances())
+    options = ShadowOptions(candidate=candidate, referee=EngineSpec("reference"))
+    run_id = dry_run(EXTRACT, url, options, Acceptances(), calibrate_under=load_policy() if calibrated else None)
     return DryRun(open_database(url), url, run_id)
 
 
@@ -45,5 +47,5 @@ def no_go(tmp_path_factory: pytest.TempPathFactory) -> DryRun:
 
 @pytest.fixture(scope="package")
 def go(tmp_path_factory: pytest.TempPathFactory) -> DryRun:
-    """A candidate that pays exactly what the legacy paid: GO under the built-in policy."""
-    return run_dry(tmp_path_factory.mktemp("go"), EngineSpec("progres-replay"))
+    """A candidate that pays exactly what the legacy paid, on a calibrated harness: GO under the built-in policy."""
+    return run_dry(tmp_path_factory.mktemp("go"), EngineSpec("progres-replay"), calibrated=True)

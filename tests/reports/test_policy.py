@@ -168,7 +168,34 @@ def test_the_sample_with_the_simulated_new_system_is_a_no_go(no_go: DryRun) -> N
     criteria = evaluate(chosen, stored, coverage(chosen, stored))
     assert decision(criteria) == NO_GO
     assert {c.name for c in criteria if not c.passed} == {
+        "detection_power",  # the fixture's dry run was not calibrated
         "max_underpayment_cents_per_person",
         "max_unresolved_share",
         "max_unresolved_share_per_category",
     }
+
+
+def test_detection_power_reads_the_calibration_kept_with_the_run(go: DryRun) -> None:
+    """The GO run was calibrated: no noise, every defect the sample can show caught, one not in the corpus."""
+    stored, chosen = load_run(go.database, go.run_id), load_policy()
+    measured = {c.name: c for c in evaluate(chosen, stored, coverage(chosen, stored))}
+    power = measured["detection_power"]
+    assert power.passed and power.measured == 0
+    assert power.detail == "10 of 10 defects caught; not in this corpus: prenatal_rest_paid_twice"
+
+
+def test_a_run_without_calibration_or_with_a_missed_defect_or_noise_fails_detection_power(go: DryRun) -> None:
+    stored = crafted(go)
+    calibration = copy.deepcopy(stored.run.calibration)
+    stored.run.calibration = None
+    assert failing(stored, load_policy()) == ["detection_power"]
+    missed = copy.deepcopy(calibration)
+    missed["detections"][0]["caught"] = False
+    stored.run.calibration = missed
+    assert failing(stored, load_policy()) == ["detection_power"]
+    measured = {c.name: c for c in evaluate(load_policy(), stored, coverage(load_policy(), stored))}
+    assert f"missed: {missed['detections'][0]['defect']}" in measured["detection_power"].detail
+    noisy = copy.deepcopy(calibration)
+    noisy["noise"][0]["divergent"] = 1
+    stored.run.calibration = noisy
+    assert failing(stored, load_policy()) == ["detection_power"]

@@ -28,10 +28,16 @@ def test_the_dry_run_of_the_sample_with_the_new_system_is_a_no_go(tmp_path: Path
     assert html.read_text(encoding="utf-8").count("NO-GO") >= 2
 
 
-def test_a_candidate_that_pays_like_the_legacy_is_a_go_with_exit_0(tmp_path: Path) -> None:
-    result = run("dry-run", EXTRACT, "--candidate", "progres-replay", "--db", tmp_path / "b.db", "--format", "json")
+def test_a_candidate_that_pays_like_the_legacy_on_a_calibrated_harness_is_a_go_with_exit_0(tmp_path: Path) -> None:
+    options = ["--candidate", "progres-replay", "--db", tmp_path / "b.db", "--format", "json"]
+    result = run("dry-run", EXTRACT, *options, "--calibrate")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["decision"] == "GO"
+    signed = json.loads(result.output)
+    assert signed["decision"] == "GO" and signed["calibration"]["powerful"] and signed["calibration"]["noiseless"]
+    uncalibrated = run("dry-run", EXTRACT, *options)  # nothing shows this harness would see a defect
+    assert uncalibrated.exit_code == 1
+    failed = [c for c in json.loads(uncalibrated.output)["criteria"] if not c["passed"]]
+    assert [c["name"] for c in failed] == ["detection_power"] and "--calibrate" in failed[0]["detail"]
 
 
 def test_report_in_each_form_and_the_evidence_pack(no_go: DryRun, tmp_path: Path) -> None:
@@ -51,7 +57,7 @@ def test_a_lenient_policy_turns_the_decision(no_go: DryRun, tmp_path: Path) -> N
     policy = tmp_path / "lenient.yaml"
     policy.write_text(
         "criteria:\n  max_underpayment_cents_per_person: null\n  max_unresolved_share: null\n"
-        "  max_unresolved_share_per_category: null\n",
+        "  max_unresolved_share_per_category: null\n  detection_power: null\n",
         encoding="utf-8",
     )
     assert run("report", no_go.run_id, "--db", no_go.url, "--policy", policy).exit_code == 0

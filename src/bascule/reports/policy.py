@@ -34,6 +34,7 @@ DESCRIPTIONS = {
     "max_unresolved_share_per_category": "the same share in every case category",
     "min_stoppages_per_category": "every case category has enough stoppages in the corpus",
     "no_expired_waiver_in_use": "no expired waiver still matches a divergence",
+    "detection_power": "this harness shows no noise on this corpus and catches every defect of the 2024 pilot it can show",
 }
 
 
@@ -145,6 +146,7 @@ def evaluate(policy: Policy, stored: StoredRun, categories: pd.DataFrame) -> lis
         "max_unresolved_share_per_category": _share_per_category,
         "min_stoppages_per_category": _coverage,
         "no_expired_waiver_in_use": _expired_waivers,
+        "detection_power": _detection_power,
     }
     return [
         Criterion(name, DESCRIPTIONS[name], threshold, *measures[name](threshold, stored, categories))
@@ -211,3 +213,19 @@ def _expired_waivers(_: object, stored: StoredRun, __: pd.DataFrame) -> tuple[ob
     expired = [u for u in uses if u["expired"] and u["matched"]]
     detail = ", ".join(f"{u['id']} (expired {u['expires']}, matches {u['matched']})" for u in expired) or "none"
     return len(expired), not expired, detail
+
+
+def _detection_power(_: object, stored: StoredRun, __: pd.DataFrame) -> tuple[object, bool, str]:
+    """The calibration kept with the run (dry-run --calibrate): noise, and each defect the corpus can show."""
+    calibration = stored.run.calibration
+    if not calibration:
+        return None, False, "no calibration was kept with this run: bascule dry-run --calibrate measures it"
+    noisy = [n["pair"] for n in calibration["noise"] if n["divergent"]]
+    present = [d for d in calibration["detections"] if d["present"]]
+    missed = [d["defect"] for d in present if not d["caught"]]
+    absent = [d["defect"] for d in calibration["detections"] if not d["present"]]
+    detail = f"{len(present) - len(missed)} of {len(present)} defects caught"
+    detail += f"; missed: {', '.join(missed)}" if missed else ""
+    detail += f"; noise in {', '.join(noisy)}" if noisy else ""
+    detail += f"; not in this corpus: {', '.join(absent)}" if absent else ""
+    return len(missed) + len(noisy), not missed and not noisy, detail
