@@ -92,3 +92,15 @@ def test_runs_of_a_database_that_does_not_exist_is_an_error_and_makes_none(tmp_p
     result = run("runs", "--db", tmp_path / "typo.db")
     assert result.exit_code == 2 and "no database at" in result.output
     assert not (tmp_path / "typo.db").exists()
+
+
+def test_the_sign_off_of_a_calibrated_run_says_what_the_harness_would_have_caught(go: DryRun, tmp_path: Path) -> None:
+    text = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["report", str(go.run_id), "--db", go.url])
+    assert text.exit_code == 0, text.output
+    assert "this corpus and this harness would have caught:" in text.output
+    assert "part_time_unpaid: caught on all" in text.output
+    assert "prenatal_rest_paid_twice: this corpus cannot show this defect" in text.output
+    page = tmp_path / "signoff.html"
+    assert run("report", go.run_id, "--db", go.url, "--format", "html", "--output", page).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert "what this harness would have caught in this corpus" in html and "not in this corpus" in html
