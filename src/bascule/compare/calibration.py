@@ -138,7 +138,10 @@ def calibrate(
     on_step: Callable[[str], None] | None = None,
 ) -> Calibration:
     """Measure the noise and the detection power of the harness on ``extract`` under ``policy``."""
-    catalogue = _catalogue(options.defects)  # checked before any work
+    catalogue = _catalogue(options.defects)  # the defects and every engine checked before any work
+    for spec in (options.control, options.referee, options.candidate, options.candidate_twin):
+        if spec is not None:
+            load_engine(spec)
     judged = dataclasses.replace(
         policy, criteria={name: value for name, value in policy.criteria.items() if name not in NOT_ABOUT_THE_CANDIDATE}
     )
