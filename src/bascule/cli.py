@@ -6,6 +6,7 @@ function that a Python user can make with ``import bascule``.
 
 from __future__ import annotations
 
+import io
 import json
 import shlex
 import sys
@@ -461,7 +462,10 @@ def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec |
     elif output_format == "html":
         _emit(calibration_html(found.to_dict()), output)
     else:
-        render_calibration(found.to_dict(), Console(file=output.open("w", encoding="utf-8")) if output else Console())
+        rendered = Console(file=io.StringIO(), width=120) if output else Console()
+        render_calibration(found.to_dict(), rendered)
+        if output:
+            _emit(rendered.file.getvalue(), output)  # type: ignore[attr-defined]
     ctx.exit(found.exit_code)
 
 
