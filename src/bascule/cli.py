@@ -65,7 +65,7 @@ from bascule.reports.ledger import (
 from bascule.reports.migration import render_reconciliation, render_verification
 from bascule.reports.policy import GO, load_policy
 from bascule.reports.shadow import render_shadow, shadow_to_dict
-from bascule.reports.signoff import render_signoff, sign_off, signoff_to_dict
+from bascule.reports.signoff import PolicyJudge, render_signoff, sign_off, signoff_to_dict
 from bascule.reports.worklist import worklist as build_worklist
 from bascule.reports.worklist import check_worklist_output, write_worklist
 
@@ -456,7 +456,7 @@ def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec |
                                  copybook=str(copybook) if copybook else None)
     err = Console(stderr=True)
     step = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
-    found = calibrate(extract, options, chosen, step)
+    found = calibrate(extract, options, PolicyJudge(chosen), step)
     if output_format == "json":
         _emit(json.dumps(found.to_dict(), indent=2, ensure_ascii=False), output)
     elif output_format == "html":

@@ -22,6 +22,7 @@ from bascule.migrate.migration import migrate_extract
 from bascule.migrate.verify import verify_migration
 from bascule.reports.inspection import inspection_to_dict
 from bascule.reports.policy import Policy
+from bascule.reports.signoff import PolicyJudge
 
 STAGES = ("inspect", "migrate", "verify-migration", "shadow", "calibrate")
 
@@ -76,5 +77,5 @@ def dry_run(
     if calibrate_under is not None:
         stage("calibrate")
         chosen = CalibrationOptions(candidate=options.candidate, workers=options.workers, copybook=options.copybook)
-        keep_calibration(engine, run_id, calibrate(extract, chosen, calibrate_under).to_dict())
+        keep_calibration(engine, run_id, calibrate(extract, chosen, PolicyJudge(calibrate_under)).to_dict())
     return run_id

@@ -18,6 +18,7 @@ from bascule.cli import cli
 from bascule.compare.calibration import Calibration, CalibrationOptions, calibrate
 from bascule.engines.interface import EngineError, EngineSpec
 from bascule.reports.policy import load_policy
+from bascule.reports.signoff import PolicyJudge
 from tests.conftest import SAMPLE, sample_plan
 
 EXTRACT = SAMPLE / "progres_441_latin1.dat"
@@ -27,7 +28,7 @@ PLANTED = pd.read_csv(SAMPLE / "new_system_441_defects.csv").groupby("defect")["
 
 @pytest.fixture(scope="module")
 def calibrated() -> Calibration:
-    return calibrate(EXTRACT, CalibrationOptions(candidate=NEW_SYSTEM), load_policy())
+    return calibrate(EXTRACT, CalibrationOptions(candidate=NEW_SYSTEM), PolicyJudge(load_policy()))
 
 
 def test_the_control_the_referee_and_the_candidate_against_themselves_show_no_noise(calibrated: Calibration) -> None:
@@ -93,4 +94,4 @@ def test_calibrate_renders_text_and_html_and_refuses_an_unknown_defect(tmp_path:
     unknown = runner.invoke(cli, ["calibrate", str(EXTRACT), "--defects", "tpyo"])
     assert unknown.exit_code == 2 and "no defect named tpyo" in unknown.output
     with pytest.raises(EngineError):
-        calibrate(EXTRACT, CalibrationOptions(defects="tpyo"), load_policy())
+        calibrate(EXTRACT, CalibrationOptions(defects="tpyo"), PolicyJudge(load_policy()))

@@ -20,9 +20,10 @@ ENGINES = (
     "bascule.engines.reference",
     "bascule.engines.replay",
     "bascule.engines.external",
+    "bascule.engines.defects",
 )
 BOUNDARIES = {
-    "bascule/compare": ENGINES,
+    "bascule/compare": (*ENGINES, "bascule.reports"),  # reports read the comparison, never the other way
     "bascule/domain": ("bascule.engines", "bascule.compare"),
 }
 

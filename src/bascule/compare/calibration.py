@@ -24,9 +24,9 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-import pandas as pd
+from sqlalchemy import Engine
 
 from bascule.compare.diff import Comparison, compare
 from bascule.compare.due import horizons
@@ -39,12 +39,15 @@ from bascule.engines.interface import Batch, EngineSpec, load_engine
 from bascule.engines.ledger import Ledger
 from bascule.migrate.database import ensure_schema, open_database
 
-if TYPE_CHECKING:
-    from bascule.reports.policy import Policy
-
 DEFECTS = EngineSpec("defect")
-# Criteria about the migration or the calibration itself: a calibration run judges the candidate only.
-NOT_ABOUT_THE_CANDIDATE = ("migration_balanced", "max_rejected_records", "detection_power")
+
+
+class Judge(Protocol):
+    """The decision on a stored run (GO or NO-GO), and the name of the policy that takes it."""
+
+    source: str
+
+    def __call__(self, database: Engine, run_id: int) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -134,25 +137,22 @@ class Calibration:
 def calibrate(
     extract: str | Path,
     options: CalibrationOptions,
-    policy: Policy,
+    judge: Judge,
     on_step: Callable[[str], None] | None = None,
 ) -> Calibration:
-    """Measure the noise and the detection power of the harness on ``extract`` under ``policy``."""
+    """Measure the noise and the detection power of the harness on ``extract``; ``judge`` decides each run."""
     catalogue = _catalogue(options.defects)  # the defects and every engine checked before any work
     for spec in (options.control, options.referee, options.candidate, options.candidate_twin):
         if spec is not None:
             load_engine(spec)
-    judged = dataclasses.replace(
-        policy, criteria={name: value for name, value in policy.criteria.items() if name not in NOT_ABOUT_THE_CANDIDATE}
-    )
     step = on_step or (lambda _: None)
     with tempfile.TemporaryDirectory(prefix="bascule-calibration-") as scratch:
         store = _Scratch(Path(scratch), extract, options)
         noise = tuple(store.noise(pair, step) for pair in _pairs(options))
         ledgers = _Ledgers(extract, options)
-        detections = tuple(store.detection(name, text, ledgers, judged, step) for name, text in catalogue.items())
+        detections = tuple(store.detection(name, text, ledgers, judge, step) for name, text in catalogue.items())
         store.close()
-    return Calibration(str(extract), noise, detections, policy.source)
+    return Calibration(str(extract), noise, detections, judge.source)
 
 
 def _catalogue(defects: str) -> dict[str, str]:
@@ -211,10 +211,8 @@ class _Scratch:
         return Noise(f"{pair[0]} against {pair[1]}", stored.run.stoppages, len(stored.divergences))
 
     def detection(
-        self, defect: str, description: str, ledgers: _Ledgers, policy: Policy, step: Callable[[str], None]
+        self, defect: str, description: str, ledgers: _Ledgers, judge: Judge, step: Callable[[str], None]
     ) -> Detection:
-        from bascule.reports.signoff import sign_off  # the decision, as the sign-off takes it
-
         step(f"detection: {defect}")
         touched, shared = ledgers.touched(defect)
         candidate = dataclasses.replace(DEFECTS, source=defect)
@@ -233,15 +231,8 @@ class _Scratch:
             missed=tuple(sorted(touched - shared - set(unresolved["number"]))),
             clusters=tuple(sorted(set(visible["cluster"].map(signatures).dropna()))),
             verdicts={str(k): int(v) for k, v in visible["verdict"].value_counts().items()},
-            decision=sign_off(self.database, run_id, policy).decision,
+            decision=judge(self.database, run_id),
         )
 
     def close(self) -> None:
         self.database.dispose()
-
-
-def calibration_frame(calibration: Calibration) -> pd.DataFrame:
-    """One row per injected defect, for renderers."""
-    return pd.DataFrame(
-        [{**dataclasses.asdict(d), "caught": d.caught, "present": d.present} for d in calibration.detections]
-    )

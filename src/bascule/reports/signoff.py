@@ -6,6 +6,7 @@ terminal, JSON and HTML forms show the same content.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -43,6 +44,22 @@ def sign_off(database: Engine, run_id: int, policy: Policy) -> SignOff:
     categories = coverage(policy, stored)
     criteria = evaluate(policy, stored, categories)
     return SignOff(stored, policy, categories, criteria, decision(criteria), family_history(database, stored.run))
+
+
+# Criteria about the migration or the calibration itself: a calibration run judges the candidate only.
+NOT_ABOUT_THE_CANDIDATE = ("migration_balanced", "max_rejected_records", "detection_power")
+
+
+class PolicyJudge:
+    """A calibration run's decision, as the sign-off takes it, on the policy's criteria about the candidate."""
+
+    def __init__(self, policy: Policy) -> None:
+        criteria = {name: value for name, value in policy.criteria.items() if name not in NOT_ABOUT_THE_CANDIDATE}
+        self.policy = dataclasses.replace(policy, criteria=criteria)
+        self.source = policy.source
+
+    def __call__(self, database: Engine, run_id: int) -> str:
+        return sign_off(database, run_id, self.policy).decision
 
 
 def family_history(database: Engine, run: ShadowRun) -> pd.DataFrame:
@@ -162,7 +179,9 @@ def _calibration(calibration: dict | None, console: Console) -> None:
     if not calibration:
         return
     noise = "no noise" if calibration["noiseless"] else "[bold red]noise[/bold red]"
-    console.print(f"Calibration ({calibration['calibrated_on']}): {noise}; this corpus and this harness would have caught:")
+    console.print(
+        f"Calibration ({calibration['calibrated_on']}): {noise}; this corpus and this harness would have caught:"
+    )
     for line in detection_lines(calibration):
         console.print(f"  {escape(line)}")
 
