@@ -30,9 +30,9 @@ from sqlalchemy import Engine
 
 from bascule.compare.diff import Comparison, compare
 from bascule.compare.due import horizons
+from bascule.compare.record import unresolved
 from bascule.compare.runner import ShadowOptions, shadow
 from bascule.compare.runs import load_run
-from bascule.compare.verdicts import FIXED
 from bascule.compare.waivers import Acceptances
 from bascule.engines.inputs import rows_from_extract
 from bascule.engines.interface import Batch, EngineSpec, load_engine
@@ -221,14 +221,14 @@ class _Scratch:
         divergences = stored.divergences
         visible = divergences[divergences["number"].isin(touched - shared)]
         signatures = stored.clusters.set_index("cluster")["signature"]
-        unresolved = visible[(visible["verdict"] != FIXED) & visible["waiver"].isna()]
+        flagged = visible[unresolved(visible)] if len(visible) else visible
         return Detection(
             defect=defect,
             description=description,
             touched=len(touched),
             shared_with_control=len(shared),
-            flagged=unresolved["number"].nunique(),
-            missed=tuple(sorted(touched - shared - set(unresolved["number"]))),
+            flagged=flagged["number"].nunique(),
+            missed=tuple(sorted(touched - shared - set(flagged["number"]))),
             clusters=tuple(sorted(set(visible["cluster"].map(signatures).dropna()))),
             verdicts={str(k): int(v) for k, v in visible["verdict"].value_counts().items()},
             decision=judge(self.database, run_id),
