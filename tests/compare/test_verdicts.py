@@ -291,3 +291,95 @@ def test_the_referee_is_read_only_for_the_stoppages_judged() -> None:
     control, candidate = book(("A1", *MARCH, 1000)), book(("A1", *MARCH, 900))
     referee = book(("A1", *MARCH, 1000), ("Z9", *MARCH, 5), refused=(("Z9", "TI"),))
     assert judged(control, candidate, referee) == {"A1": REGRESSION}
+
+
+# What "agrees" means: the comparison a verdict is made of (compare() of each side with the referee).
+# Each test below pins a rule of it that a verdict would silently inherit if it broke.
+
+
+def only(found: pd.DataFrame) -> dict:
+    assert len(found) == 1, found
+    return found.iloc[0].to_dict()
+
+
+def test_a_stream_the_control_cannot_compute_is_unsupported_and_no_money_of_it_is_counted() -> None:
+    control = book(refused=(("A1", "SA"),))
+    candidate = book(("A1", *MARCH, 900))
+    found = only(compare(control, candidate, NO_HORIZON))
+    assert found["kinds"] == ("unsupported",)
+    assert (found["control_cents"], found["candidate_cents"], found["at_stake_cents"]) == (0, 0, 0)
+    assert found["streams"] == "" and found["direction"] == "none"
+
+
+def test_one_cent_is_a_divergence_when_no_tolerance_is_given() -> None:
+    day = ("2024-03-04", "2024-03-04")
+    under = only(compare(book(("A1", *day, 1000)), book(("A1", *day, 999)), NO_HORIZON))
+    assert (under["kinds"], under["direction"], under["under_cents"], under["at_stake_cents"]) == (
+        ("amount",),
+        "underpayment",
+        1,
+        1,
+    )
+    over = only(compare(book(("A1", *day, 1000)), book(("A1", *day, 1001)), NO_HORIZON))
+    assert (over["kinds"], over["direction"], over["over_cents"]) == (("amount",), "overpayment", 1)
+
+
+def test_one_cent_gone_to_another_payee_is_a_payee_divergence() -> None:
+    day = ("2024-03-04", "2024-03-04")
+    found = only(compare(book(("A1", *day, 1, SIRET)), book(("A1", *day, 1)), NO_HORIZON))
+    assert (found["kinds"], found["at_stake_cents"], found["direction"]) == (("payee",), 1, "payee")
+
+
+def test_as_much_underpaid_as_overpaid_is_an_underpayment_the_worst_first() -> None:
+    control = book(("A1", "2024-03-04", "2024-03-08", 1000), ("A1", "2024-03-09", "2024-03-13", 1000))
+    candidate = book(("A1", "2024-03-04", "2024-03-08", 900), ("A1", "2024-03-09", "2024-03-13", 1100))
+    found = only(compare(control, candidate, NO_HORIZON))
+    assert (found["under_cents"], found["over_cents"], found["direction"]) == (500, 500, "underpayment")
+
+
+def test_another_advance_balance_is_at_stake_by_the_difference() -> None:
+    runs = [("A1", *MARCH, 1000)]
+    found = only(compare(book(*runs, advances={"A1": 30_000}), book(*runs, advances={"A1": 10_000}), NO_HORIZON))
+    assert (found["kinds"], found["at_stake_cents"]) == (("advance",), 20_000)
+
+
+def test_no_tolerance_hides_a_rights_end_or_an_unsupported_stream() -> None:
+    every_kind = {kind: Tolerance(1_000_000, "wide") for kind in ("rights_end", "unsupported", "amount")}
+    how = Comparison(NO_HORIZON.horizon, every_kind)
+    runs = [("A1", *MARCH, 1000)]
+    ended = compare(book(*runs, rights_end={"A1": "2024-12-31"}), book(*runs, rights_end={"A1": "2025-01-31"}), how)
+    assert only(ended)["kinds"] == ("rights_end",)
+    refused = compare(book(*runs), book(refused=(("A1", "SA"),)), how)
+    assert only(refused)["kinds"] == ("unsupported",)
+
+
+def test_the_streams_that_differ_are_named_and_none_for_a_divergence_without_money() -> None:
+    both = compare(
+        book(("A1", *MARCH, 1000), ("A1", *MARCH, 600, "", "TI")),
+        book(("A1", *MARCH, 900), ("A1", *MARCH, 500, "", "TI")),
+        NO_HORIZON,
+    )
+    assert only(both)["streams"] == "SA+TI"
+    runs = [("A1", *MARCH, 1000)]
+    ended = compare(book(*runs, rights_end={"A1": "2024-12-31"}), book(*runs), NO_HORIZON)
+    assert only(ended)["streams"] == ""
+
+
+def test_no_divergence_has_the_columns_of_divergences() -> None:
+    same = book(("A1", *MARCH, 1000))
+    found = compare(same, same, NO_HORIZON)
+    differs = compare(same, book(("A1", *MARCH, 900)), NO_HORIZON)
+    assert found.empty and list(found.columns) == list(differs.columns)
+
+
+def test_the_horizon_day_itself_is_due_and_no_paid_run_is_stretched_to_it() -> None:
+    """Open, due to 17 March: a difference on the 17th alone counts; runs ending before it keep their days."""
+    due = Comparison(pd.Series([pd.Timestamp("2024-03-17")], index=["A1"]))
+    control = book(("A1", "2024-03-04", "2024-03-17", 1000))
+    last_day_less = book(("A1", "2024-03-04", "2024-03-16", 1000), ("A1", "2024-03-17", "2024-03-17", 900))
+    assert only(compare(control, last_day_less, due))["at_stake_cents"] == 100
+    referee = book(("A1", "2024-03-04", "2024-03-17", 1000))
+    assert judged(control, last_day_less, referee, due) == {"A1": REGRESSION}
+    week = book(("A1", "2024-03-04", "2024-03-10", 1000))
+    found = only(compare(week, book(("A1", "2024-03-04", "2024-03-10", 900)), due))
+    assert (found["control_cents"], found["at_stake_cents"]) == (7_000, 700)
