@@ -15,11 +15,14 @@ the code's output.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from bascule.compare.diff import Comparison, Tolerance, compare
+from bascule.compare.due import horizons
 from bascule.compare.verdicts import FIXED, REGRESSION, UNEXPLAINED, VERDICTS, verdicts
 from bascule.engines.ledger import COMPUTED, UNSUPPORTED, Ledger
 from tests.compare.ledgers import lines
@@ -383,3 +386,32 @@ def test_the_horizon_day_itself_is_due_and_no_paid_run_is_stretched_to_it() -> N
     week = book(("A1", "2024-03-04", "2024-03-10", 1000))
     found = only(compare(week, book(("A1", "2024-03-04", "2024-03-10", 900)), due))
     assert (found["control_cents"], found["at_stake_cents"]) == (7_000, 700)
+
+
+def test_the_days_judged_end_at_each_pending_stoppages_horizon() -> None:
+    """Extraction on 2024-03-20, 17 days of settlement lag: 2024-03-03 is the last day surely settled.
+
+    O1 is open (whatever its planned end), R1 ended after 03-03, E1 ended on 03-03 exactly, C1 long before;
+    P1 is open and already paid past 03-03; Z1 is open and its only line pays nothing (not a payment).
+    """
+    stoppages = pd.DataFrame(
+        {
+            "number": ["O1", "R1", "E1", "C1", "P1", "Z1"],
+            "status": ["OPEN", "CLOSED", "CLOSED", "CLOSED", "OPEN", "OPEN"],
+            "end_date": pd.to_datetime(
+                ["2024-01-31", "2024-03-10", "2024-03-03", "2024-01-31", "2024-04-30", "2024-04-30"]
+            ),
+        }
+    )
+    control = book(
+        ("O1", "2024-01-01", "2024-01-20", 1000),
+        ("R1", "2024-02-01", "2024-02-29", 1000),
+        ("E1", "2024-02-01", "2024-03-03", 1000),
+        ("C1", "2024-01-01", "2024-01-31", 1000),
+        ("P1", "2024-03-01", "2024-03-15", 1000),
+        ("Z1", "2024-03-01", "2024-03-18", 0),
+    )
+    found = horizons(stoppages, control, dt.date(2024, 3, 20), 17)
+    settled, paid = "2024-03-03", "2024-03-15"
+    expected = pd.Series(pd.to_datetime([settled, settled, None, None, paid, settled]), index=list(stoppages["number"]))
+    pd.testing.assert_series_equal(found.astype("datetime64[s]"), expected.astype("datetime64[s]"))
