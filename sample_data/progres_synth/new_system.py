@@ -21,16 +21,16 @@ old SMIC under the cap, is not listed there).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pandas as pd
 
 from bascule.domain.chains import stoppages_with_chains
+from bascule.engines.defects import frozen_at, rows_of_persons
 from bascule.engines.interface import Batch
 from bascule.engines.ledger import UNSUPPORTED, Ledger
 from bascule.engines.reference.engine import compute_reference
-from bascule.engines.reference.parameters import WINDOW, parameters
+from bascule.engines.reference.parameters import parameters
 from bascule.engines.replay import ProgresReplay
 
 Rows = dict[str, pd.DataFrame]
@@ -114,16 +114,13 @@ def corrected_attestation_ignored(lines: pd.DataFrame, rows: Rows, extraction_da
     first_versions = {**rows, "SA": rows["SA"][rows["SA"]["version"] == 0]}
     first_versions["SL"] = rows["SL"][rows["SL"]["attestation_index"].isin(first_versions["SA"]["record_index"])]
     first_versions["SU"] = rows["SU"][rows["SU"]["attestation_index"].isin(first_versions["SA"]["record_index"])]
-    return _recomputed(lines, _of_persons(first_versions, persons), extraction_date)
+    return _recomputed(lines, rows_of_persons(first_versions, persons), extraction_date)
 
 
 def keeping_rights_old_smic(lines: pd.DataFrame, rows: Rows, extraction_date: dt.date) -> pd.DataFrame:
     persons = set(rows["AS"].loc[rows["AS"]["keeps_rights"].to_numpy(dtype=bool), "record_index"])
-    table = dict(parameters())
-    smic = table["smic_hourly"]
-    old = dataclasses.replace(smic.value_at(OLD_SMIC_FROM), start=WINDOW[0])
-    table["smic_hourly"] = dataclasses.replace(smic, values=(old,))
-    return _recomputed(lines, _of_persons(rows, persons), extraction_date, table)
+    table = frozen_at(parameters(), "smic_hourly", OLD_SMIC_FROM)
+    return _recomputed(lines, rows_of_persons(rows, persons), extraction_date, table)
 
 
 def work_accident_unsettled(lines: pd.DataFrame, rows: Rows, extraction_date: dt.date) -> pd.DataFrame:
@@ -146,21 +143,6 @@ DEFECTS = {
     "work_accident_unsettled": work_accident_unsettled,
     "poly_active_self_employed_missing": poly_active_self_employed_missing,
 }
-
-
-def _of_persons(rows: Rows, persons: set[int]) -> Rows:
-    stoppages = rows["AR"][rows["AR"]["person_index"].isin(persons)]
-    attestations = rows["SA"][rows["SA"]["stoppage_index"].isin(stoppages["record_index"])]
-    return {
-        "AS": rows["AS"][rows["AS"]["record_index"].isin(persons)],
-        "AR": stoppages,
-        **{code: rows[code][rows[code]["stoppage_index"].isin(stoppages["record_index"])] for code in ("EM", "PA")},
-        "SA": attestations,
-        **{
-            code: rows[code][rows[code]["attestation_index"].isin(attestations["record_index"])]
-            for code in ("SL", "SU")
-        },
-    }
 
 
 def _recomputed(lines: pd.DataFrame, rows: Rows, extraction_date: dt.date, table: dict | None = None) -> pd.DataFrame:

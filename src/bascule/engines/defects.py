@@ -45,7 +45,7 @@ def _without(ledger: Ledger, numbers: set[str], scheme: str | None = None) -> Le
     return Ledger(ledger.lines[~hit].reset_index(drop=True), ledger.outcomes, ledger.knows_rights_end)
 
 
-def _of_persons(rows: Rows, persons: set[int]) -> Rows:
+def rows_of_persons(rows: Rows, persons: set[int]) -> Rows:
     stoppages = rows["AR"][rows["AR"]["person_index"].isin(persons)]
     attestations = rows["SA"][rows["SA"]["stoppage_index"].isin(stoppages["record_index"])]
     kept = {"AS": rows["AS"][rows["AS"]["record_index"].isin(persons)], "AR": stoppages, "SA": attestations}
@@ -77,7 +77,7 @@ def _persons_of(rows: Rows, stoppage_index: pd.Series) -> set[int]:
     return set(rows["AR"].set_index("record_index").loc[stoppage_index, "person_index"])
 
 
-def _with_value(table: dict[str, Parameter], name: str, on: dt.date) -> dict[str, Parameter]:
+def frozen_at(table: dict[str, Parameter], name: str, on: dt.date) -> dict[str, Parameter]:
     """The parameters with ``name`` frozen at its value on ``on``, over the whole window."""
     parameter = table[name]
     value = dataclasses.replace(parameter.value_at(on), start=WINDOW[0])
@@ -111,7 +111,7 @@ def corrected_attestation_ignored(ledger: Ledger, rows: Rows, extraction_date: d
         return ledger
     first_versions = {**rows, "SA": rows["SA"][rows["SA"]["version"] == 0]}
     return _recomputed(
-        ledger, _of_persons(first_versions, _persons_of(rows, corrected["stoppage_index"])), extraction_date
+        ledger, rows_of_persons(first_versions, _persons_of(rows, corrected["stoppage_index"])), extraction_date
     )
 
 
@@ -120,8 +120,8 @@ def keeping_rights_old_smic(ledger: Ledger, rows: Rows, extraction_date: dt.date
     persons = set(rows["AS"].loc[rows["AS"]["keeps_rights"].to_numpy(dtype=bool), "record_index"])
     if not persons:
         return ledger
-    table = _with_value(parameters(), "smic_hourly", OLD_SMIC_ON)
-    return _recomputed(ledger, _of_persons(rows, persons), extraction_date, table)
+    table = frozen_at(parameters(), "smic_hourly", OLD_SMIC_ON)
+    return _recomputed(ledger, rows_of_persons(rows, persons), extraction_date, table)
 
 
 def prenatal_rest_paid_twice(ledger: Ledger, rows: Rows, extraction_date: dt.date) -> Ledger:
@@ -135,7 +135,7 @@ def prenatal_rest_paid_twice(ledger: Ledger, rows: Rows, extraction_date: dt.dat
     shift = pd.to_timedelta(np.arange(len(twice)), unit="D")  # distinct presumed births: one entitlement each
     own_births.loc[twice.index, "presumed_birth_date"] = pd.to_datetime(twice["start_date"]).to_numpy() + shift
     distorted = {**rows, "AR": own_births}
-    return _recomputed(ledger, _of_persons(distorted, set(twice["person_index"])), extraction_date)
+    return _recomputed(ledger, rows_of_persons(distorted, set(twice["person_index"])), extraction_date)
 
 
 def work_accident_unsettled(ledger: Ledger, rows: Rows, extraction_date: dt.date) -> Ledger:
@@ -164,8 +164,8 @@ def april_2025_cap_early(ledger: Ledger, rows: Rows, extraction_date: dt.date) -
     early = ar[(ar["nature"] == "SICKNESS") & (pd.to_datetime(ar["start_date"]) < pd.Timestamp(NEW_CAP_FROM))]
     if early.empty:
         return ledger
-    table = _with_value(parameters(), "sickness_cap_coefficient", NEW_CAP_FROM)
-    return _recomputed(ledger, _of_persons(rows, set(early["person_index"])), extraction_date, table)
+    table = frozen_at(parameters(), "sickness_cap_coefficient", NEW_CAP_FROM)
+    return _recomputed(ledger, rows_of_persons(rows, set(early["person_index"])), extraction_date, table)
 
 
 def poly_active_self_employed_missing(ledger: Ledger, rows: Rows, extraction_date: dt.date) -> Ledger:
