@@ -1,8 +1,14 @@
-"""The dry run, in one call: inspect → migrate → verify-migration → shadow (reference as referee).
+"""The dry run in one pass: inspect, migrate and shadow-run every part of the extract once, then verify.
 
-Each stage is the library call of its own command; the dry run keeps what
-the first three found in the shadow run, so that the sign-off report reads
-everything from the run store.
+The main process scans the extract (its parts, its hash, the facts that
+span parts) and schedules. Each worker reads its part for itself, then
+validates and translates it once, loads it into the new model in its own
+transaction, and computes every engine on exactly those model rows
+(:mod:`bascule.one_pass`). What the parts found reading is gathered into
+the inspection's summary, the migration is closed with its books, and the
+verification re-reads the extract on its own: its independence is the
+proof that nothing was lost. Everything the dry run found is kept with
+the shadow run, so that the sign-off report reads it from the run store.
 """
 
 from __future__ import annotations
@@ -12,19 +18,21 @@ from pathlib import Path
 
 from bascule.compare.calibration import CalibrationOptions, calibrate
 from bascule.compare.record import keep_calibration
-from bascule.compare.runner import ShadowOptions, default_store_root, prepared_engines, shadow
+from bascule.compare.runner import ShadowOptions, StoredRun, default_store_root, prepared_engines, run_parts
 from bascule.compare.waivers import Acceptances
 from bascule.files import check_writable_folder
-from bascule.legacy_adapters.inspection import inspect_extract
+from bascule.legacy_adapters.plan import Part
 from bascule.legacy_adapters.reader import ExtractReader
-from bascule.migrate.database import ensure_schema, open_database
-from bascule.migrate.migration import migrate_extract
+from bascule.migrate.database import database_url, ensure_schema, open_database
+from bascule.migrate.migration import begin_migration, finish_migration
 from bascule.migrate.verify import verify_migration
+from bascule.one_pass import Loading
 from bascule.reports.inspection import inspection_to_dict
 from bascule.reports.policy import Policy
 from bascule.reports.signoff import PolicyJudge
 
-STAGES = ("inspect", "migrate", "verify-migration", "shadow", "calibrate")
+STAGES = ("scan", "read, migrate and compute", "verify-migration", "calibrate")
+READING = ("caisse", "caisse_name", "encoding", "records", "rejected", "balanced", "reject_reasons")
 
 
 def dry_run(
@@ -43,39 +51,42 @@ def dry_run(
     and keep the calibration with the run, for the sign-off and its ``detection_power`` criterion.
     """
     stage = on_stage or (lambda _: None)
-    # Every input before the first stage: a typo is not found after three of them.
-    ExtractReader(extract, copybook=options.copybook)  # a file that is no extract
-    prepared_engines(extract, options)  # an unknown engine, an external file that cannot be read
+    # Every input before any work: a typo is not found after an hour.
+    reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=options.partition_bytes)
+    engines = prepared_engines(extract, options)  # an unknown engine, an external file that cannot be read
     engine = open_database(database)
     store_root = store_root or default_store_root(engine)
     check_writable_folder(store_root, "run store")
     ensure_schema(engine)
-    stage("inspect")
-    reading = inspection_to_dict(inspect_extract(extract, copybook=options.copybook))
-    stage("migrate")
-    books = migrate_extract(extract, database, copybook=options.copybook)
-    stage("verify-migration")
-    verification = verify_migration(database, books.run_id, extract=extract, copybook=options.copybook)
-    migration = {
-        "reading": {
-            key: reading[key]
-            for key in ("caisse", "caisse_name", "encoding", "records", "rejected", "balanced", "reject_reasons")
-        },
-        "books": books.to_dict(),
-        "verification": verification.to_dict(),
-    }
-    stage("shadow")
-    run_id = shadow(
-        extract,
-        options,
-        acceptances,
-        engine,
-        store_root,
-        family=family,
-        migration=migration,
-    )
+    stage("scan")
+    plan = reader.plan(digest=True)
+    migrating = begin_migration(engine, reader, plan.sha256 or "")
+    if reader.chunk_bytes != plan.chunk_bytes:  # a resumed migration: its parts are the chunks it cut
+        plan = reader.plan(digest=True)
+    url = database_url(database)
+
+    def loading(part: Part) -> Loading | None:
+        skip = migrating.complete or part.first_index in migrating.committed
+        return None if skip else Loading(url, migrating.run_id)
+
+    stage("read, migrate and compute")
+    with StoredRun(engine, reader, plan, options, engines, acceptances, store_root, family) as run:
+        for done in run_parts(reader, plan, options, run.computing, loading):
+            reader.summary.add(done.reading)
+            run.add(done)
+        reader.summary.check_accounted()
+        books = finish_migration(engine, migrating, reader.summary)
+        stage("verify-migration")
+        verification = verify_migration(database, books.run_id, extract=extract, copybook=options.copybook)
+        reading = inspection_to_dict(reader.summary)
+        migration = {
+            "reading": {key: reading[key] for key in READING},
+            "books": books.to_dict(),
+            "verification": verification.to_dict(),
+        }
+        run.close(migration=migration)
     if calibrate_under is not None:
         stage("calibrate")
         chosen = CalibrationOptions(candidate=options.candidate, workers=options.workers, copybook=options.copybook)
-        keep_calibration(engine, run_id, calibrate(extract, chosen, PolicyJudge(calibrate_under)).to_dict())
-    return run_id
+        keep_calibration(engine, run.run_id, calibrate(extract, chosen, PolicyJudge(calibrate_under)).to_dict())
+    return run.run_id

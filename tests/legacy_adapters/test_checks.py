@@ -1,4 +1,4 @@
-"""The identity checks agree with python-stdnum, and duplicates are remembered compactly."""
+"""The identity checks agree with python-stdnum."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from stdnum import exceptions
 from stdnum.fr import nir
 
-from bascule.legacy_adapters.checks import NO_KEY, SeenIds, _nir_keys
+from bascule.legacy_adapters.checks import NO_KEY, _nir_keys
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
 wellformed = st.builds(
@@ -41,14 +41,3 @@ def test_fast_nir_check_agrees_with_stdnum(body: str, key: int, right_key: bool)
 
 def test_a_space_inside_a_nir_is_invalid_even_though_stdnum_would_compact_it() -> None:
     assert int(_nir_keys(np.array(["27509 9350042"], dtype=object)).iloc[0]) == NO_KEY
-
-
-@given(st.lists(st.lists(st.text(alphabet="ABC123", min_size=1, max_size=4), max_size=30), max_size=12))
-def test_seen_ids_remember_everything_added(batches: list[list[str]]) -> None:
-    seen, reference = SeenIds(), set()
-    for batch in batches:
-        keys = np.array(batch, dtype=str)
-        if len(keys):
-            assert seen.contains(keys).tolist() == [k in reference for k in batch]
-            seen.add(keys)
-        reference.update(batch)

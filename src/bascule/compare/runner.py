@@ -1,10 +1,10 @@
 """The shadow runner: every dossier of an extract under control, candidate and referee, compared and stored.
 
-The extract is read as a stream of partitions of whole persons
-(:mod:`bascule.compare.reading`); each partition runs
-:func:`bascule.compare.partition.run_partition` in a local process pool,
-a bounded number at a time, and its bulk results go to the run's Parquet
-files as soon as it is done: memory follows the partition size and the
+The main process scans the extract once (:mod:`bascule.legacy_adapters.plan`)
+and only schedules: each worker reads its part of whole persons for
+itself and computes, compares and writes it (:mod:`bascule.one_pass`),
+a bounded number at a time, in a local process pool or on a Dask
+cluster (:mod:`bascule.scheduling`): memory follows the part size and the
 number of workers, not the extract. The divergences are then clustered,
 waivers applied, and the run stored.
 """
@@ -12,12 +12,9 @@ waivers applied, and the run stored.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,15 +22,22 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from bascule.compare import clusters, record
-from bascule.compare.diff import Tolerance, empty_divergences
+from bascule.compare.diff import empty_divergences
 from bascule.compare.due import SETTLEMENT_LAG_DAYS
-from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE, PartitionResult, PartitionTask, run_partition
-from bascule.compare.reading import PARTITION_BYTES, Partition, partitions, stoppage_numbers
+from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
+from bascule.compare.reading import PARTITION_BYTES, stoppage_numbers
 from bascule.compare.waivers import Acceptances, apply_waivers
+from bascule.engines.inputs import extraction_date_of
 from bascule.engines.interface import Engine as ComputingEngine
 from bascule.engines.interface import EngineSpec, load_engine
 from bascule.files import check_writable_folder
+from bascule.legacy_adapters.plan import ExtractPlan, Part
+from bascule.legacy_adapters.reader import ExtractReader, facts_of
 from bascule.migrate.migration import file_sha256
+from bascule.one_pass import Computing, Loading, PartDone, PartJob, run_part
+from bascule.scheduling import default_workers, each_done, executor_for
+
+__all__ = ["ShadowOptions", "default_store_root", "default_workers", "prepared_engines", "shadow"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class ShadowOptions:
     partition_bytes: int = PARTITION_BYTES
     settlement_lag: int = SETTLEMENT_LAG_DAYS
     copybook: str | None = None
+    scheduler: str | None = None  # a Dask scheduler's address, or local[:N]; None: a local process pool
 
     @property
     def engines(self) -> dict[str, EngineSpec]:
@@ -60,40 +65,36 @@ class ShadowOptions:
             "partition_bytes": self.partition_bytes,
             "settlement_lag_days": self.settlement_lag,
             "copybook": self.copybook,
+            "scheduler": self.scheduler,
         }
 
 
 class Collected:
-    """What the partitions found, gathered as they finish; their bulk is written to Parquet at once."""
+    """What the parts found, gathered as they finish (their bulk is in the run's Parquet files already)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.parts = 0
+    def __init__(self) -> None:
         self.persons = self.stoppages = 0
-        self.divergences: list[pd.DataFrame] = []
-        self.unsupported: list[pd.DataFrame] = []
+        self.found: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # part number → divergences, unsupported
         self.categories = pd.Series(dtype="int64")
         self.seconds: dict[str, float] = {}
 
-    def add(self, result: PartitionResult | None, persons: int) -> None:
-        self.persons += persons
-        if result is None:
-            return
-        record.write_parts(self.folder, self.parts, result)
-        self.parts += 1
-        self.stoppages += len(result.stoppages)
-        self.divergences.append(result.divergences)
-        self.unsupported.append(result.unsupported)
-        counts = result.stoppages["category"].value_counts()
-        self.categories = self.categories.add(counts, fill_value=0).astype("int64")
-        for name, seconds in result.seconds.items():
+    def add(self, done: PartDone) -> None:
+        self.persons += done.persons
+        self.stoppages += done.stoppages
+        if done.divergences is not None and done.unsupported is not None:
+            self.found[done.number] = (done.divergences, done.unsupported)
+        self.categories = self.categories.add(done.categories, fill_value=0).astype("int64")
+        for name, seconds in done.seconds.items():
             self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
     def all_divergences(self) -> pd.DataFrame:
-        return pd.concat(self.divergences, ignore_index=True) if self.divergences else empty_divergences()
+        # in the file's order, whichever part finished first
+        found = [self.found[number][0] for number in sorted(self.found)]
+        return pd.concat(found, ignore_index=True) if found else empty_divergences()
 
     def all_unsupported(self) -> pd.DataFrame:
-        return pd.concat(self.unsupported, ignore_index=True) if self.unsupported else pd.DataFrame()
+        found = [self.found[number][1] for number in sorted(self.found)]
+        return pd.concat(found, ignore_index=True) if found else pd.DataFrame()
 
 
 def shadow(
@@ -112,38 +113,76 @@ def shadow(
     ``family`` names the dry runs compared over time (by default the caisse's);
     ``migration`` is what a dry run found reading, migrating and verifying the extract.
     """
-    started = time.perf_counter()
     engines = prepared_engines(extract, options)  # fail early, before reading
     check_writable_folder(store_root, "run store")
-    made_store = not store_root.exists()
-    path = Path(extract)
-    reading = _Timed(partitions(path, options.copybook, options.partition_bytes))
-    first = next(reading)  # the HD record: the extraction date and the caisse
-    run_id = record.open_run(
-        database,
-        extract_path=str(path.resolve()),
-        extract_sha256=file_sha256(path),
-        family=family or f"caisse-{first.caisse}",
-        caisse=int(first.caisse) if first.caisse.isdigit() else None,
-        extraction_date=first.extraction_date,
-        engines=_described(options, engines),
-        parameters_version=_parameters_version(engines),
-        waivers=record.waivers_of(acceptances),
-        options=options.to_dict(),
-        store_path=str(store_root.resolve()),
-        migration=migration,
-    )
-    collected = Collected(store_root / f"run-{run_id}")
-    parts = itertools.chain([first], reading)
-    try:
-        for result, persons in _computed(parts, options, acceptances.tolerances, path.stat().st_size, on_progress):
-            collected.add(result, persons)
-        divergences = clusters.assign(collected.all_divergences())
-        divergences["waiver"], uses = apply_waivers(divergences, acceptances, today or dt.date.today())
-        timings = {"read": reading.seconds, **collected.seconds, "total": time.perf_counter() - started}
-        record.close_run(
+    reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=options.partition_bytes)
+    plan = reader.plan(digest=True)
+    with StoredRun(database, reader, plan, options, engines, acceptances, store_root, family) as run:
+        for done in run_parts(reader, plan, options, run.computing, on_progress=on_progress):
+            run.add(done)
+        run.close(today, migration=migration)
+    return run.run_id
+
+
+class StoredRun:
+    """A shadow run in the run store, open while its parts are done: closed with its results, or forgotten.
+
+    An engine that fails or a user who interrupts leaves no half run: the
+    run's row and its Parquet files are removed (and the store's folder, if
+    the run made it).
+    """
+
+    def __init__(
+        self,
+        database: Engine,
+        reader: ExtractReader,
+        plan: ExtractPlan,
+        options: ShadowOptions,
+        engines: dict[str, ComputingEngine],
+        acceptances: Acceptances,
+        store_root: Path,
+        family: str | None,
+    ) -> None:
+        self.database, self.options, self.acceptances = database, options, acceptances
+        self.started = time.perf_counter()
+        self.made_store = not store_root.exists()
+        self.store_root = store_root
+        header = reader.parts.header() or {}
+        caisse = str(header.get("caisse", ""))
+        extraction = extraction_date_of(reader.path, str(header.get("extraction_date", "")))
+        self.run_id = record.open_run(
             database,
-            run_id,
+            extract_path=str(reader.path.resolve()),
+            extract_sha256=plan.sha256,
+            family=family or f"caisse-{caisse}",
+            caisse=int(caisse) if caisse.isdigit() else None,
+            extraction_date=extraction,
+            engines=_described(options, engines),
+            parameters_version=_parameters_version(engines),
+            waivers=record.waivers_of(acceptances),
+            options=options.to_dict(),
+            store_path=str(store_root.resolve()),
+        )
+        self.folder = store_root / f"run-{self.run_id}"
+        self.computing = Computing(
+            options.engines, extraction, options.settlement_lag, acceptances.tolerances, str(self.folder)
+        )
+        self.collected = Collected()
+
+    def __enter__(self) -> StoredRun:
+        return self
+
+    def add(self, done: PartDone) -> None:
+        self.collected.add(done)
+
+    def close(self, today: dt.date | None = None, **values: object) -> None:
+        collected = self.collected
+        divergences = clusters.assign(collected.all_divergences())
+        divergences["waiver"], uses = apply_waivers(divergences, self.acceptances, today or dt.date.today())
+        timings = {**collected.seconds, "total": time.perf_counter() - self.started}
+        record.close_run(
+            self.database,
+            self.run_id,
             divergences,
             clusters.clusters(divergences),
             collected.all_unsupported(),
@@ -152,14 +191,38 @@ def shadow(
             stoppages=collected.stoppages,
             categories=record.categories(collected.categories, divergences),
             timings={name: round(seconds, 3) for name, seconds in timings.items()},
+            **values,
         )
-    except BaseException:
-        record.forget_run(database, run_id)  # an engine failed or the user interrupted: no half run is kept
-        shutil.rmtree(collected.folder, ignore_errors=True)
-        if made_store and store_root.is_dir() and not any(store_root.iterdir()):
-            store_root.rmdir()
-        raise
-    return run_id
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            return
+        record.forget_run(self.database, self.run_id)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.made_store and self.store_root.is_dir() and not any(self.store_root.iterdir()):
+            self.store_root.rmdir()
+
+
+def run_parts(
+    reader: ExtractReader,
+    plan: ExtractPlan,
+    options: ShadowOptions,
+    computing: Computing | None,
+    loading: Callable[[Part], Loading | None] = lambda _: None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Iterator[PartDone]:
+    """Every part of the plan done by the workers (or a Dask cluster), as each finishes.
+
+    ``loading(part)`` says whether and where a part is loaded into the model.
+    """
+    jobs = (PartJob(reader.parts, facts_of(plan, part), loading(part), computing) for part in plan.parts)
+    done_bytes = 0
+    with executor_for(options.workers, options.scheduler) as executor:
+        for done in each_done(run_part, jobs, executor, in_flight=2 * options.workers):
+            done_bytes += done.size_bytes
+            if on_progress:
+                on_progress(done_bytes, plan.size_bytes)
+            yield done
 
 
 def prepared_engines(extract: str | Path, options: ShadowOptions) -> dict[str, ComputingEngine]:
@@ -176,67 +239,6 @@ def prepared_engines(extract: str | Path, options: ShadowOptions) -> dict[str, C
         for engine in checking:
             engine.check_extract(numbers)
     return engines
-
-
-class _Timed:
-    """An iterator that counts the time spent producing its items (here: reading the extract)."""
-
-    def __init__(self, items: Iterator[Partition]) -> None:
-        self.items, self.seconds = items, 0.0
-
-    def __iter__(self) -> Iterator[Partition]:
-        return self
-
-    def __next__(self) -> Partition:
-        started = time.perf_counter()
-        try:
-            return next(self.items)
-        finally:
-            self.seconds += time.perf_counter() - started
-
-
-def _computed(
-    parts: Iterator[Partition],
-    options: ShadowOptions,
-    tolerances: dict[str, Tolerance],
-    total_bytes: int,
-    on_progress: Callable[[int, int], None] | None,
-) -> Iterator[tuple[PartitionResult | None, int]]:
-    """Each partition's result (None for one without stoppages) and its persons, as they finish."""
-    done = 0
-
-    def progressed(size: int) -> None:
-        nonlocal done
-        done += size
-        if on_progress:
-            on_progress(done, total_bytes)
-
-    def task(part: Partition) -> PartitionTask:
-        return PartitionTask(part.rows, part.extraction_date, options.engines, options.settlement_lag, tolerances)
-
-    if options.workers <= 1:
-        for part in parts:
-            yield (run_partition(task(part)) if len(part.rows["AR"]) else None), len(part.rows["AS"])
-            progressed(part.size_bytes)
-        return
-    with ProcessPoolExecutor(max_workers=options.workers) as pool:
-        pending: dict[Future, tuple[int, int]] = {}  # at most two partitions a worker in memory
-        for part in parts:
-            if not len(part.rows["AR"]):
-                yield None, len(part.rows["AS"])
-                progressed(part.size_bytes)
-                continue
-            pending[pool.submit(run_partition, task(part))] = (len(part.rows["AS"]), part.size_bytes)
-            if len(pending) >= 2 * options.workers:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    persons, size = pending.pop(future)
-                    yield future.result(), persons
-                    progressed(size)
-        for future in list(pending):
-            persons, size = pending.pop(future)
-            yield future.result(), persons
-            progressed(size)
 
 
 def _described(options: ShadowOptions, engines: dict[str, ComputingEngine]) -> dict[str, dict[str, object]]:
@@ -270,7 +272,3 @@ def default_store_root(database: Engine) -> Path:
         path = Path(database.url.database)
         return path.with_name(f"{path.stem}-runs")
     return Path("bascule-runs")
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))

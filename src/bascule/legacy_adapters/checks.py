@@ -138,33 +138,19 @@ def _sex_problems(persons: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- duplicates
-class SeenIds:
-    """Identifiers already read in earlier chunks, for exact duplicate detection.
+def duplicate_problems(frames: Frames, duplicates: np.ndarray) -> pd.DataFrame:
+    """Records reusing an identifier of an earlier record; the first one stays.
 
-    A set of the identifier strings: exact (no hashing shortcut that could
-    call two different identifiers equal), about 100 bytes an identifier.
+    ``duplicates`` are the indexes of such records in the whole extract, found
+    by the scan (:mod:`bascule.legacy_adapters.plan`), so that a part read on
+    its own knows what earlier parts held. An employer named twice on one
+    stoppage is found here: a stoppage's records are never split between parts.
     """
-
-    def __init__(self) -> None:
-        self._seen: set[str] = set()
-
-    def contains(self, keys: np.ndarray) -> np.ndarray:
-        return np.fromiter(map(self._seen.__contains__, keys), dtype=bool, count=len(keys))
-
-    def add(self, keys: np.ndarray) -> None:
-        self._seen.update(keys)
-
-
-def duplicate_problems(frames: Frames, seen: dict[str, SeenIds]) -> pd.DataFrame:
-    """Records reusing an identifier of an earlier record; the first one stays."""
     found = []
     for code, column in UNIQUE_IDS.items():
-        if code not in frames:
-            continue
-        keys = frames[code][column].to_numpy(dtype=object)
-        again = pd.Series(keys, dtype=object).duplicated().to_numpy() | seen[code].contains(keys)
-        seen[code].add(keys)
-        found.append(_duplicates(code, frames[code], again, column))
+        if code in frames:
+            again = np.isin(frames[code][RECORD_INDEX].to_numpy(), duplicates)
+            found.append(_duplicates(code, frames[code], again, column))
     if EMPLOYER in frames:
         employers = frames[EMPLOYER]
         again = employers.duplicated([STOPPAGE_NO, "EM-SIRET"]).to_numpy()

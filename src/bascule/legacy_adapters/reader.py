@@ -20,13 +20,13 @@ import pandas as pd
 from bascule.errors import ExtractUnreadable, InternalInconsistency
 from bascule.files import check_regular
 from bascule.legacy_adapters.charsets import Charset, detect_charset
-from bascule.legacy_adapters.checks import UNIQUE_IDS, SeenIds, duplicate_problems, identity_problems, orphan_problems
-from bascule.legacy_adapters.chunks import DEFAULT_CHUNK_BYTES, RawChunk, raw_chunks
+from bascule.legacy_adapters.checks import duplicate_problems, identity_problems, orphan_problems
+from bascule.legacy_adapters.chunks import DEFAULT_CHUNK_BYTES, RawChunk
 from bascule.legacy_adapters.frames import RECORD_INDEX, decode_records
+from bascule.legacy_adapters.plan import ExtractPlan, Part, plan_extract
 from bascule.legacy_adapters.problems import Reason, concat_problems, problem_frame, show_bytes
 from bascule.legacy_adapters.progres_layout import (
     HEADER,
-    PAYMENT,
     PERSON,
     STOPPAGE,
     TRAILER,
@@ -57,8 +57,10 @@ class ExtractChunk:
         """The bytes of some records of the chunk, by record index (a truncated last record too)."""
         whole = len(self.records)
         tail = self.rejects["raw"].iloc[-1] if self.record_count > whole else b""
-        return [self.records[i - self.first_index].tobytes() if i - self.first_index < whole else tail
-                for i in record_indexes]
+        return [
+            self.records[i - self.first_index].tobytes() if i - self.first_index < whole else tail
+            for i in record_indexes
+        ]
 
 
 @dataclass
@@ -93,6 +95,27 @@ class ExtractSummary:
     def balanced(self) -> bool:
         return self.accounted and self.trailer is not None and self.trailer.balanced
 
+    def add(self, part: PartSummary) -> None:
+        """Gather one part's summary (the parts of a file in any order)."""
+        self.records += part.records
+        self.counts.update(part.counts)
+        self.rows.update(part.rows)
+        self.rejected += part.rejected
+        if part.problems is not None:
+            self.problems.append(part.problems)
+        if part.header is not None:
+            for name, value in part.header.items():
+                setattr(self, name, value)
+        if part.trailer is not None:
+            self.trailer = part.trailer
+
+    def check_accounted(self) -> None:
+        if not self.accounted:
+            raise InternalInconsistency(
+                f"{self.records} records read but {sum(self.rows.values())} rows and "
+                f"{self.rejected} rejects: please report this bug with the extract's layout"
+            )
+
 
 @dataclass
 class Extract:
@@ -108,7 +131,9 @@ class ExtractReader:
     """Iterate over an extract in chunks of whole persons.
 
     After the iteration, :attr:`summary` holds the counts and the trailer
-    check of the whole file.
+    check of the whole file. The extract is first scanned
+    (:func:`~bascule.legacy_adapters.plan.plan_extract`), then each part
+    is read by a :class:`PartReader`, as a worker would read it alone.
     """
 
     def __init__(
@@ -129,51 +154,113 @@ class ExtractReader:
         self.layout = layout_from_file(copybook) if copybook else _layout_of_header(first, charset)
         if len(first) < self.layout.record_size:
             raise ExtractUnreadable(f"{self.path}: {len(first)} bytes, shorter than one record")
-        self.summary = ExtractSummary(
-            str(self.path), self.path.stat().st_size, charset.name, self.layout.record_size
-        )
-        self._seen = {code: SeenIds() for code in UNIQUE_IDS}
-        self._payments = _PaymentTotal()
-        self._type_names, self._type_table = _type_table(list(self.layout.specs), charset)
+        self.summary = ExtractSummary(str(self.path), self.path.stat().st_size, charset.name, self.layout.record_size)
+        self.parts = PartReader(str(self.path), self.layout, charset)
         self._started = False
 
+    def plan(self, *, digest: bool = False, numbers: bool = False) -> ExtractPlan:
+        """Scan the extract: its parts of whole persons (of about ``chunk_bytes``) and what spans them."""
+        return plan_extract(self.path, self.layout, self.charset, self.chunk_bytes, digest=digest, numbers=numbers)
+
     def __iter__(self) -> Iterator[ExtractChunk]:
-        # The summary and the sets of identifiers seen accumulate over one pass:
-        # a second pass would count every record twice and call them duplicates.
+        # The summary accumulates over one pass: a second pass would count every record twice.
         if self._started:
             raise RuntimeError("an ExtractReader reads its file once; make a new one to read it again")
         self._started = True
-        with self.path.open("rb") as stream:
-            person = PERSON.encode(self.charset.name)
-            for raw in raw_chunks(stream, self.layout.record_size, person, self.chunk_bytes):
-                yield self._read_chunk(raw)
-        if not self.summary.accounted:
-            raise InternalInconsistency(
-                f"{self.summary.records} records read but {sum(self.summary.rows.values())} rows and "
-                f"{self.summary.rejected} rejects: please report this bug with the extract's layout"
-            )
+        plan = self.plan()
+        for part in plan.parts:
+            chunk, found = self.parts.read(facts_of(plan, part))
+            self.summary.add(found)
+            yield chunk
+        self.summary.check_accounted()
+
+
+@dataclass(frozen=True)
+class PartFacts:
+    """What a worker needs to read one part alone: the part, and the plan's facts about it."""
+
+    part: Part
+    duplicates: np.ndarray  # the part's records reusing an identifier of an earlier record
+    last_index: int  # the file's last whole record, where the FT must be (-1: the file ends inside a record)
+    totals: dict[str, int]  # the file's records, persons and stoppages, for the trailer
+    payments_total: int | None  # the file's PA-MONTANT total, for the trailer
+
+
+def facts_of(plan: ExtractPlan, part: Part) -> PartFacts:
+    totals = {"records": plan.records, "persons": plan.counts.get(PERSON, 0), "stoppages": plan.counts.get(STOPPAGE, 0)}
+    return PartFacts(part, plan.duplicates_in(part), plan.last_index, totals, plan.payments_total)
+
+
+@dataclass
+class PartSummary:
+    """What one part holds: the counts, the rejects' reasons, and the header or trailer when it has them."""
+
+    records: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    rows: Counter[str] = field(default_factory=Counter)
+    rejected: int = 0
+    problems: pd.DataFrame | None = None
+    header: dict[str, object] | None = None  # layout_version, caisse, caisse_name, extraction_date
+    trailer: TrailerCheck | None = None
+
+
+class PartReader:
+    """Read any part of a planned extract on its own: decode, check, split the rejects.
+
+    It holds only the file's name, its layout and its code page, so it
+    travels to a worker process (or a cluster's worker) cheaply.
+    """
+
+    def __init__(self, path: str, layout: ProgresLayout, charset: Charset) -> None:
+        self.path, self.layout, self.charset = path, layout, charset
+        self._type_names, self._type_table = _type_table(list(layout.specs), charset)
+
+    def read(self, facts: PartFacts) -> tuple[ExtractChunk, PartSummary]:
+        return self._read_chunk(self.raw(facts.part), facts)
+
+    def header(self) -> dict[str, object] | None:
+        """What the first record says when it is an HD (layout version, caisse, extraction date), read alone."""
+        size = self.layout.record_size
+        with open(self.path, "rb") as stream:
+            first = np.frombuffer(stream.read(size), dtype=np.uint8)
+        if len(first) < size or self._type_names[self._type_table[_type_keys(first[None, :])]][0] != HEADER:
+            return None
+        frame, _ = decode_records(first[None, :], np.array([0]), self.layout.specs[HEADER], self.charset)
+        return _described(frame.iloc[0])
+
+    def raw(self, part: Part) -> RawChunk:
+        """The part's bytes: its whole records, and the file's truncated tail if it is the last part."""
+        size = self.layout.record_size
+        try:
+            with open(self.path, "rb") as stream:
+                stream.seek(part.first_index * size)
+                data = stream.read() if part.last else stream.read(part.record_count * size)
+        except OSError as exc:
+            raise ExtractUnreadable(f"cannot read the extract {self.path}: {exc.strerror}") from None
+        whole = part.record_count * size
+        if len(data) < whole or (part.last and len(data) - whole >= size):
+            raise ExtractUnreadable(f"{self.path} changed while it was read: read it again from a stable copy")
+        records = np.frombuffer(data, dtype=np.uint8, count=whole).reshape(part.record_count, size)
+        return RawChunk(part.first_index, records, last=part.last, tail=data[whole:] if part.last else b"")
 
     # ----------------------------------------------------------- one chunk
-    def _read_chunk(self, raw: RawChunk) -> ExtractChunk:
+    def _read_chunk(self, raw: RawChunk, facts: PartFacts) -> tuple[ExtractChunk, PartSummary]:
         indexes = raw.first_index + np.arange(len(raw.records))
         types = self._type_names[self._type_table[_type_keys(raw.records)]]
-        last_index = indexes[-1] if raw.last and len(indexes) and not raw.tail else -1
-        problems = [self._placement_problems(raw.records, indexes, types, last_index)]
+        problems = [self._placement_problems(raw.records, indexes, types, facts.last_index)]
         frames, field_problems = self._decode(raw.records, indexes, types)
-        problems += [field_problems, identity_problems(frames), duplicate_problems(frames, self._seen)]
+        problems += [field_problems, identity_problems(frames), duplicate_problems(frames, facts.duplicates)]
         rejected = set(concat_problems(problems)[RECORD_INDEX].tolist())
         problems.append(orphan_problems(frames, rejected))
-        self._payments.add(frames.get(PAYMENT), field_problems)
-        self._count(types, frames)
+        summary = self._count(types, frames)
         if raw.last:
-            problems.append(self._finish(frames, field_problems, raw, indexes))
+            problems.append(self._finish(frames, field_problems, raw, indexes, facts, summary))
         found = concat_problems(problems)
         chunk = _split_rejects(raw, frames, found)
-        self.summary.rows.update({code: len(frame) for code, frame in chunk.frames.items()})
-        self.summary.rejected += len(chunk.rejects)
-        if len(found):
-            self.summary.problems.append(found)
-        return chunk
+        summary.rows.update({code: len(frame) for code, frame in chunk.frames.items()})
+        summary.rejected = len(chunk.rejects)
+        summary.problems = found if len(found) else None
+        return chunk, summary
 
     def _decode(self, records: np.ndarray, indexes: np.ndarray, types: np.ndarray) -> tuple[Frames, pd.DataFrame]:
         frames, problems = {}, []
@@ -193,29 +280,42 @@ class ExtractReader:
         return concat_problems(
             [
                 problem_frame(indexes[unknown], UNKNOWN, Reason.UNKNOWN_RECORD_TYPE, "PRG-TYPE-ENREG", shown),
-                problem_frame(indexes[misplaced & (types == HEADER)], HEADER, Reason.MISPLACED_RECORD, "", None,
-                              "an HD record after the first record"),
-                problem_frame(indexes[misplaced & (types == TRAILER)], TRAILER, Reason.MISPLACED_RECORD, "", None,
-                              "an FT record before the last record"),
+                problem_frame(
+                    indexes[misplaced & (types == HEADER)],
+                    HEADER,
+                    Reason.MISPLACED_RECORD,
+                    "",
+                    None,
+                    "an HD record after the first record",
+                ),
+                problem_frame(
+                    indexes[misplaced & (types == TRAILER)],
+                    TRAILER,
+                    Reason.MISPLACED_RECORD,
+                    "",
+                    None,
+                    "an FT record before the last record",
+                ),
             ]
         )
 
-    def _count(self, types: np.ndarray, frames: Frames) -> None:
+    def _count(self, types: np.ndarray, frames: Frames) -> PartSummary:
         codes, counts = np.unique(types, return_counts=True)
-        self.summary.counts.update(dict(zip(codes.tolist(), counts.tolist())))
-        self.summary.records += len(types)
+        summary = PartSummary(records=len(types), counts=Counter(dict(zip(codes.tolist(), counts.tolist()))))
         header = frames.get(HEADER)
         if header is not None and header[RECORD_INDEX].iloc[0] == 0:
-            self._describe(header.iloc[0])
+            summary.header = _described(header.iloc[0])
+        return summary
 
-    def _describe(self, header: pd.Series) -> None:
-        self.summary.layout_version = int(header[VERSION_FIELD])
-        self.summary.caisse = f"{int(header['HD-CODE-CAISSE']):03d}"
-        self.summary.caisse_name = str(header["HD-LIBELLE-CAISSE"])
-        day = header["HD-DATE-EXTRACTION"]
-        self.summary.extraction_date = "" if pd.isna(day) else str(pd.Timestamp(day).date())
-
-    def _finish(self, frames: Frames, field_problems: pd.DataFrame, raw: RawChunk, indexes: np.ndarray) -> pd.DataFrame:
+    def _finish(
+        self,
+        frames: Frames,
+        field_problems: pd.DataFrame,
+        raw: RawChunk,
+        indexes: np.ndarray,
+        facts: PartFacts,
+        summary: PartSummary,
+    ) -> pd.DataFrame:
         """The truncated last record, if any, and the trailer's control totals."""
         found = []
         if raw.tail:
@@ -223,49 +323,41 @@ class ExtractReader:
             shown = show_bytes(raw.tail, self.charset)
             detail = f"{len(raw.tail)} bytes of {self.layout.record_size}"
             found.append(problem_frame([index], UNKNOWN, Reason.TRUNCATED_RECORD, "", [shown], detail))
-            self.summary.counts[UNKNOWN] += 1
-            self.summary.records += 1
-        counts = {"records": self.summary.records, "persons": self.summary.counts[PERSON],
-                  "stoppages": self.summary.counts[STOPPAGE]}
+            summary.counts[UNKNOWN] += 1
+            summary.records += 1
         last = int(indexes[-1]) if len(indexes) and not raw.tail else -1
-        self.summary.trailer, trailer_problems = check_trailer(
-            frames.get(TRAILER), last, field_problems, counts, self._payments.total
+        summary.trailer, trailer_problems = check_trailer(
+            frames.get(TRAILER), last, field_problems, facts.totals, facts.payments_total
         )
         found.append(trailer_problems)
         return concat_problems(found)
 
 
-def read_extract(path: str | Path, *, copybook: str | Path | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Extract:
+def _described(header: pd.Series) -> dict[str, object]:
+    day = header["HD-DATE-EXTRACTION"]
+    return {
+        "layout_version": int(header[VERSION_FIELD]),
+        "caisse": f"{int(header['HD-CODE-CAISSE']):03d}",
+        "caisse_name": str(header["HD-LIBELLE-CAISSE"]),
+        "extraction_date": "" if pd.isna(day) else str(pd.Timestamp(day).date()),
+    }
+
+
+def read_extract(
+    path: str | Path, *, copybook: str | Path | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES
+) -> Extract:
     """Read a whole extract: one frame per record type, the rejects and the summary."""
     reader = ExtractReader(path, copybook=copybook, chunk_bytes=chunk_bytes)
     chunks = list(reader)
     codes = sorted({code for chunk in chunks for code in chunk.frames})
-    frames = {code: pd.concat([c.frames[code] for c in chunks if code in c.frames], ignore_index=True) for code in codes}
+    frames = {
+        code: pd.concat([c.frames[code] for c in chunks if code in c.frames], ignore_index=True) for code in codes
+    }
     rejects = pd.concat([c.rejects for c in chunks], ignore_index=True)
     return Extract(frames, rejects, reader.summary.all_problems, reader.summary)
 
 
 # -------------------------------------------------------------------- helpers
-class _PaymentTotal:
-    """Sum of PA-MONTANT over the payment records whose amount could be read."""
-
-    def __init__(self) -> None:
-        self.cents = 0
-        self.unreadable = 0
-
-    def add(self, payments: pd.DataFrame | None, field_problems: pd.DataFrame) -> None:
-        if payments is None:
-            return
-        bad = field_problems.loc[field_problems["field"] == "PA-MONTANT", RECORD_INDEX]
-        readable = ~payments[RECORD_INDEX].isin(bad)
-        self.cents += int(payments.loc[readable, "PA-MONTANT"].sum())
-        self.unreadable += int((~readable).sum())
-
-    @property
-    def total(self) -> int | None:
-        return None if self.unreadable else self.cents
-
-
 def _split_rejects(raw: RawChunk, frames: Frames, problems: pd.DataFrame) -> ExtractChunk:
     """Move every record with a problem out of the frames into the rejects."""
     by_record = problems.groupby(RECORD_INDEX, sort=True)
@@ -279,8 +371,12 @@ def _split_rejects(raw: RawChunk, frames: Frames, problems: pd.DataFrame) -> Ext
     positions = reasons.index.to_numpy() - raw.first_index
     raws = [raw.records[p].tobytes() if p < len(raw.records) else raw.tail for p in positions]
     rejects = pd.DataFrame(
-        {RECORD_INDEX: reasons.index.to_numpy(dtype=np.int64), "record_type": kinds.to_numpy(dtype=object),
-         "reasons": list(reasons.to_numpy()), "raw": raws},
+        {
+            RECORD_INDEX: reasons.index.to_numpy(dtype=np.int64),
+            "record_type": kinds.to_numpy(dtype=object),
+            "reasons": list(reasons.to_numpy()),
+            "raw": raws,
+        },
         columns=REJECT_COLUMNS,
     )
     return ExtractChunk(raw.first_index, len(raw.records) + bool(raw.tail), kept, rejects, problems, raw.records)

@@ -56,7 +56,10 @@ def open_database(url: str, *, existing: bool = False) -> Engine:
     url = database_url(url)
     try:
         parsed = make_url(url)
-        engine = create_engine(parsed)
+        # The parts of a dry run are loaded by several workers, one transaction each: a SQLite writer
+        # waits for the one before it (5 s by default) rather than fail.
+        waiting = {"connect_args": {"timeout": 600}} if parsed.get_backend_name() == "sqlite" else {}
+        engine = create_engine(parsed, **waiting)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise DatabaseError(f"{_masked(url)!r} is not a database URL bascule can use ({exc}): {WHERE}") from None
     except ModuleNotFoundError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from bascule.files import check_regular
 from bascule.legacy_adapters.frames import RECORD_INDEX, decode_records
 from bascule.legacy_adapters.problems import concat_problems
 from bascule.legacy_adapters.progres_layout import PAYMENT
-from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader, ExtractSummary
+from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader, ExtractSummary, PartReader
 from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database
 from bascule.migrate.findings import findings
 from bascule.migrate.load import insert_frame
@@ -60,25 +61,54 @@ def migrate_extract(
     reader = ExtractReader(path, copybook=copybook, chunk_bytes=chunk_bytes)
     engine = open_database(database)
     ensure_schema(engine)
+    migrating = begin_migration(engine, reader, digest, replace=replace)
+    if migrating.complete:
+        return reconcile(engine, migrating.run_id, migrating.outcome)
+    for chunk in reader:
+        if chunk.first_index not in migrating.committed:
+            with engine.begin() as connection:
+                _load_chunk(connection, migrating.run_id, chunk, reader)
+        if on_progress:
+            on_progress(chunk.record_count * reader.layout.record_size)
+    return finish_migration(engine, migrating, reader.summary)
+
+
+@dataclass(frozen=True)
+class Migrating:
+    """A migration run about to be loaded: new, resumed (some chunks committed), or complete already."""
+
+    run_id: int
+    outcome: str  # "migrated", "resumed", "already migrated"
+    committed: frozenset[int]  # the first record index of every chunk already loaded
+
+    @property
+    def complete(self) -> bool:
+        return self.outcome == "already migrated"
+
+
+def begin_migration(engine: Engine, reader: ExtractReader, digest: str, *, replace: bool = False) -> Migrating:
+    """The run of the extract whose SHA-256 is ``digest``: found, or started.
+
+    A resumed run cuts the chunks it cut before: ``reader.chunk_bytes``
+    becomes the run's.
+    """
     run = _run_of(engine, digest)
     if run is not None and replace:
         delete_run(engine, run.id)
         run = None
     if run is not None and run.status is RunStatus.COMPLETE:
-        return reconcile(engine, run.id, "already migrated")
+        return Migrating(run.id, "already migrated", frozenset())
     if run is not None:
-        reader.chunk_bytes = run.chunk_bytes  # a resumed run cuts the chunks it cut before
-    outcome = "resumed" if run is not None else "migrated"
-    run_id = run.id if run is not None else _start_run(engine, path, digest, reader)
-    done = _committed_chunks(engine, run_id)
-    for chunk in reader:
-        if chunk.first_index not in done:
-            with engine.begin() as connection:
-                _load_chunk(connection, run_id, chunk, reader)
-        if on_progress:
-            on_progress(chunk.record_count * reader.layout.record_size)
-    _finish_run(engine, run_id, reader.summary)
-    return reconcile(engine, run_id, outcome)
+        reader.chunk_bytes = run.chunk_bytes
+        return Migrating(run.id, "resumed", frozenset(_committed_chunks(engine, run.id)))
+    return Migrating(_start_run(engine, reader.path, digest, reader), "migrated", frozenset())
+
+
+def finish_migration(engine: Engine, migrating: Migrating, summary: ExtractSummary) -> Reconciliation:
+    """Close the run with what the whole extract held, and return its books."""
+    if not migrating.complete:
+        _finish_run(engine, migrating.run_id, summary)
+    return reconcile(engine, migrating.run_id, migrating.outcome)
 
 
 def file_sha256(path: Path) -> str:
@@ -141,7 +171,7 @@ def _finish_run(engine: Engine, run_id: int, summary: ExtractSummary) -> None:
             .where(MigrationRun.id == run_id)
             .values(
                 layout_version=summary.layout_version,
-                records_read=dict(summary.counts),
+                records_read=dict(sorted(summary.counts.items())),
                 trailer_records=declared.get("FT-NB-ENREG"),
                 trailer_persons=declared.get("FT-NB-ASSURES"),
                 trailer_stoppages=declared.get("FT-NB-ARRETS"),
@@ -154,15 +184,32 @@ def _finish_run(engine: Engine, run_id: int, summary: ExtractSummary) -> None:
 
 # ---------------------------------------------------------------- a chunk
 def _load_chunk(connection: Connection, run_id: int, chunk: ExtractChunk, reader: ExtractReader) -> None:
-    """Validate, translate and write one chunk, with its rejects, its findings and the row saying it is done."""
+    """Validate, translate and write one chunk."""
     frames, found = accepted(chunk.frames)
-    model_rows = to_rows(frames)
+    load_chunk(connection, run_id, chunk, frames, found, to_rows(frames), reader.parts)
+
+
+def load_chunk(
+    connection: Connection,
+    run_id: int,
+    chunk: ExtractChunk,
+    frames: dict[str, pd.DataFrame],
+    migration_problems: pd.DataFrame,
+    model_rows: dict[str, pd.DataFrame],
+    reader: PartReader,
+) -> None:
+    """Write one validated and translated chunk, with its rejects, its findings and the row saying it is done.
+
+    ``frames`` are the chunk's accepted records, ``migration_problems`` why
+    the validation rejected the others, ``model_rows`` the accepted records
+    translated: the one pass computes on the very rows it loads.
+    """
     for code, rows in model_rows.items():
         insert_frame(connection, TRANSLATIONS[code].table.__table__, rows, run_id)
     noted = findings(model_rows)
     if len(noted):  # few, and JSON: through the ORM's types, not the bulk path
         connection.execute(insert(MigrationFinding), noted.assign(run_id=run_id).to_dict("records"))
-    rejects = _reject_rows(chunk, found)
+    rejects = _reject_rows(chunk, migration_problems)
     insert_frame(connection, RejectedRecord.__table__, rejects, run_id)
     _migrate_header_and_trailer(connection, run_id, frames)
     cents, unreadable = _payment_amounts(rejects, reader)
@@ -204,7 +251,7 @@ def _joined(values: pd.Series, separator: str) -> str:
     return separator.join(dict.fromkeys(v for v in values if v))
 
 
-def _payment_amounts(rejects: pd.DataFrame, reader: ExtractReader) -> tuple[int, int]:
+def _payment_amounts(rejects: pd.DataFrame, reader: PartReader) -> tuple[int, int]:
     """The sum of PA-MONTANT over rejected payments, and how many had an amount that does not decode."""
     payments = rejects[(rejects["record_type"] == PAYMENT)]
     if payments.empty:

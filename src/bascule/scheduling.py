@@ -1,0 +1,104 @@
+"""Where the parts of a run are done: in this process, a local process pool, or a Dask cluster.
+
+Every choice is a :class:`concurrent.futures.Executor` (Dask's through
+``distributed.Client.get_executor``), so the runners know one interface.
+A bounded number of parts is in flight at a time: memory follows the
+number of workers, not the extract.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from typing import TypeVar
+
+from bascule.errors import BasculeError
+
+Job = TypeVar("Job")
+Done = TypeVar("Done")
+SCHEDULER_VARIABLE = "BASCULE_SCHEDULER"
+RETRIES = 3  # a part whose worker was lost is done again (it is idempotent), this many times at most
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@contextmanager
+def executor_for(workers: int, scheduler: str | None = None) -> Iterator[Executor | None]:
+    """The executor of ``workers`` local processes, or of the Dask scheduler named; None: this process.
+
+    ``scheduler``: ``local`` or ``local:N`` starts a Dask ``LocalCluster`` of
+    N single-threaded worker processes (``workers`` by default); any other
+    value is a running scheduler's address (``tcp://host:8786``).
+    """
+    if scheduler:
+        with _dask_executor(scheduler, workers) as dask:
+            yield dask
+    elif workers <= 1:
+        yield None
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield pool
+
+
+def each_done(
+    function: Callable[[Job], Done], jobs: Iterable[Job], executor: Executor | None, in_flight: int
+) -> Iterator[Done]:
+    """``function(job)`` for every job, as each finishes, with at most ``in_flight`` submitted and not yet given."""
+    if executor is None:
+        yield from map(function, jobs)
+        return
+    pending: set[Future[Done]] = set()
+    try:
+        for job in jobs:
+            pending.add(executor.submit(function, job))
+            if len(pending) >= in_flight:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in finished)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            yield from (future.result() for future in finished)
+    finally:
+        for future in pending:  # a part failed, or the user interrupted: nothing more is started
+            future.cancel()
+
+
+@contextmanager
+def _dask_executor(scheduler: str, workers: int) -> Iterator[Executor]:
+    try:
+        from distributed import Client, LocalCluster
+    except ModuleNotFoundError:
+        raise BasculeError(
+            f"--scheduler {scheduler} runs on Dask, which is not installed: pip install 'bascule[dask]'"
+        ) from None
+    cluster = None
+    if scheduler == "local" or scheduler.startswith("local:"):
+        count = _local_workers(scheduler, workers)
+        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+        address: object = cluster
+    else:
+        address = scheduler
+    try:
+        client = Client(address, timeout="30s")
+    except OSError as exc:
+        if cluster is not None:
+            cluster.close()
+        raise BasculeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    try:
+        yield client.get_executor(retries=RETRIES, pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _local_workers(scheduler: str, workers: int) -> int:
+    _, _, count = scheduler.partition(":")
+    if not count:
+        return workers
+    if not count.isdigit() or int(count) < 1:
+        raise BasculeError(f"--scheduler {scheduler}: give local, local:N (N workers, N ≥ 1) or a scheduler address")
+    return int(count)
