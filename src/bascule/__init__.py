@@ -1,41 +1,57 @@
 """bascule: verify a switchover of a daily-allowance system before anyone is paid by the new one.
 
-The library is the product; the ``bascule`` command is a thin layer over it.
+The library is the product; the ``bascule`` command is a thin layer over it::
+
+    import bascule
+
+    result = bascule.dry_run("progres_441_cp1147.dat", candidate="external:new_system_441.csv")
+    print(result.decision, result.unresolved, result.exit_code)
+
+Names are imported when first used (PEP 562), so that ``import bascule``
+and ``bascule --help`` stay quick.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("bascule")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-from bascule.errors import BasculeError, CopybookError, ExtractUnreadable  # noqa: E402
-from bascule.legacy_adapters.copybook import Field, Layout, load_copybook, parse_copybook  # noqa: E402
-from bascule.legacy_adapters.inspection import inspect_extract  # noqa: E402
-from bascule.legacy_adapters.problems import Reason  # noqa: E402
-from bascule.legacy_adapters.reader import (  # noqa: E402
-    Extract,
-    ExtractChunk,
-    ExtractReader,
-    ExtractSummary,
-    read_extract,
-)
+_HOMES = {
+    "dry_run": "bascule.api",
+    "shadow": "bascule.api",
+    "DryRunResult": "bascule.api",
+    "ShadowResult": "bascule.api",
+    "BasculeError": "bascule.errors",
+    "CopybookError": "bascule.errors",
+    "ExtractUnreadable": "bascule.errors",
+    "Field": "bascule.legacy_adapters.copybook",
+    "Layout": "bascule.legacy_adapters.copybook",
+    "load_copybook": "bascule.legacy_adapters.copybook",
+    "parse_copybook": "bascule.legacy_adapters.copybook",
+    "inspect_extract": "bascule.legacy_adapters.inspection",
+    "Reason": "bascule.legacy_adapters.problems",
+    "Extract": "bascule.legacy_adapters.reader",
+    "ExtractChunk": "bascule.legacy_adapters.reader",
+    "ExtractReader": "bascule.legacy_adapters.reader",
+    "ExtractSummary": "bascule.legacy_adapters.reader",
+    "read_extract": "bascule.legacy_adapters.reader",
+}
 
-__all__ = [
-    "BasculeError",
-    "CopybookError",
-    "Extract",
-    "ExtractChunk",
-    "ExtractReader",
-    "ExtractSummary",
-    "ExtractUnreadable",
-    "Field",
-    "Layout",
-    "Reason",
-    "__version__",
-    "inspect_extract",
-    "load_copybook",
-    "parse_copybook",
-    "read_extract",
-]
+__all__ = sorted([*_HOMES, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'bascule' has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value  # the next look-up is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
