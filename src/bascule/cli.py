@@ -66,6 +66,7 @@ from bascule.reports.migration import render_reconciliation, render_verification
 from bascule.reports.policy import GO, load_policy
 from bascule.reports.shadow import render_shadow, shadow_to_dict
 from bascule.reports.signoff import PolicyJudge, render_signoff, sign_off, signoff_to_dict
+from bascule.reports.signoffs import render_signoffs, signoffs_to_dict
 from bascule.reports.worklist import worklist as build_worklist
 from bascule.reports.worklist import check_worklist_output, write_worklist
 
@@ -139,6 +140,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
     bug of bascule (the message says how to report it); 130 interrupted.
     """
     ctx.meta["bascule.debug"] = debug
+
+
+def scheduler_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--scheduler", envvar="BASCULE_SCHEDULER", show_envvar=True,
+        help="Run the parts on Dask: a scheduler's address (tcp://host:8786), or local[:N] for a local cluster "
+             "of N workers [default: a local process pool of --workers].",
+    )(function)
 
 
 def copybook_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -323,6 +332,7 @@ ENGINE = EngineParam()
               "[default: NAME-runs/ beside a SQLite file, else bascule-runs/].")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8",
               help="Processes computing partitions at once.")
+@scheduler_option
 @click.option("--partition-mb", type=click.IntRange(min=1), default=PARTITION_BYTES // 2**20, show_default=True,
               help="Megabytes of the extract in each partition (whole persons): memory grows with it.")
 @click.option("--settlement-lag", type=click.IntRange(min=0), default=SETTLEMENT_LAG_DAYS, show_default=True,
@@ -333,8 +343,8 @@ ENGINE = EngineParam()
 @click.option("--reveal", is_flag=True, help="Name people by their NIR, not by a pseudonym.")
 @click.pass_context
 def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: EngineSpec, referee: EngineSpec | None,
-           waivers: Path | None, database: str, store_root: Path | None, workers: int, partition_mb: int,
-           settlement_lag: int, copybook: Path | None, output_format: str, reveal: bool) -> None:
+           waivers: Path | None, database: str, store_root: Path | None, workers: int, scheduler: str | None,
+           partition_mb: int, settlement_lag: int, copybook: Path | None, output_format: str, reveal: bool) -> None:
     """Compute every stoppage under control, candidate (and referee), compare day by day, store the run.
 
     Divergences get a kind, the money at stake and its direction, a verdict
@@ -344,7 +354,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
     """
     _existing_extract(extract)
     options = ShadowOptions(control, candidate, referee, workers, partition_mb * 2**20, settlement_lag,
-                            str(copybook) if copybook else None)
+                            str(copybook) if copybook else None, scheduler)
     ExtractReader(extract, copybook=copybook)  # every input checked before the database is opened (or made)
     acceptances = load_waivers(waivers)
     prepared_engines(extract, options)
@@ -383,7 +393,8 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 
 
 @cli.command("dry-run")
-@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("extracts", metavar="EXTRACT...", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
 @click.option("--candidate", type=ENGINE, default="reference", show_default=True,
               help="The new system under test, e.g. external:new_system.csv.")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -394,33 +405,74 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 @database_option
 @click.option("--family", help="The dry runs compared over time [default: the extract's caisse].")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8")
+@scheduler_option
 @copybook_option
 @click.option("--calibrate/--no-calibrate", default=False, show_default=True,
               help="Also measure the harness's noise and detection power on this extract, kept with the run "
                    "(the policy's detection_power criterion reads it).")
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 @click.pass_context
-def dry_run_command(ctx: click.Context, extract: Path, candidate: EngineSpec, policy: Path | None,
+def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: EngineSpec, policy: Path | None,
                     waivers: Path | None, html: Path | None, database: str, family: str | None, workers: int,
-                    copybook: Path | None, calibrate: bool, output_format: str) -> None:
-    """The main job: inspect, migrate, verify the migration, shadow-run with the reference as referee, decide.
+                    scheduler: str | None, copybook: Path | None, calibrate: bool, output_format: str) -> None:
+    """The main job: read, migrate, verify the migration, shadow-run with the reference as referee, decide.
 
+    EXTRACT is one extract, several (one per caisse) or a folder of them:
+    each is a dry run of its own, and the set is GO only when every one is.
     Prints the go/no-go report. Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
     """
-    _existing_extract(extract)
+    paths = extracts_of(extracts)
     # Every input is checked before any work: the policy, the waivers and the HTML file here;
     # the extract, the engines, the database and the run store in dry_run, before its first stage.
     chosen = load_policy(policy)
     acceptances = load_waivers(waivers)
     if html is not None:
+        if len(paths) > 1:
+            raise click.UsageError("--html writes one run's sign-off: with several extracts, run "
+                                   "`bascule report --run N --format html` for each run the table names")
         check_writable_file(html, "HTML sign-off")
+    if family and len(paths) > 1:
+        raise click.UsageError("--family names one extract's series of runs; with several, each has its caisse's")
     options = ShadowOptions(EngineSpec("progres-replay"), candidate, EngineSpec("reference"), workers,
-                            copybook=str(copybook) if copybook else None)
+                            copybook=str(copybook) if copybook else None, scheduler=scheduler)
+    for path in paths:  # every extract's header and layout before the first is run
+        ExtractReader(path, copybook=copybook)
     err = Console(stderr=True)
-    stage = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
-    run_id = dry_run(extract, database, options, acceptances, family=family, on_stage=stage,
-                     calibrate_under=chosen if calibrate else None)
-    _report(ctx, open_database(database), run_id, chosen, output_format, None, html, None)
+    runs = []
+    for path in paths:
+        shown = f"{path.name}: " if len(paths) > 1 else ""
+        stage = (lambda name: err.print(f"[dim]{shown}{name}…[/dim]")) if output_format == "text" else None
+        with _counting(f"{shown}dry run", enabled=output_format == "text") as advance:
+            runs.append(dry_run(path, database, options, acceptances, family=family, on_stage=stage,
+                                calibrate_under=chosen if calibrate else None, on_progress=advance))
+    engine = open_database(database)
+    if len(runs) == 1:
+        _report(ctx, engine, runs[0], chosen, output_format, None, html, None)
+        return
+    found = [sign_off(engine, run_id, chosen) for run_id in runs]
+    if output_format == "json":
+        click.echo(json.dumps(signoffs_to_dict(found), indent=2, ensure_ascii=False, default=str))
+    else:
+        render_signoffs(found, Console())
+    ctx.exit(EXIT_OK if all(report.decision == GO for report in found) else EXIT_FINDINGS)
+
+
+def extracts_of(given: tuple[Path, ...]) -> list[Path]:
+    """The extracts named, a folder standing for the files in it (by name; hidden files left out)."""
+    paths: list[Path] = []
+    for path in given:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            if not inside:
+                raise click.BadParameter(f"the folder {path} holds no extract", param_hint="EXTRACT")
+            paths += inside
+        else:
+            _existing_extract(path)
+            paths.append(path)
+    twice = {p for p in paths if paths.count(p) > 1}
+    if twice:
+        raise click.BadParameter(f"{sorted(map(str, twice))[0]} is given twice", param_hint="EXTRACT")
+    return paths
 
 
 @cli.command("calibrate")

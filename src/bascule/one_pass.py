@@ -21,7 +21,8 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 
 from bascule.compare.diff import Tolerance
 from bascule.compare.partition import PartitionTask, run_partition
@@ -31,6 +32,7 @@ from bascule.engines.interface import EngineSpec
 from bascule.legacy_adapters.reader import PartFacts, PartReader, PartSummary
 from bascule.migrate.database import open_database
 from bascule.migrate.migration import load_chunk
+from bascule.migrate.model import MigrationChunk
 from bascule.migrate.translate import to_rows
 from bascule.migrate.validate import accepted
 
@@ -88,8 +90,15 @@ def run_part(job: PartJob) -> PartDone:
     done.seconds["read"] = time.perf_counter() - started
     if job.loading is not None:
         started = time.perf_counter()
-        with _database(job.loading.database).begin() as connection:
-            load_chunk(connection, job.loading.run_id, chunk, frames, migration_problems, model_rows, job.reader)
+        database, run_id = _database(job.loading.database), job.loading.run_id
+        if not _committed(database, run_id, part.first_index):  # a retried part was perhaps loaded before
+            try:
+                with database.begin() as connection:
+                    load_chunk(connection, run_id, chunk, frames, migration_problems, model_rows, job.reader)
+            except IntegrityError:
+                if not _committed(database, run_id, part.first_index):
+                    raise
+                # a twin of this part (a task the cluster thought lost) committed it first: the rows are there
         done.seconds["load"] = time.perf_counter() - started
     if job.computing is not None:
         _compute(job.computing, part.number, with_every_table(model_rows), done)
@@ -109,6 +118,14 @@ def _compute(computing: Computing, number: int, rows: dict[str, pd.DataFrame], d
     done.divergences, done.unsupported = result.divergences, result.unsupported
     done.categories = result.stoppages["category"].value_counts()
     done.seconds |= result.seconds | {"write": time.perf_counter() - started}
+
+
+def _committed(database: Engine, run_id: int, first_index: int) -> bool:
+    found = select(MigrationChunk.first_index).where(
+        MigrationChunk.run_id == run_id, MigrationChunk.first_index == first_index
+    )
+    with database.connect() as connection:
+        return connection.execute(found).first() is not None
 
 
 @cache

@@ -44,11 +44,13 @@ def dry_run(
     family: str | None = None,
     on_stage: Callable[[str], None] | None = None,
     calibrate_under: Policy | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Run every stage on the extract; returns the shadow run's id.
 
     ``calibrate_under`` a policy: also calibrate the harness on the extract (noise, detection power)
     and keep the calibration with the run, for the sign-off and its ``detection_power`` criterion.
+    ``on_progress(bytes_done, bytes)`` of the extract, as its parts are done.
     """
     stage = on_stage or (lambda _: None)
     # Every input before any work: a typo is not found after an hour.
@@ -71,7 +73,7 @@ def dry_run(
 
     stage("read, migrate and compute")
     with StoredRun(engine, reader, plan, options, engines, acceptances, store_root, family) as run:
-        for done in run_parts(reader, plan, options, run.computing, loading):
+        for done in run_parts(reader, plan, options, run.computing, loading, on_progress):
             reader.summary.add(done.reading)
             run.add(done)
         reader.summary.check_accounted()

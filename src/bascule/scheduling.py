@@ -77,7 +77,10 @@ def _dask_executor(scheduler: str, workers: int) -> Iterator[Executor]:
     cluster = None
     if scheduler == "local" or scheduler.startswith("local:"):
         count = _local_workers(scheduler, workers)
-        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+        try:
+            cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+        except RuntimeError as exc:  # its worker processes could not start (memory, process limits)
+            raise BasculeError(f"cannot start a local Dask cluster of {count} workers: {exc}") from None
         address: object = cluster
     else:
         address = scheduler
