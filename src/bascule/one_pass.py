@@ -21,14 +21,16 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import select
+from sqlalchemy.engine import Engine as Database
 from sqlalchemy.exc import IntegrityError
 
 from bascule.compare.diff import Tolerance
 from bascule.compare.partition import PartitionTask, run_partition
 from bascule.compare.record import write_parts
+from bascule.engines.external import ExternalPart
 from bascule.engines.inputs import with_every_table
-from bascule.engines.interface import EngineSpec
+from bascule.engines.interface import Engine, EngineSpec
 from bascule.legacy_adapters.reader import PartFacts, PartReader, PartSummary
 from bascule.migrate.database import open_database
 from bascule.migrate.migration import load_chunk
@@ -54,6 +56,7 @@ class Computing:
     settlement_lag: int
     tolerances: dict[str, Tolerance]
     folder: str
+    split: dict[str, ExternalPart] = field(default_factory=dict)  # role → its results, split by part once
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,9 @@ def run_part(job: PartJob) -> PartDone:
 def _compute(computing: Computing, number: int, rows: dict[str, pd.DataFrame], done: PartDone) -> None:
     if not len(rows["AR"]):
         return
+    given: dict[str, Engine] = {role: split.of(number) for role, split in computing.split.items()}
     task = PartitionTask(
-        rows, computing.extraction_date, computing.engines, computing.settlement_lag, computing.tolerances
+        rows, computing.extraction_date, computing.engines, computing.settlement_lag, computing.tolerances, given
     )
     result = run_partition(task)
     started = time.perf_counter()
@@ -120,7 +124,7 @@ def _compute(computing: Computing, number: int, rows: dict[str, pd.DataFrame], d
     done.seconds |= result.seconds | {"write": time.perf_counter() - started}
 
 
-def _committed(database: Engine, run_id: int, first_index: int) -> bool:
+def _committed(database: Database, run_id: int, first_index: int) -> bool:
     found = select(MigrationChunk.first_index).where(
         MigrationChunk.run_id == run_id, MigrationChunk.first_index == first_index
     )
@@ -129,6 +133,6 @@ def _committed(database: Engine, run_id: int, first_index: int) -> bool:
 
 
 @cache
-def _database(url: str) -> Engine:
+def _database(url: str) -> Database:
     """One engine a process and database: its pool keeps the worker's connection between parts."""
     return open_database(url)

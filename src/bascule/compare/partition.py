@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ class PartitionTask:
     engines: dict[str, EngineSpec]  # role → engine; control and candidate, and the referee if any
     settlement_lag: int
     tolerances: dict[str, Tolerance] = field(default_factory=dict)
+    given: dict[str, Engine] = field(default_factory=dict)  # role → an engine built for this partition alone
 
 
 @dataclass
@@ -46,7 +47,7 @@ class PartitionResult:
     seconds: dict[str, float]
 
 
-@cache
+@lru_cache(maxsize=16)
 def engine_for(spec: EngineSpec) -> Engine:
     """One engine object per process and spec (an external engine reads its file once)."""
     return load_engine(spec)
@@ -59,7 +60,8 @@ def run_partition(task: PartitionTask) -> PartitionResult:
     for role, spec in task.engines.items():
         started = time.perf_counter()
         same = [ledgers[r] for r, s in task.engines.items() if s == spec and r in ledgers]  # computed once
-        ledgers[role] = same[0] if same else checked(engine_for(spec).compute(batch), str(spec))
+        engine = task.given.get(role) or engine_for(spec)
+        ledgers[role] = same[0] if same else checked(engine.compute(batch), str(spec))
         seconds[role] = time.perf_counter() - started
     started = time.perf_counter()
     stoppages = case_features(task.rows)

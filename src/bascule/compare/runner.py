@@ -27,6 +27,7 @@ from bascule.compare.due import SETTLEMENT_LAG_DAYS
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
 from bascule.compare.reading import PARTITION_BYTES, stoppage_numbers
 from bascule.compare.waivers import Acceptances, apply_waivers
+from bascule.engines.external import ExternalEngine, ExternalPart
 from bascule.engines.inputs import extraction_date_of
 from bascule.engines.interface import Engine as ComputingEngine
 from bascule.engines.interface import EngineSpec, load_engine
@@ -36,6 +37,8 @@ from bascule.legacy_adapters.reader import ExtractReader, facts_of
 from bascule.migrate.migration import file_sha256
 from bascule.one_pass import Computing, Loading, PartDone, PartJob, run_part
 from bascule.scheduling import default_workers, each_done, executor_for
+
+INPUTS = "inputs"  # in a run's folder while it runs: the external results split by part
 
 __all__ = ["ShadowOptions", "default_store_root", "default_workers", "prepared_engines", "shadow"]
 
@@ -165,7 +168,8 @@ class StoredRun:
         )
         self.folder = store_root / f"run-{self.run_id}"
         self.computing = Computing(
-            options.engines, extraction, options.settlement_lag, acceptances.tolerances, str(self.folder)
+            options.engines, extraction, options.settlement_lag, acceptances.tolerances, str(self.folder),
+            _split(engines, reader, plan, self.folder / INPUTS),
         )
         self.collected = Collected()
 
@@ -180,6 +184,7 @@ class StoredRun:
         divergences = clusters.assign(collected.all_divergences())
         divergences["waiver"], uses = apply_waivers(divergences, self.acceptances, today or dt.date.today())
         timings = {**collected.seconds, "total": time.perf_counter() - self.started}
+        shutil.rmtree(self.folder / INPUTS, ignore_errors=True)
         record.close_run(
             self.database,
             self.run_id,
@@ -201,6 +206,17 @@ class StoredRun:
         shutil.rmtree(self.folder, ignore_errors=True)
         if self.made_store and self.store_root.is_dir() and not any(self.store_root.iterdir()):
             self.store_root.rmdir()
+
+
+def _split(
+    engines: dict[str, ComputingEngine], reader: ExtractReader, plan: ExtractPlan, folder: Path
+) -> dict[str, ExternalPart]:
+    """The results of the engines that read them from a file, split by part once, so each worker reads its own."""
+    splitting = {role: engine for role, engine in engines.items() if isinstance(engine, ExternalEngine)}
+    if not splitting:
+        return {}
+    numbers, parts = plan.stoppages_by_part(reader.charset)
+    return {role: engine.split(numbers, parts, folder / role) for role, engine in splitting.items()}
 
 
 def run_parts(

@@ -20,6 +20,7 @@ A stoppage with no row is one the new system pays nothing for.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, replace
 from collections.abc import Set as AbstractSet
 from functools import cache
 from pathlib import Path
@@ -74,16 +75,79 @@ class ExternalEngine:
             )
 
     def compute(self, batch: Batch) -> Ledger:
+        return ledger_of(external_results(self.source), batch)
+
+    def split(self, numbers: np.ndarray, parts: np.ndarray, folder: Path) -> ExternalPart:
+        """Write the rows of each part's stoppages to ``folder/part-NNNNN.parquet``, once, for the workers.
+
+        ``numbers`` (sorted) are the extract's stoppage numbers, ``parts`` the part
+        each is in. A worker then reads its part's rows alone
+        (:class:`ExternalPart`), not the whole file.
+        """
         results = external_results(self.source)
-        mine = results[results["number"].isin(batch.numbers)]
-        outcomes = stoppage_streams(batch.rows).assign(status=COMPUTED, reason=None, advance_cents=0)
-        if "rights_end" in mine:
-            ends = mine.groupby("number")["rights_end"].min()
-            outcomes["rights_end"] = ends.reindex(outcomes["number"].to_numpy()).to_numpy(dtype="datetime64[s]")
-        else:
-            outcomes["rights_end"] = pd.Series(pd.NaT, index=outcomes.index, dtype="datetime64[s]")
-        lines = mine.drop(columns=[c for c in OPTIONAL if c in mine]).reset_index(drop=True)
-        return Ledger(lines, outcomes, knows_rights_end="rights_end" in results)
+        at = np.searchsorted(numbers, results["number"].to_numpy(dtype=str)).clip(max=max(len(numbers) - 1, 0))
+        part = parts[at] if len(numbers) else np.zeros(len(results), dtype=np.int64)
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, rows in results.groupby(part, sort=True):
+            rows.to_parquet(folder / part_file(int(number)), index=False)
+        return ExternalPart(str(folder), "rights_end" in results, self.version)
+
+
+def part_file(number: int) -> str:
+    return f"part-{number:05d}.parquet"
+
+
+@dataclass(frozen=True)
+class ExternalPart:
+    """The external engine on the rows split from its source by :meth:`ExternalEngine.split`, one part at a time.
+
+    Plain data, so it travels to the workers; :meth:`of` is the engine for one part.
+    """
+
+    folder: str
+    knows_rights_end: bool
+    version: str
+    name: str = "external"
+    traces: bool = False
+    part: int | None = None
+
+    def of(self, part: int) -> ExternalPart:
+        return replace(self, part=part)
+
+    def compute(self, batch: Batch) -> Ledger:
+        path = Path(self.folder) / part_file(self.part or 0)
+        results = pd.read_parquet(path) if path.is_file() else _no_lines(self.knows_rights_end)
+        return ledger_of(results, batch, self.knows_rights_end)
+
+
+def ledger_of(results: pd.DataFrame, batch: Batch, knows_rights_end: bool | None = None) -> Ledger:
+    """The ledger of a batch from the results' lines: the rows of its stoppages, and a computed outcome each."""
+    knows = "rights_end" in results if knows_rights_end is None else knows_rights_end
+    mine = results[results["number"].isin(batch.numbers)]
+    outcomes = stoppage_streams(batch.rows).assign(status=COMPUTED, reason=None, advance_cents=0)
+    if "rights_end" in mine:
+        ends = mine.groupby("number")["rights_end"].min()
+        outcomes["rights_end"] = ends.reindex(outcomes["number"].to_numpy()).to_numpy(dtype="datetime64[s]")
+    else:
+        outcomes["rights_end"] = pd.Series(pd.NaT, index=outcomes.index, dtype="datetime64[s]")
+    lines = mine.drop(columns=[c for c in OPTIONAL if c in mine]).reset_index(drop=True)
+    return Ledger(lines, outcomes, knows_rights_end=knows)
+
+
+def _no_lines(knows_rights_end: bool) -> pd.DataFrame:
+    lines = pd.DataFrame(
+        {
+            "number": pd.Series([], dtype=object),
+            "scheme": pd.Series([], dtype=object),
+            "payee_kind": pd.Series([], dtype=object),
+            "payee_id": pd.Series([], dtype=object),
+            "first_day": pd.Series([], dtype="datetime64[s]"),
+            "last_day": pd.Series([], dtype="datetime64[s]"),
+            "daily_cents": pd.Series([], dtype=np.int64),
+            "records": pd.Series([], dtype=object),
+        }
+    )
+    return lines.assign(rights_end=pd.Series([], dtype="datetime64[s]")) if knows_rights_end else lines
 
 
 @cache

@@ -32,6 +32,7 @@ from bascule.errors import ExtractUnreadable
 from bascule.legacy_adapters.charsets import Charset
 from bascule.legacy_adapters.checks import UNIQUE_IDS
 from bascule.legacy_adapters.chunks import DEFAULT_CHUNK_BYTES
+from bascule.legacy_adapters.decoders import decode_text
 from bascule.legacy_adapters.frames import decode_records
 from bascule.legacy_adapters.progres_layout import PAYMENT, PERSON, STOPPAGE, ProgresLayout, RecordSpec
 
@@ -68,7 +69,8 @@ class ExtractPlan:
     payments_cents: int  # PA-MONTANT over the payments whose amount decodes
     unreadable_payments: int
     sha256: str | None = None
-    stoppage_numbers: frozenset[str] = field(default_factory=frozenset)
+    stoppage_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype="V1"))  # raw PRG-NUM-ARRET of AR
+    stoppage_indexes: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
 
     @property
     def has_tail(self) -> bool:
@@ -89,26 +91,26 @@ class ExtractPlan:
         """The trailer's total as read: unknown when a payment's amount does not decode."""
         return None if self.unreadable_payments else self.payments_cents
 
+    def stoppages_by_part(self, charset: Charset) -> tuple[np.ndarray, np.ndarray]:
+        """Every stoppage number, decoded as the reader decodes it and sorted, and the part its AR record is in."""
+        width = self.stoppage_ids.dtype.itemsize
+        raw = np.frombuffer(self.stoppage_ids.tobytes(), dtype=np.uint8).reshape(-1, width)
+        numbers, _ = decode_text(raw, charset)
+        starts = np.array([part.first_index for part in self.parts], dtype=np.int64)
+        parts = np.searchsorted(starts, self.stoppage_indexes, side="right") - 1
+        order = np.argsort(numbers, kind="stable")
+        return numbers[order], parts[order]
+
     def duplicates_in(self, part: Part) -> np.ndarray:
         lo, hi = np.searchsorted(self.duplicates, [part.first_index, part.stop_index])
         return self.duplicates[lo:hi]
 
 
 def plan_extract(
-    path: str | Path,
-    layout: ProgresLayout,
-    charset: Charset,
-    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-    *,
+    path: str | Path, layout: ProgresLayout, charset: Charset, chunk_bytes: int = DEFAULT_CHUNK_BYTES, *,
     digest: bool = False,
-    numbers: bool = False,
 ) -> ExtractPlan:
-    """Scan the extract once: its parts of whole persons, and what spans them.
-
-    ``digest``: also hash the file (SHA-256) in the same pass; ``numbers``:
-    also keep every stoppage number (for engines that check their input
-    against the extract).
-    """
+    """Scan the extract once: its parts of whole persons, and what spans them; ``digest``: hash it too (SHA-256)."""
     path = Path(path)
     scan = _Scan(layout, charset)
     hashing = hashlib.sha256() if digest else None
@@ -135,7 +137,7 @@ def plan_extract(
         payments_cents=scan.payments_cents,
         unreadable_payments=scan.unreadable_payments,
         sha256=hashing.hexdigest() if hashing is not None else None,
-        stoppage_numbers=scan.stoppage_numbers(charset) if numbers else frozenset(),
+        **scan.stoppages(),
     )
 
 
@@ -223,13 +225,12 @@ class _Scan:
         found = [_later_occurrences(*map(np.concatenate, zip(*pairs))) for pairs in self.ids.values() if pairs]
         return np.sort(np.concatenate(found)) if found else np.array([], dtype=np.int64)
 
-    def stoppage_numbers(self, charset: Charset) -> frozenset[str]:
+    def stoppages(self) -> dict[str, np.ndarray]:
         pairs = self.ids[STOPPAGE]
         if not pairs:
-            return frozenset()
-        distinct = np.unique(np.concatenate([values for values, _ in pairs]))
-        # as a numpy byte string reads them: trailing NUL bytes are padding
-        return frozenset(v.tobytes().rstrip(b"\x00").decode(charset.name, errors="replace").strip() for v in distinct)
+            return {}
+        ids, indexes = map(np.concatenate, zip(*pairs))
+        return {"stoppage_ids": ids, "stoppage_indexes": indexes}
 
 
 def _later_occurrences(values: np.ndarray, indexes: np.ndarray) -> np.ndarray:

@@ -158,9 +158,9 @@ class ExtractReader:
         self.parts = PartReader(str(self.path), self.layout, charset)
         self._started = False
 
-    def plan(self, *, digest: bool = False, numbers: bool = False) -> ExtractPlan:
+    def plan(self, *, digest: bool = False) -> ExtractPlan:
         """Scan the extract: its parts of whole persons (of about ``chunk_bytes``) and what spans them."""
-        return plan_extract(self.path, self.layout, self.charset, self.chunk_bytes, digest=digest, numbers=numbers)
+        return plan_extract(self.path, self.layout, self.charset, self.chunk_bytes, digest=digest)
 
     def __iter__(self) -> Iterator[ExtractChunk]:
         # The summary accumulates over one pass: a second pass would count every record twice.
