@@ -142,6 +142,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.meta["bascule.debug"] = debug
 
 
+def reuse_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--reuse/--no-reuse", default=True, show_default=True,
+        help="Read the control's and the referee's ledgers from an earlier run of the same extract, engines and "
+             "options (only the candidate changed) instead of computing them again.",
+    )(function)
+
+
 def scheduler_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--scheduler", envvar="BASCULE_SCHEDULER", show_envvar=True,
@@ -333,6 +341,7 @@ ENGINE = EngineParam()
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8",
               help="Processes computing partitions at once.")
 @scheduler_option
+@reuse_option
 @click.option("--partition-mb", type=click.IntRange(min=1), default=PARTITION_BYTES // 2**20, show_default=True,
               help="Megabytes of the extract in each partition (whole persons): memory grows with it.")
 @click.option("--settlement-lag", type=click.IntRange(min=0), default=SETTLEMENT_LAG_DAYS, show_default=True,
@@ -344,7 +353,8 @@ ENGINE = EngineParam()
 @click.pass_context
 def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: EngineSpec, referee: EngineSpec | None,
            waivers: Path | None, database: str, store_root: Path | None, workers: int, scheduler: str | None,
-           partition_mb: int, settlement_lag: int, copybook: Path | None, output_format: str, reveal: bool) -> None:
+           reuse: bool, partition_mb: int, settlement_lag: int, copybook: Path | None, output_format: str,
+           reveal: bool) -> None:
     """Compute every stoppage under control, candidate (and referee), compare day by day, store the run.
 
     Divergences get a kind, the money at stake and its direction, a verdict
@@ -354,7 +364,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
     """
     _existing_extract(extract)
     options = ShadowOptions(control, candidate, referee, workers, partition_mb * 2**20, settlement_lag,
-                            str(copybook) if copybook else None, scheduler)
+                            str(copybook) if copybook else None, scheduler, reuse)
     ExtractReader(extract, copybook=copybook)  # every input checked before the database is opened (or made)
     acceptances = load_waivers(waivers)
     prepared_engines(extract, options)
@@ -406,6 +416,7 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 @click.option("--family", help="The dry runs compared over time [default: the extract's caisse].")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8")
 @scheduler_option
+@reuse_option
 @copybook_option
 @click.option("--calibrate/--no-calibrate", default=False, show_default=True,
               help="Also measure the harness's noise and detection power on this extract, kept with the run "
@@ -414,7 +425,8 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 @click.pass_context
 def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: EngineSpec, policy: Path | None,
                     waivers: Path | None, html: Path | None, database: str, family: str | None, workers: int,
-                    scheduler: str | None, copybook: Path | None, calibrate: bool, output_format: str) -> None:
+                    scheduler: str | None, reuse: bool, copybook: Path | None, calibrate: bool,
+                    output_format: str) -> None:
     """The main job: read, migrate, verify the migration, shadow-run with the reference as referee, decide.
 
     EXTRACT is one extract, several (one per caisse) or a folder of them:
@@ -434,7 +446,7 @@ def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: E
     if family and len(paths) > 1:
         raise click.UsageError("--family names one extract's series of runs; with several, each has its caisse's")
     options = ShadowOptions(EngineSpec("progres-replay"), candidate, EngineSpec("reference"), workers,
-                            copybook=str(copybook) if copybook else None, scheduler=scheduler)
+                            copybook=str(copybook) if copybook else None, scheduler=scheduler, reuse=reuse)
     for path in paths:  # every extract's header and layout before the first is run
         ExtractReader(path, copybook=copybook)
     err = Console(stderr=True)

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from bascule.compare.diff import Tolerance
 from bascule.compare.partition import PartitionTask, run_partition
 from bascule.compare.record import write_parts
+from bascule.compare.reuse import StoredLedger
 from bascule.engines.external import ExternalPart
 from bascule.engines.inputs import with_every_table
 from bascule.engines.interface import Engine, EngineSpec
@@ -56,7 +57,9 @@ class Computing:
     settlement_lag: int
     tolerances: dict[str, Tolerance]
     folder: str
-    split: dict[str, ExternalPart] = field(default_factory=dict)  # role → its results, split by part once
+    # role → where its ledger of each part is read instead of computed: an external system's results split by
+    # part once, or an earlier run's ledger (a cached rerun)
+    given: dict[str, ExternalPart | StoredLedger] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def run_part(job: PartJob) -> PartDone:
 def _compute(computing: Computing, number: int, rows: dict[str, pd.DataFrame], done: PartDone) -> None:
     if not len(rows["AR"]):
         return
-    given: dict[str, Engine] = {role: split.of(number) for role, split in computing.split.items()}
+    given: dict[str, Engine] = {role: source.of(number) for role, source in computing.given.items()}
     task = PartitionTask(
         rows, computing.extraction_date, computing.engines, computing.settlement_lag, computing.tolerances, given
     )

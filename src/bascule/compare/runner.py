@@ -26,6 +26,7 @@ from bascule.compare.diff import empty_divergences
 from bascule.compare.due import SETTLEMENT_LAG_DAYS
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
 from bascule.compare.reading import PARTITION_BYTES, stoppage_numbers
+from bascule.compare.reuse import StoredLedger, reusable
 from bascule.compare.waivers import Acceptances, apply_waivers
 from bascule.engines.external import ExternalEngine, ExternalPart
 from bascule.engines.inputs import extraction_date_of
@@ -53,6 +54,7 @@ class ShadowOptions:
     settlement_lag: int = SETTLEMENT_LAG_DAYS
     copybook: str | None = None
     scheduler: str | None = None  # a Dask scheduler's address, or local[:N]; None: a local process pool
+    reuse: bool = True  # read the control's and referee's ledgers of an earlier run of the same inputs
 
     @property
     def engines(self) -> dict[str, EngineSpec]:
@@ -69,6 +71,7 @@ class ShadowOptions:
             "settlement_lag_days": self.settlement_lag,
             "copybook": self.copybook,
             "scheduler": self.scheduler,
+            "reuse": self.reuse,
         }
 
 
@@ -153,6 +156,12 @@ class StoredRun:
         header = reader.parts.header() or {}
         caisse = str(header.get("caisse", ""))
         extraction = extraction_date_of(reader.path, str(header.get("extraction_date", "")))
+        described = _described(options, engines)
+        chosen = options.to_dict() | {"partition_bytes": plan.chunk_bytes}  # a resumed migration cuts its own
+        external = {role for role, engine in engines.items() if isinstance(engine, ExternalEngine)}
+        reused = reusable(database, plan.sha256 or "", described, chosen, external) if options.reuse else {}
+        for role, stored in reused.items():
+            described[role] = described[role] | {"reused_from_run": stored.run_id}
         self.run_id = record.open_run(
             database,
             extract_path=str(reader.path.resolve()),
@@ -160,16 +169,17 @@ class StoredRun:
             family=family or f"caisse-{caisse}",
             caisse=int(caisse) if caisse.isdigit() else None,
             extraction_date=extraction,
-            engines=_described(options, engines),
+            engines=described,
             parameters_version=_parameters_version(engines),
             waivers=record.waivers_of(acceptances),
-            options=options.to_dict(),
+            options=chosen,
             store_path=str(store_root.resolve()),
         )
         self.folder = store_root / f"run-{self.run_id}"
+        split = _split(engines, reader, plan, self.folder / INPUTS)
+        given: dict[str, ExternalPart | StoredLedger] = {**split, **reused}
         self.computing = Computing(
-            options.engines, extraction, options.settlement_lag, acceptances.tolerances, str(self.folder),
-            _split(engines, reader, plan, self.folder / INPUTS),
+            options.engines, extraction, options.settlement_lag, acceptances.tolerances, str(self.folder), given
         )
         self.collected = Collected()
 
