@@ -8,21 +8,35 @@ extract again. Rejected records are compared byte for byte with the file.
 Every record of the file must be found exactly once: in the model, in the
 rejects, or (HD, FT) in the run itself.
 
-The comparison is vectorised per column; DeepDiff describes the records
+The verification is done partition by partition, so that workers can
+share it: :func:`verify_chunk` verifies one chunk of whole persons (the
+extract read again, independently of the migration) against the model rows
+of the same record indexes, read back natively (:mod:`readback`: the
+driver's cursor or PostgreSQL's COPY, one numpy array per column);
+:func:`merge_verifications` reduces the partial results into the run's, and
+finds the record indexes that no partition, or two, verified;
+:func:`stray_rows` finds the rows whose record index is not in the file at
+all. :func:`verify_migration` is the three in a row.
+
+The comparison is vectorised per column, each in its own dtype (integers
+as int64, dates as days, text as strings); DeepDiff describes the records
 that differ, for the examples a person reads.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable
+import datetime as dt
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from deepdiff import DeepDiff
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, or_, select
 from sqlalchemy.orm import Session
 
 from bascule.errors import BasculeError
@@ -32,7 +46,8 @@ from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader
 from bascule.migrate.database import ensure_schema, open_database
 from bascule.migrate.migration import file_sha256
 from bascule.migrate.model import MigrationRun, RejectedRecord, RunStatus
-from bascule.migrate.translate import LOAD_ORDER, RUN_FIELDS, TRANSLATIONS
+from bascule.migrate.readback import Columns, read_rows
+from bascule.migrate.translate import LOAD_ORDER, RUN_FIELDS, TRANSLATIONS, Kept
 from bascule.privacy import PERSONAL_FIELDS, shown_value
 
 PREFIX = ("PRG-CAISSE", "PRG-NIR", "PRG-NIR-CLE", "PRG-NUM-ARRET")
@@ -69,6 +84,8 @@ class Verification:
     found_twice: list[int] = field(default_factory=list)
     raw_changed: list[int] = field(default_factory=list)  # rejects whose bytes are not the file's
     losses: dict[tuple[str, str], FieldLoss] = field(default_factory=dict)
+    # The record indexes verified, as half-open ranges [first, end): one per partition until merged.
+    covered: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def survived(self) -> bool:
@@ -100,6 +117,19 @@ class Verification:
         }
 
 
+Records = dict[str, np.ndarray]  # legacy records of one type, rebuilt: field → values, record index included
+
+
+@dataclass(frozen=True)
+class RunToVerify:
+    """What verifying a partition needs of the run; small and picklable, for worker processes."""
+
+    run_id: int
+    extract_path: str
+    chunk_bytes: int  # the migration's: the same chunks are cut again
+    kept_in_run: dict[str, dict[str, object]]  # the HD and FT records, as the run's own row holds them
+
+
 def verify_migration(
     database: str,
     run_id: int,
@@ -107,25 +137,50 @@ def verify_migration(
     extract: str | Path | None = None,
     copybook: str | Path | None = None,
     on_progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Verification:
-    """Rebuild every legacy record of run ``run_id`` from the model and compare it with the extract."""
+    """Rebuild every legacy record of run ``run_id`` from the model and compare it with the extract.
+
+    ``workers`` above 1 compares the chunks in that many processes, each on
+    its own connection; this process reads the extract again.
+    """
     engine = open_database(database, existing=True)
     ensure_schema(engine, create=False)
+    run = run_to_verify(engine, run_id, extract=extract)
+    reader = ExtractReader(run.extract_path, copybook=copybook, chunk_bytes=run.chunk_bytes)
+    progress = on_progress or (lambda _: None)
+    if workers > 1:
+        parts = _verified_by_workers(database, run, reader, workers, progress)
+    else:
+        parts = []
+        with engine.connect() as connection:
+            for chunk in reader:
+                parts.append(verify_chunk(connection, run, chunk))
+                progress(chunk.record_count * reader.layout.record_size)
+    with engine.connect() as connection:
+        parts.append(stray_rows(connection, run, reader.summary.records))
+    engine.dispose()
+    return merge_verifications(run, parts, records=reader.summary.records)
+
+
+def run_to_verify(
+    engine: Engine, run_id: int, *, extract: str | Path | None = None, extract_sha256: str | None = None
+) -> RunToVerify:
+    """The finished run ``run_id``, its extract found and checked to be the one it migrated.
+
+    ``extract_sha256``: the extract's hash when the caller computed it while
+    reading (it is computed here otherwise).
+    """
     run = _finished_run(engine, run_id)
     path = Path(extract) if extract else Path(run.extract_path)
     check_regular(path, "extract", BasculeError)
     if not path.is_file():
         raise BasculeError(f"the extract of run {run_id} is not at {path}: give its place with --extract")
-    if file_sha256(path) != run.extract_sha256:
-        raise BasculeError(f"{path} is not the extract run {run_id} migrated (its SHA-256 differs): give that extract with --extract")
-    reader = ExtractReader(path, copybook=copybook, chunk_bytes=run.chunk_bytes)
-    result = Verification(run_id, str(path))
-    with engine.connect() as connection:
-        for chunk in reader:
-            _verify_chunk(connection, run, chunk, result)
-            if on_progress:
-                on_progress(chunk.record_count * reader.layout.record_size)
-    return result
+    if (extract_sha256 or file_sha256(path)) != run.extract_sha256:
+        raise BasculeError(
+            f"{path} is not the extract run {run_id} migrated (its SHA-256 differs): give that extract with --extract"
+        )
+    return RunToVerify(run.id, str(path), run.chunk_bytes, _header_and_trailer(run))
 
 
 def _finished_run(engine: Engine, run_id: int) -> MigrationRun:
@@ -138,126 +193,280 @@ def _finished_run(engine: Engine, run_id: int) -> MigrationRun:
     return run
 
 
-def _verify_chunk(connection: Connection, run: MigrationRun, chunk: ExtractChunk, result: Verification) -> None:
+def _header_and_trailer(run: MigrationRun) -> dict[str, dict[str, object]]:
+    """The HD and FT records as the run's own row holds them (:data:`RUN_FIELDS`, read backwards)."""
+    return {
+        code: {name: getattr(run, column) for name, column in fields.items()} | BLANK_PREFIX
+        for code, fields in RUN_FIELDS.items()
+        if getattr(run, fields[RECORD_INDEX]) is not None
+    }
+
+
+# ----------------------------------------------------------- a partition
+def verify_chunk(connection: Connection, run: RunToVerify, chunk: ExtractChunk) -> Verification:
+    """The verification of one chunk of whole persons against the model rows of its record indexes.
+
+    A partial result: :func:`merge_verifications` makes the run's of them.
+    """
     low, high = chunk.first_index, chunk.first_index + chunk.record_count
+    part = Verification(run.run_id, run.extract_path, records=chunk.record_count, covered=[(low, high)])
     rebuilt = _rebuild(connection, run, low, high)
-    rejects = _rows(connection, RejectedRecord.__table__, run.id, low, high)
-    places = Counter(
-        np.concatenate(
-            [*(f[RECORD_INDEX].to_numpy() for f in rebuilt.values()), rejects[RECORD_INDEX].to_numpy(dtype=np.int64)]
-        ).tolist()
-    )
-    result.records += chunk.record_count
-    result.migrated += sum(len(f) for f in rebuilt.values())
-    result.rejected += len(rejects)
-    result.lost += [i for i in range(low, high) if i not in places]
-    result.found_twice += [i for i, n in places.items() if n > 1]
-    originals = chunk.raw(rejects[RECORD_INDEX].tolist())
-    kept = zip(rejects[RECORD_INDEX], rejects["raw"], originals, strict=True)
-    result.raw_changed += [i for i, raw, original in kept if bytes(raw) != original]
-    for code, frame in rebuilt.items():
-        _compare(code, chunk.frames.get(code), frame, result)
+    rejects = read_rows(connection, RejectedRecord.__table__, ["record_index", "raw"], run.run_id, low, high)
+    part.migrated = sum(len(records[RECORD_INDEX]) for records in rebuilt.values())
+    part.rejected = len(rejects["record_index"])
+    places = np.concatenate([*(records[RECORD_INDEX] for records in rebuilt.values()), rejects["record_index"]])
+    unique, first, counts = np.unique(places.astype(np.int64), return_index=True, return_counts=True)
+    part.lost += np.setdiff1d(np.arange(low, high), unique, assume_unique=True).tolist()
+    part.found_twice += unique[counts > 1][np.argsort(first[counts > 1], kind="stable")].tolist()
+    indexes = rejects["record_index"].tolist()
+    kept = zip(indexes, rejects["raw"], chunk.raw(indexes), strict=True)
+    part.raw_changed += [i for i, raw, original in kept if raw is None or bytes(raw) != original]
+    for code, records in rebuilt.items():
+        _compare(code, chunk.frames.get(code), records, part)
+    return part
+
+
+def stray_rows(connection: Connection, run: RunToVerify, records: int) -> Verification:
+    """The rows of the run whose record index is not one of the file's ``records``: no partition reads them.
+
+    Each is a record the file does not have, so it counts as lost (as a row
+    with no record of its type does).
+    """
+    part = Verification(run.run_id, run.extract_path)
+    for table in [*(TRANSLATIONS[code].table.__table__ for code in LOAD_ORDER), RejectedRecord.__table__]:
+        index = table.c.record_index
+        outside = or_(index < 0, index >= records)
+        part.lost += connection.scalars(select(index).where(table.c.run_id == run.run_id, outside).order_by(index))
+    part.lost += [int(r[RECORD_INDEX]) for r in run.kept_in_run.values() if not 0 <= r[RECORD_INDEX] < records]
+    return part
+
+
+def merge_verifications(run: RunToVerify, parts: Iterable[Verification], *, records: int) -> Verification:
+    """The run's verification from its partitions' (any order), for a file of ``records`` records.
+
+    A record index no partition covered is lost; one that two covered is found twice.
+    """
+    whole = Verification(run.run_id, run.extract_path, records=records)
+    ordered = sorted(parts, key=lambda p: (not p.covered, min(p.covered, default=(0, 0))))
+    for part in ordered:
+        whole.migrated += part.migrated
+        whole.rejected += part.rejected
+        whole.lost += part.lost
+        whole.found_twice += part.found_twice
+        whole.raw_changed += part.raw_changed
+        for key, loss in part.losses.items():
+            merged = whole.losses.setdefault(key, FieldLoss(loss.record_type, loss.field))
+            merged.count += loss.count
+            merged.examples += loss.examples[: max(EXAMPLES - len(merged.examples), 0)]
+    gaps, overlaps, whole.covered = _coverage([span for part in ordered for span in part.covered], records)
+    whole.lost += gaps
+    whole.found_twice += overlaps
+    return whole
+
+
+def _coverage(spans: list[tuple[int, int]], records: int) -> tuple[list[int], list[int], list[tuple[int, int]]]:
+    """Record indexes of [0, records) in no span, those in two or more, and the spans merged."""
+    gaps: list[int] = []
+    overlaps: list[int] = []
+    merged: list[tuple[int, int]] = []
+    for first, end in sorted(spans):
+        reached = merged[-1][1] if merged else 0
+        gaps += range(reached, first)
+        overlaps += range(first, min(end, reached))
+        if merged and first <= reached:
+            merged[-1] = (merged[-1][0], max(end, reached))
+        else:
+            merged.append((first, end))
+    gaps += range(merged[-1][1] if merged else 0, records)
+    return gaps, sorted(set(overlaps)), merged
+
+
+# ----------------------------------------------------------------- workers
+def _verified_by_workers(
+    database: str, run: RunToVerify, reader: ExtractReader, workers: int, progress: Callable[[int], None]
+) -> list[Verification]:
+    """Chunks read here, in order (the reader's checks span chunks), verified in ``workers`` processes."""
+    parts: list[Verification] = []
+    pending: deque[tuple[Future[Verification], int]] = deque()
+    context = multiprocessing.get_context("spawn")  # nothing of this process's connections is inherited
+    with ProcessPoolExecutor(workers, context, initializer=_open_worker_database, initargs=(database,)) as pool:
+        for chunk in reader:
+            pending.append((pool.submit(_verify_in_worker, run, chunk), chunk.record_count))
+            while len(pending) > 2 * workers:  # bounds the chunks held in memory
+                parts.append(_collected(pending.popleft(), reader, progress))
+        while pending:
+            parts.append(_collected(pending.popleft(), reader, progress))
+    return parts
+
+
+def _collected(
+    job: tuple[Future[Verification], int], reader: ExtractReader, progress: Callable[[int], None]
+) -> Verification:
+    future, record_count = job
+    part = future.result()
+    progress(record_count * reader.layout.record_size)
+    return part
+
+
+_WORKER_DATABASE: Engine | None = None
+
+
+def _open_worker_database(database: str) -> None:
+    global _WORKER_DATABASE
+    _WORKER_DATABASE = open_database(database, existing=True)
+
+
+def _verify_in_worker(run: RunToVerify, chunk: ExtractChunk) -> Verification:
+    assert _WORKER_DATABASE is not None, "the pool's initializer opens the database"
+    with _WORKER_DATABASE.connect() as connection:
+        return verify_chunk(connection, run, chunk)
 
 
 # ----------------------------------------------------------- rebuilding
-def _rebuild(connection: Connection, run: MigrationRun, low: int, high: int) -> dict[str, pd.DataFrame]:
+def _rebuild(connection: Connection, run: RunToVerify, low: int, high: int) -> dict[str, Records]:
     """The legacy records of a range of record indexes, as the model holds them."""
     rebuilt = {
-        code: frame for code, frame in _header_and_trailer(run).items() if low <= frame[RECORD_INDEX].iloc[0] < high
+        code: _one_record(values) for code, values in run.kept_in_run.items() if low <= values[RECORD_INDEX] < high
     }
     for code in LOAD_ORDER:  # parents first: children take their shared fields from them
-        rows = _rows(connection, TRANSLATIONS[code].table.__table__, run.id, low, high)
+        translation = TRANSLATIONS[code]
+        names = ["record_index", *(link.column for link in translation.links), *(k.column for k in translation.kept)]
+        rows = read_rows(connection, translation.table.__table__, names, run.run_id, low, high)
         rebuilt[code] = _legacy_records(code, rows, rebuilt)
     return rebuilt
 
 
-def _rows(connection: Connection, table: Table, run_id: int, low: int, high: int) -> pd.DataFrame:
-    statement = select(table).where(table.c.run_id == run_id, table.c.record_index >= low, table.c.record_index < high)
-    return pd.DataFrame(connection.execute(statement).mappings().all(), columns=list(table.c.keys()))
+def _one_record(values: dict[str, object]) -> Records:
+    """A record kept in the run's row, its values typed as the reader types them (dates as days)."""
+    return {name: np.array([value], dtype=_dtype_of(value)) for name, value in values.items()}
 
 
-def _legacy_records(code: str, rows: pd.DataFrame, rebuilt: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _dtype_of(value: object) -> object:
+    if isinstance(value, dt.date):
+        return "datetime64[D]"
+    return np.int64 if isinstance(value, int) and not isinstance(value, bool) else object
+
+
+def _legacy_records(code: str, rows: Columns, rebuilt: dict[str, Records]) -> Records:
     translation = TRANSLATIONS[code]
-    records = pd.DataFrame({RECORD_INDEX: rows["record_index"].to_numpy(dtype=np.int64)})
+    records: Records = {RECORD_INDEX: rows["record_index"].astype(np.int64)}
     for kept in translation.kept:
-        records[kept.field] = kept.backward(rows[kept.column]).to_numpy()
+        records[kept.field] = _backward(kept, rows[kept.column])
     for position, link in enumerate(translation.links):
-        parents = (records if link.parent == code else rebuilt[link.parent]).set_index(RECORD_INDEX)
-        at = rows[link.column].to_numpy()
-        records[link.field] = _look_up(parents[link.key], at, "" if link.optional else None)
+        parents = records if link.parent == code else rebuilt[link.parent]
+        at = _parent_indexes(rows[link.column])
+        where = _positions(parents[RECORD_INDEX], at)
+        records[link.field] = _look_up(parents[link.key], where, at < 0, "" if link.optional else None)
         if position == 0:  # the prefix a record shares with its parent
             for name in PREFIX:
                 if name not in records:
-                    records[name] = _look_up(parents[name], at, None)
+                    records[name] = _look_up(parents[name], where, at < 0, None)
+    count = len(records[RECORD_INDEX])
     for name, blank in BLANK_PREFIX.items():
         if name not in records:
-            records[name] = blank
+            records[name] = np.full(count, blank, dtype=object if isinstance(blank, str) else np.int64)
     return records
 
 
-def _look_up(values: pd.Series, at: np.ndarray, missing: object) -> np.ndarray:
-    found = values.reindex(pd.Index(at)).to_numpy(dtype=object)
+def _backward(kept: Kept, values: np.ndarray) -> np.ndarray:
+    """The legacy field from the model's column, by the translation's own rule."""
+    series = pd.Series(values, dtype=object if values.dtype == object else None, copy=False)
+    legacy = kept.backward(series)
+    return legacy.to_numpy() if legacy.dtype.kind in "iufbM" else legacy.to_numpy(dtype=object)
+
+
+def _parent_indexes(values: np.ndarray) -> np.ndarray:
+    """A link column as int64 record indexes: -1 where it names no parent (NULL), -2 where it is no index at all."""
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    none = pd.isna(values)
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    return np.where(none, -1, np.where(np.isnan(numbers), -2, np.nan_to_num(numbers))).astype(np.int64)
+
+
+def _positions(parent_indexes: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Where each record index of ``at`` is among the parents' (sorted), -1 where it is not."""
+    if not len(parent_indexes):
+        return np.full(len(at), -1, dtype=np.int64)
+    found = np.searchsorted(parent_indexes, at).clip(max=len(parent_indexes) - 1)
+    return np.where(parent_indexes[found] == at, found, -1)
+
+
+def _look_up(values: np.ndarray, where: np.ndarray, none: np.ndarray, missing: object) -> np.ndarray:
+    """The parents' values at ``where``: NaN for a parent not found, ``missing`` for no parent named."""
+    if (where >= 0).all():
+        return values[where]
+    found = np.full(len(where), np.nan, dtype=object)
+    found[where >= 0] = values[where[where >= 0]]
     if missing is not None:
-        found[pd.isna(at)] = missing
+        found[none] = missing
     return found
 
 
-def _header_and_trailer(run: MigrationRun) -> dict[str, pd.DataFrame]:
-    """The HD and FT records as the run's own row holds them (:data:`RUN_FIELDS`, read backwards)."""
-    records = {}
-    for code, fields in RUN_FIELDS.items():
-        if getattr(run, fields[RECORD_INDEX]) is not None:
-            values = {field: getattr(run, column) for field, column in fields.items()}
-            records[code] = pd.DataFrame([{**values, **BLANK_PREFIX}])
-    return records
-
-
 # ------------------------------------------------------------ comparing
-def _compare(code: str, original: pd.DataFrame | None, rebuilt: pd.DataFrame, result: Verification) -> None:
+def _compare(code: str, original: pd.DataFrame | None, rebuilt: Records, result: Verification) -> None:
     """Field by field, the records of one type as the file holds them against the model's."""
-    if rebuilt.empty:
+    model_index = rebuilt[RECORD_INDEX]
+    if not len(model_index):
         return
-    if original is None:
-        original = pd.DataFrame({RECORD_INDEX: np.array([], dtype=np.int64)})
-    legacy = original.set_index(RECORD_INDEX)
-    model = rebuilt.set_index(RECORD_INDEX)
-    common = model.index.intersection(legacy.index)
-    result.lost += [int(i) for i in model.index.difference(legacy.index)]  # a row with no such record of its type
-    legacy, model = legacy.loc[common], model.loc[common]
+    legacy_index = np.array([], dtype=np.int64) if original is None else original[RECORD_INDEX].to_numpy(np.int64)
+    result.lost += np.setdiff1d(model_index, legacy_index).tolist()  # a row with no such record of its type
+    common, in_legacy, in_model = np.intersect1d(legacy_index, model_index, assume_unique=True, return_indices=True)
+    names = [] if original is None else [name for name in original.columns if name != RECORD_INDEX]
     differ: dict[str, np.ndarray] = {}
-    for name in legacy.columns:
-        same = _same(legacy[name], model[name]) if name in model else np.zeros(len(common), dtype=bool)
+    for name in names:
+        if name in rebuilt:
+            same = _same(_values(original[name])[in_legacy], rebuilt[name][in_model])
+        else:
+            same = np.zeros(len(common), dtype=bool)
         if not same.all():
             differ[name] = ~same
     if differ:
-        _describe(code, legacy, model, differ, result)
+        legacy = original.iloc[in_legacy].reset_index(drop=True)
+        model = {name: values[in_model] for name, values in rebuilt.items()}
+        _describe(code, common, legacy, model, differ, result)
 
 
-def _same(legacy: pd.Series, model: pd.Series) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(legacy.dtype):
-        model = pd.to_datetime(model).astype(legacy.dtype)
-    left, right = legacy.to_numpy(dtype=object), model.to_numpy(dtype=object)
-    both_missing = pd.isna(left) & pd.isna(right)
-    return both_missing | (left == right)
+def _values(column: pd.Series) -> np.ndarray:
+    return column.to_numpy() if column.dtype.kind in "iufbM" else column.to_numpy(dtype=object)
+
+
+def _same(legacy: np.ndarray, model: np.ndarray) -> np.ndarray:
+    """Where two columns hold the same values, both missing counting as the same; each in its own dtype."""
+    if legacy.dtype.kind == "M":
+        days = legacy.astype("datetime64[D]")
+        if model.dtype.kind == "M":
+            return (days == model) | (np.isnat(days) & np.isnat(model))
+        legacy = np.where(np.isnat(days), None, np.datetime_as_string(days)).astype(object)  # against text
+    elif legacy.dtype.kind in "iu" and model.dtype.kind in "iuf":
+        return legacy == model
+    left, right = legacy.astype(object), model.astype(object)
+    return (pd.isna(left) & pd.isna(right)) | (left == right)
 
 
 def _describe(
-    code: str, legacy: pd.DataFrame, model: pd.DataFrame, differ: dict[str, np.ndarray], result: Verification
+    code: str,
+    common: np.ndarray,
+    legacy: pd.DataFrame,
+    model: Records,
+    differ: dict[str, np.ndarray],
+    result: Verification,
 ) -> None:
-    examples: defaultdict[str, list[int]] = defaultdict(list)
+    """The counts of the fields that differ, and a few records of each for a person to read."""
+    examples: dict[str, np.ndarray] = {}
     for name, mask in differ.items():
         loss = result.losses.setdefault((code, name), FieldLoss(code, name))
         loss.count += int(mask.sum())
-        room = EXAMPLES - len(loss.examples)
-        examples[name] = [int(i) for i in legacy.index[mask][: max(room, 0)]]
-    for name, indexes in examples.items():
-        for index in indexes:
-            before = _plain(legacy.loc[index].to_dict())
-            after = _plain(model.loc[index].reindex(legacy.columns).to_dict())
+        examples[name] = np.flatnonzero(mask)[: max(EXAMPLES - len(loss.examples), 0)]
+    columns = [name for name in legacy.columns if name != RECORD_INDEX]
+    for name, positions in examples.items():
+        for position in positions:
+            before = _plain({column: legacy[column].iloc[position] for column in columns})
+            after = _plain({column: model[column][position] if column in model else None for column in columns})
             diff = DeepDiff(before, after, include_paths=[f"root['{name}']"])
             result.losses[(code, name)].examples.append(
                 {
-                    "record_index": index,
+                    "record_index": int(common[position]),
                     "legacy": before.get(name),
                     "migrated": after.get(name),
                     "change": ",".join(diff),
@@ -269,12 +478,14 @@ def _plain(record: dict[str, object]) -> dict[str, object]:
     """Values as DeepDiff and JSON read them: dates as ISO text, no value as None."""
     plain = {}
     for name, value in record.items():
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
+        if value is None or (not isinstance(value, str | bytes) and pd.isna(value)):
             plain[name] = None
+        elif isinstance(value, np.datetime64):
+            plain[name] = str(value.astype("datetime64[D]"))
         elif hasattr(value, "isoformat"):
             plain[name] = value.isoformat()[:10]
-        elif isinstance(value, np.integer):
-            plain[name] = int(value)
+        elif isinstance(value, np.generic):
+            plain[name] = value.item()
         else:
             plain[name] = value
     return plain
