@@ -81,9 +81,10 @@ def cpu_seconds() -> float:
 def main(persons: int, seed: int, workers: int, scheduler: str | None, partition_mb: int, database: str | None) -> None:
     extract = extract_for(persons, "cp1147", seed)
     candidate = new_system_for(extract)
+    chosen = {"scheduler": scheduler} if scheduler else {}  # (a version of bascule before --scheduler runs too)
     options = ShadowOptions(
         EngineSpec("progres-replay"), EngineSpec("external", str(candidate)), EngineSpec("reference"),
-        workers, partition_mb * 2**20, scheduler=scheduler,
+        workers, partition_mb * 2**20, **chosen,
     )
     with tempfile.TemporaryDirectory(prefix="bench-dry-run-") as scratch:
         url = database or f"sqlite:///{scratch}/bench.db"

@@ -15,6 +15,7 @@ alike; running it again for the same part gives the same files and rows
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -135,7 +136,12 @@ def _committed(database: Database, run_id: int, first_index: int) -> bool:
         return connection.execute(found).first() is not None
 
 
-@cache
 def _database(url: str) -> Database:
     """One engine a process and database: its pool keeps the worker's connection between parts."""
+    return _database_of_process(url, os.getpid())
+
+
+@cache
+def _database_of_process(url: str, _pid: int) -> Database:
+    # keyed by the process too: a forked worker never uses a connection its parent opened
     return open_database(url)

@@ -13,6 +13,7 @@ the shadow run, so that the sign-off report reads it from the run store.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,11 +26,12 @@ from bascule.legacy_adapters.plan import Part
 from bascule.legacy_adapters.reader import ExtractReader
 from bascule.migrate.database import database_url, ensure_schema, open_database
 from bascule.migrate.migration import begin_migration, finish_migration
-from bascule.migrate.verify import verify_migration
+from bascule.migrate.verify import run_to_verify, verify_parts
 from bascule.one_pass import Loading
 from bascule.reports.inspection import inspection_to_dict
 from bascule.reports.policy import Policy
 from bascule.reports.signoff import PolicyJudge
+from bascule.scheduling import executor_for
 
 STAGES = ("scan", "read, migrate and compute", "verify-migration", "calibrate")
 READING = ("caisse", "caisse_name", "encoding", "records", "rejected", "balanced", "reject_reasons")
@@ -61,6 +63,7 @@ def dry_run(
     check_writable_folder(store_root, "run store")
     ensure_schema(engine)
     stage("scan")
+    started = time.perf_counter()
     plan = reader.plan(digest=True)
     migrating = begin_migration(engine, reader, plan.sha256 or "")
     if reader.chunk_bytes != plan.chunk_bytes:  # a resumed migration: its parts are the chunks it cut
@@ -71,15 +74,23 @@ def dry_run(
         skip = migrating.complete or part.first_index in migrating.committed
         return None if skip else Loading(url, migrating.run_id)
 
+    scanned = time.perf_counter() - started
     stage("read, migrate and compute")
-    with StoredRun(engine, reader, plan, options, engines, acceptances, store_root, family) as run:
-        for done in run_parts(reader, plan, options, run.computing, loading, on_progress):
+    with (
+        StoredRun(engine, reader, plan, options, engines, acceptances, store_root, family) as run,
+        executor_for(options.workers, options.scheduler) as executor,
+    ):
+        run.collected.seconds["scan (wall)"] = scanned
+        for done in run_parts(reader, plan, options, run.computing, executor, loading, on_progress):
             reader.summary.add(done.reading)
             run.add(done)
         reader.summary.check_accounted()
         books = finish_migration(engine, migrating, reader.summary)
         stage("verify-migration")
-        verification = verify_migration(database, books.run_id, extract=extract, copybook=options.copybook)
+        verifying = time.perf_counter()
+        verified = run_to_verify(engine, books.run_id, extract=extract, extract_sha256=plan.sha256)
+        verification = verify_parts(engine, url, verified, reader, plan, executor, 2 * options.workers)
+        run.collected.seconds["verify (wall)"] = time.perf_counter() - verifying
         reading = inspection_to_dict(reader.summary)
         migration = {
             "reading": {key: reading[key] for key in READING},

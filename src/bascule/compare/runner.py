@@ -15,6 +15,7 @@ import datetime as dt
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,8 +124,11 @@ def shadow(
     check_writable_folder(store_root, "run store")
     reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=options.partition_bytes)
     plan = reader.plan(digest=True)
-    with StoredRun(database, reader, plan, options, engines, acceptances, store_root, family) as run:
-        for done in run_parts(reader, plan, options, run.computing, on_progress=on_progress):
+    with (
+        StoredRun(database, reader, plan, options, engines, acceptances, store_root, family) as run,
+        executor_for(options.workers, options.scheduler) as executor,
+    ):
+        for done in run_parts(reader, plan, options, run.computing, executor, on_progress=on_progress):
             run.add(done)
         run.close(today, migration=migration)
     return run.run_id
@@ -234,21 +238,21 @@ def run_parts(
     plan: ExtractPlan,
     options: ShadowOptions,
     computing: Computing | None,
+    executor: Executor | None,
     loading: Callable[[Part], Loading | None] = lambda _: None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[PartDone]:
-    """Every part of the plan done by the workers (or a Dask cluster), as each finishes.
+    """Every part of the plan done by the executor's workers (None: this process), as each finishes.
 
     ``loading(part)`` says whether and where a part is loaded into the model.
     """
     jobs = (PartJob(reader.parts, facts_of(plan, part), loading(part), computing) for part in plan.parts)
     done_bytes = 0
-    with executor_for(options.workers, options.scheduler) as executor:
-        for done in each_done(run_part, jobs, executor, in_flight=2 * options.workers):
-            done_bytes += done.size_bytes
-            if on_progress:
-                on_progress(done_bytes, plan.size_bytes)
-            yield done
+    for done in each_done(run_part, jobs, executor, in_flight=2 * options.workers):
+        done_bytes += done.size_bytes
+        if on_progress:
+            on_progress(done_bytes, plan.size_bytes)
+        yield done
 
 
 def prepared_engines(extract: str | Path, options: ShadowOptions) -> dict[str, ComputingEngine]:

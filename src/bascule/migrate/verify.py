@@ -26,11 +26,11 @@ that differ, for the examples a person reads.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-from collections import deque
+import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -42,13 +42,15 @@ from sqlalchemy.orm import Session
 from bascule.errors import BasculeError
 from bascule.files import check_regular
 from bascule.legacy_adapters.frames import RECORD_INDEX
-from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader
+from bascule.legacy_adapters.plan import ExtractPlan
+from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader, PartFacts, PartReader, facts_of
 from bascule.migrate.database import ensure_schema, open_database
 from bascule.migrate.migration import file_sha256
 from bascule.migrate.model import MigrationRun, RejectedRecord, RunStatus
 from bascule.migrate.readback import Columns, read_rows
 from bascule.migrate.translate import LOAD_ORDER, RUN_FIELDS, TRANSLATIONS, Kept
 from bascule.privacy import PERSONAL_FIELDS, shown_value
+from bascule.scheduling import each_done, executor_for
 
 PREFIX = ("PRG-CAISSE", "PRG-NIR", "PRG-NIR-CLE", "PRG-NUM-ARRET")
 BLANK_PREFIX = {"PRG-NIR": "", "PRG-NIR-CLE": 0, "PRG-NUM-ARRET": ""}
@@ -141,26 +143,68 @@ def verify_migration(
 ) -> Verification:
     """Rebuild every legacy record of run ``run_id`` from the model and compare it with the extract.
 
-    ``workers`` above 1 compares the chunks in that many processes, each on
-    its own connection; this process reads the extract again.
+    ``workers`` above 1 verifies the parts in that many processes, each
+    reading its parts of the extract again and the model on its own connection.
     """
     engine = open_database(database, existing=True)
     ensure_schema(engine, create=False)
     run = run_to_verify(engine, run_id, extract=extract)
     reader = ExtractReader(run.extract_path, copybook=copybook, chunk_bytes=run.chunk_bytes)
-    progress = on_progress or (lambda _: None)
-    if workers > 1:
-        parts = _verified_by_workers(database, run, reader, workers, progress)
-    else:
-        parts = []
-        with engine.connect() as connection:
-            for chunk in reader:
-                parts.append(verify_chunk(connection, run, chunk))
-                progress(chunk.record_count * reader.layout.record_size)
-    with engine.connect() as connection:
-        parts.append(stray_rows(connection, run, reader.summary.records))
+    plan = reader.plan()
+    with executor_for(workers) as executor:
+        found = verify_parts(engine, database, run, reader, plan, executor, 2 * workers, on_progress)
     engine.dispose()
-    return merge_verifications(run, parts, records=reader.summary.records)
+    return found
+
+
+@dataclass(frozen=True)
+class PartToVerify:
+    """A worker's share of the verification: a part to read again for itself, and the run to compare it with."""
+
+    reader: PartReader
+    facts: PartFacts
+    database: str
+    run: RunToVerify
+
+
+def verify_part(job: PartToVerify) -> Verification:
+    """Read the part from the extract again (the independent read) and compare it with the model's rows."""
+    chunk, _ = job.reader.read(job.facts)
+    with _worker_database(job.database).connect() as connection:
+        return verify_chunk(connection, job.run, chunk)
+
+
+def verify_parts(
+    engine: Engine,
+    database: str,
+    run: RunToVerify,
+    reader: ExtractReader,
+    plan: ExtractPlan,
+    executor: Executor | None,
+    in_flight: int,
+    on_progress: Callable[[int], None] | None = None,
+) -> Verification:
+    """Every part verified by the workers (each reads its part itself), the rows outside them, merged."""
+    jobs = (PartToVerify(reader.parts, facts_of(plan, part), database, run) for part in plan.parts)
+    parts = []
+    for part in each_done(verify_part, jobs, executor, in_flight):
+        parts.append(part)
+        if on_progress:
+            on_progress(part.records * plan.record_size)
+    with engine.connect() as connection:
+        parts.append(stray_rows(connection, run, plan.records))
+    return merge_verifications(run, parts, records=plan.records)
+
+
+def _worker_database(database: str) -> Engine:
+    """One engine a process and database: a worker keeps its connection between parts."""
+    return _database_of_process(database, os.getpid())
+
+
+@cache
+def _database_of_process(database: str, _pid: int) -> Engine:
+    # keyed by the process too: a forked worker never uses a connection its parent opened
+    return open_database(database, existing=True)
 
 
 def run_to_verify(
@@ -279,47 +323,6 @@ def _coverage(spans: list[tuple[int, int]], records: int) -> tuple[list[int], li
             merged.append((first, end))
     gaps += range(merged[-1][1] if merged else 0, records)
     return gaps, sorted(set(overlaps)), merged
-
-
-# ----------------------------------------------------------------- workers
-def _verified_by_workers(
-    database: str, run: RunToVerify, reader: ExtractReader, workers: int, progress: Callable[[int], None]
-) -> list[Verification]:
-    """Chunks read here, in order (the reader's checks span chunks), verified in ``workers`` processes."""
-    parts: list[Verification] = []
-    pending: deque[tuple[Future[Verification], int]] = deque()
-    context = multiprocessing.get_context("spawn")  # nothing of this process's connections is inherited
-    with ProcessPoolExecutor(workers, context, initializer=_open_worker_database, initargs=(database,)) as pool:
-        for chunk in reader:
-            pending.append((pool.submit(_verify_in_worker, run, chunk), chunk.record_count))
-            while len(pending) > 2 * workers:  # bounds the chunks held in memory
-                parts.append(_collected(pending.popleft(), reader, progress))
-        while pending:
-            parts.append(_collected(pending.popleft(), reader, progress))
-    return parts
-
-
-def _collected(
-    job: tuple[Future[Verification], int], reader: ExtractReader, progress: Callable[[int], None]
-) -> Verification:
-    future, record_count = job
-    part = future.result()
-    progress(record_count * reader.layout.record_size)
-    return part
-
-
-_WORKER_DATABASE: Engine | None = None
-
-
-def _open_worker_database(database: str) -> None:
-    global _WORKER_DATABASE
-    _WORKER_DATABASE = open_database(database, existing=True)
-
-
-def _verify_in_worker(run: RunToVerify, chunk: ExtractChunk) -> Verification:
-    assert _WORKER_DATABASE is not None, "the pool's initializer opens the database"
-    with _WORKER_DATABASE.connect() as connection:
-        return verify_chunk(connection, run, chunk)
 
 
 # ----------------------------------------------------------- rebuilding
