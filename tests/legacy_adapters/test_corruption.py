@@ -7,10 +7,12 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 from progres_synth import ENCODINGS, write_extract
 
 from bascule import read_extract
 from bascule.legacy_adapters.progres_layout import HEADER, VERSION_FIELD, shipped_layout
+from bascule.legacy_adapters.reader import ExtractReader, facts_of
 
 _DIR = Path(tempfile.mkdtemp(prefix="bascule-corruption-"))
 VALID = {name: _DIR / f"{name}.dat" for name in ENCODINGS}
@@ -57,3 +59,53 @@ def test_corruption_never_crashes_and_never_loses_a_record(
     kept = {int(i) for frame in extract.frames.values() for i in frame["record_index"]}
     assert kept.isdisjoint(set(extract.rejects["record_index"]))
     assert kept | set(extract.rejects["record_index"]) == set(range(records))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    encoding=st.sampled_from(sorted(VALID)),
+    edits=edits,
+    cut=st.one_of(st.none(), st.integers(min_value=1, max_value=399)),
+    chunk_records=st.sampled_from([1, 4, 9]),
+    order=st.randoms(),
+)
+def test_parts_read_alone_in_any_order_reject_what_one_reading_of_the_file_rejects(
+    encoding: str, edits: list[tuple[float, bytes]], cut: int | None, chunk_records: int, order
+) -> None:
+    """What a worker finds in its part alone, whatever the parts and their order, is what one reading finds.
+
+    Duplicates of an identifier in an earlier part, the trailer's totals, misplaced HD and FT records: the
+    scan knows them before any part is read.
+    """
+    data = bytearray(VALID[encoding].read_bytes())
+    for where, garbage in edits:
+        at = 2 + int(where * (len(data) - 2 - len(garbage)))
+        data[at : at + len(garbage)] = garbage
+    valid = VALID[encoding].read_bytes()
+    data[_VERSION.offset : _VERSION.end] = valid[_VERSION.offset : _VERSION.end]
+    if cut is not None:
+        del data[-cut:]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "corrupt.dat"
+        path.write_bytes(bytes(data))
+        whole = read_extract(path, chunk_bytes=len(data) + 200)  # one chunk: nothing spans chunks
+        reader = ExtractReader(path, chunk_bytes=200 * chunk_records)
+        plan = reader.plan()
+        parts = list(plan.parts)
+        order.shuffle(parts)
+        for part in parts:
+            _, found = reader.parts.read(facts_of(plan, part))
+            reader.summary.add(found)
+    summary = reader.summary
+    columns = ["record_index", "reason", "field"]
+    assert_frame_equal(
+        summary.all_problems[columns].sort_values(columns, ignore_index=True),
+        whole.problems[columns].sort_values(columns, ignore_index=True),
+    )
+    assert (summary.records, summary.counts, summary.rows, summary.rejected) == (
+        whole.summary.records,
+        whole.summary.counts,
+        whole.summary.rows,
+        whole.summary.rejected,
+    )
+    assert summary.trailer == whole.summary.trailer and summary.caisse == whole.summary.caisse
