@@ -503,6 +503,7 @@ def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_fo
         if pack.sealed_with:
             message += f" (the run was sealed earlier with another manifest, {pack.sealed_with})"
         click.echo(message, err=True)
+    found = found.stamped()  # the copies handed out say when they were made; the pack's copy does not
     if html is not None:
         write_text(html, render_html(found), "HTML sign-off")
     if output_format == "json":
