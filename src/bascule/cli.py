@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shlex
 import sys
 from collections.abc import Callable, Iterator
@@ -70,6 +71,17 @@ from bascule.reports.worklist import worklist as build_worklist
 from bascule.reports.worklist import check_worklist_output, write_worklist
 
 FORMATS = click.Choice(["text", "json"])
+# Where output is not a terminal (a CI log, a file), rich would take 80 columns and crop the widest table
+# columns; this width keeps every table whole, and COLUMNS, when set, still says otherwise.
+LOG_WIDTH = 120
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console that wraps at a width that fits the reports when it is not a terminal, instead of cropping."""
+    console = Console(stderr=stderr)
+    if console.is_terminal or os.environ.get("COLUMNS"):
+        return console
+    return Console(stderr=stderr, width=LOG_WIDTH)
 
 
 class BasculeGroup(click.Group):
@@ -172,7 +184,7 @@ def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Pat
     if output_format == "json":
         click.echo(json.dumps(inspection_to_dict(summary, reveal=reveal), indent=2, ensure_ascii=False))
     else:
-        render_inspection(summary, Console(), examples=examples, reveal=reveal)
+        render_inspection(summary, _console(), examples=examples, reveal=reveal)
     ctx.exit(EXIT_OK if summary.balanced and not summary.rejected else EXIT_FINDINGS)
 
 
@@ -209,7 +221,7 @@ def migrate(ctx: click.Context, extract: Path, database: str, replace: bool, out
     if output_format == "json":
         click.echo(json.dumps(books.to_dict(), indent=2, ensure_ascii=False))
     else:
-        render_reconciliation(books, Console())
+        render_reconciliation(books, _console())
     ctx.exit(EXIT_OK if books.balanced and not books.rejected else EXIT_FINDINGS)
 
 
@@ -238,7 +250,7 @@ def verify_migration_command(ctx: click.Context, database: str, run_id: int, ext
     if output_format == "json":
         click.echo(json.dumps(verification.to_dict(reveal=reveal), indent=2, ensure_ascii=False))
     else:
-        render_verification(verification, Console(), reveal=reveal)
+        render_verification(verification, _console(), reveal=reveal)
     ctx.exit(EXIT_OK if verification.survived else EXIT_FINDINGS)
 
 
@@ -281,7 +293,7 @@ def compute(extract: Path, engine: str, number: str | None, output_format: str, 
             check_writable_file(outcomes, "outcomes")
     rows, extraction = rows_from_extract(extract)
     if number:
-        render_trace(trace_stoppage(rows, number, extraction, conventions), Console())
+        render_trace(trace_stoppage(rows, number, extraction, conventions), _console())
         return
     ledger = shown_ledger(compute_reference(rows, extraction, conventions), reveal)
     if output_format == "parquet":
@@ -292,7 +304,7 @@ def compute(extract: Path, engine: str, number: str | None, output_format: str, 
         text = json.dumps(ledger_to_dict(ledger), indent=2, ensure_ascii=False, default=str)
         write_text(output, text, "ledger") if output else click.echo(text)
     else:
-        render_outcomes(ledger, Console())
+        render_outcomes(ledger, _console())
 
 
 class EngineParam(click.ParamType):
@@ -359,7 +371,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
     if output_format == "json":
         click.echo(json.dumps(shadow_to_dict(stored, reveal), indent=2, ensure_ascii=False, default=str))
     else:
-        render_shadow(stored, Console(), reveal)
+        render_shadow(stored, _console(), reveal)
     ctx.exit(EXIT_FINDINGS if stored.run.unresolved else EXIT_OK)
 
 
@@ -379,7 +391,7 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
     if output_format == "json":
         click.echo(json.dumps(explanation_to_dict(found), indent=2, ensure_ascii=False, default=str))
     else:
-        render_explanation(found, Console())
+        render_explanation(found, _console())
 
 
 @cli.command("dry-run")
@@ -416,7 +428,7 @@ def dry_run_command(ctx: click.Context, extract: Path, candidate: EngineSpec, po
         check_writable_file(html, "HTML sign-off")
     options = ShadowOptions(EngineSpec("progres-replay"), candidate, EngineSpec("reference"), workers,
                             copybook=str(copybook) if copybook else None)
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     stage = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
     run_id = dry_run(extract, database, options, acceptances, family=family, on_stage=stage,
                      calibrate_under=chosen if calibrate else None)
@@ -454,7 +466,7 @@ def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec |
         check_writable_file(output, "calibration report")
     options = CalibrationOptions(candidate=candidate, candidate_twin=candidate_twin, defects=defects, workers=workers,
                                  copybook=str(copybook) if copybook else None)
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     step = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
     found = calibrate(extract, options, PolicyJudge(chosen), step)
     if output_format == "json":
@@ -462,7 +474,7 @@ def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec |
     elif output_format == "html":
         _emit(calibration_html(found.to_dict()), output)
     else:
-        rendered = Console(file=io.StringIO(), width=120) if output else Console()
+        rendered = Console(file=io.StringIO(), width=120) if output else _console()
         render_calibration(found.to_dict(), rendered)
         if output:
             _emit(rendered.file.getvalue(), output)  # type: ignore[attr-defined]
@@ -513,7 +525,7 @@ def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_fo
     elif output is not None:
         write_text(output, text_report(found), "report")
     else:
-        render_signoff(found, Console())
+        render_signoff(found, _console())
     ctx.exit(EXIT_OK if found.decision == GO else EXIT_FINDINGS)
 
 
@@ -541,7 +553,7 @@ def runs(database: str, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps(found.to_dict("records"), indent=2, default=str))
     else:
-        render_runs(found, Console())
+        render_runs(found, _console())
 
 
 @cli.command("diff-runs")
@@ -556,7 +568,7 @@ def diff_runs_command(before: int, after: int, database: str, output_format: str
     if output_format == "json":
         click.echo(json.dumps(found.to_dict(), indent=2, default=str))
     else:
-        render_diff(found, Console())
+        render_diff(found, _console())
 
 
 @cli.command()
@@ -591,7 +603,7 @@ def db_upgrade(database: str) -> None:
 @contextmanager
 def _counting(label: str, enabled: bool) -> Iterator[Callable[[int, int], None]]:
     """A progress bar of bytes done out of a total, on a terminal's standard error."""
-    console = Console(stderr=True)
+    console = _console(stderr=True)
     if not enabled or not console.is_terminal:
         yield lambda done, total: None
         return
@@ -604,7 +616,7 @@ def _counting(label: str, enabled: bool) -> Iterator[Callable[[int, int], None]]
 @contextmanager
 def _progress(path: Path | None, label: str, enabled: bool) -> Iterator[Callable[[int], None]]:
     """A progress bar on the terminal's standard error; silent when not a terminal."""
-    console = Console(stderr=True)
+    console = _console(stderr=True)
     if not enabled or not console.is_terminal or path is None or not path.is_file():
         yield lambda _: None
         return

@@ -272,8 +272,9 @@ def _stamp(summary: dict) -> str:
     if not summary["generated_at"]:
         return ""
     seal = summary["evidence"]["manifest_sha256"]
-    sealed = f"; evidence manifest SHA-256 {seal}" if seal else "; no evidence pack yet (bascule report --evidence DIR)"
-    return f"\n[dim]generated {summary['generated_at'].replace('T', ' ')}{sealed}[/dim]"
+    pack = f"bascule report {summary['run_id']} --evidence DIR"
+    sealed = f"; evidence manifest SHA-256 {seal}" if seal else f"; no evidence pack yet ({pack})"
+    return f"\n[dim]generated {summary['generated_at'][:19].replace('T', ' ')} UTC{sealed}[/dim]"
 
 
 def _calibration(calibration: dict | None, console: Console) -> None:
@@ -292,8 +293,9 @@ def _criteria(criteria: list[Criterion], console: Console) -> None:
     table = Table(title="Criteria", title_justify="left")
     table.add_column("")
     table.add_column("criterion", min_width=max(len(c.name) for c in criteria) if criteria else 0)
-    for heading in ("threshold", "measured", "detail"):
-        table.add_column(heading)
+    table.add_column("threshold")
+    table.add_column("measured")
+    table.add_column("detail", overflow="fold")  # a long word folds rather than being cut
     for c in criteria:
         table.add_row(
             "[green]pass[/green]" if c.passed else "[red]FAIL[/red]",
