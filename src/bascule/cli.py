@@ -546,10 +546,13 @@ def _stored_runs(database: str) -> Any:
 @cli.command()
 @database_option
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
-def runs(database: str, output_format: str) -> None:
-    """List the shadow runs of the database, oldest first."""
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one: each run's decision is taken under it.")
+def runs(database: str, output_format: str, policy: Path | None) -> None:
+    """List the shadow runs of the database, oldest first, each with its decision under the policy."""
+    chosen = load_policy(policy)
     engine = _stored_runs(database)
-    found = list_runs(engine)
+    found = list_runs(engine, lambda run_id: sign_off(engine, run_id, chosen).decision)
     if output_format == "json":
         click.echo(json.dumps(found.to_dict("records"), indent=2, default=str))
     else:
@@ -561,14 +564,19 @@ def runs(database: str, output_format: str) -> None:
 @click.argument("after", metavar="B", type=int)
 @database_option
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
-def diff_runs_command(before: int, after: int, database: str, output_format: str) -> None:
-    """What changed from run A to run B: clusters and divergent stoppages fixed, new and still there."""
+@click.pass_context
+def diff_runs_command(ctx: click.Context, before: int, after: int, database: str, output_format: str) -> None:
+    """What changed from run A to run B: clusters and divergent stoppages fixed, new and still there.
+
+    Exit code 1 when B has stoppages unresolved that A had not (a CI can gate a release on it), 0 otherwise.
+    """
     engine = _stored_runs(database)
     found = diff_runs(engine, before, after)
     if output_format == "json":
-        click.echo(json.dumps(found.to_dict(), indent=2, default=str))
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
         render_diff(found, _console())
+    ctx.exit(found.exit_code)
 
 
 @cli.command()
