@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bascule.compare.clusters import SEPARATOR
 from bascule.compare.verdicts import FIXED, REGRESSION, UNEXPLAINED
 from bascule.money import euros
+from bascule.reports.policy import GO
 
 NATURES = {"MAL": "sickness", "ATM": "work-accident", "MAT": "maternity", "PAT": "paternity"}
 MODALITIES = {"TC": "", "TP": "therapeutic part-time"}
@@ -133,7 +134,7 @@ def _clusters_left(decision: str, verdicts: Sequence[str]) -> str:
     else:
         parts = ", ".join(f"{n} of {PLURALS.get(v, v)}" for v, n in counts.most_common())
         subject = f"{_count(len(verdicts), 'cluster', 'clusters')} ({parts})"
-    if decision == "GO":  # left unresolved, but within every threshold of the policy
+    if decision == GO:  # left unresolved, but within every threshold of the policy
         return f"{subject} within the policy's thresholds"
     return f"{subject} {'block' if len(verdicts) > 1 else 'blocks'}"
 
