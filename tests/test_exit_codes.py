@@ -227,7 +227,7 @@ def input_file_cases() -> list[Case]:
     cases.append(Case("shadow referee name typo",
                       lambda env: ["shadow", EXTRACT, "--db", env.new_db, "--referee", "refrence"],
                       lambda env: "'refrence'"))
-    for command in ("dry-run", "report"):
+    for command in ("dry-run", "report", "runs"):
         for kind, text in POLICIES.items():
             cases.append(Case(f"{command} policy {kind}",
                               lambda env, text=text, command=command: policy_line(env, command, text),
@@ -245,7 +245,7 @@ def policy_line(env: Env, command: str, text: str | bytes | None) -> list[object
     policy = env.fifo("policy.yaml") if text is None else env.file("policy.yaml", text)
     if command == "dry-run":
         return ["dry-run", EXTRACT, "--db", env.new_db, "--workers", 1, "--policy", policy]
-    return ["report", 1, "--db", env.db, "--policy", policy]
+    return [command, *([1] if command == "report" else []), "--db", env.db, "--policy", policy]
 
 
 def output_cases() -> list[Case]:
@@ -493,6 +493,22 @@ def test_an_empty_waivers_or_policy_file_is_legal(env: Env) -> None:
     """Nothing to accept, nothing over the built-in policy: GO or NO-GO, never an error."""
     result = invoke(["report", 1, "--db", env.db, "--policy", env.file("policy.yaml", "")])
     assert result.exit_code == 1 and "NO-GO" in result.output
+
+
+def test_diff_runs_exits_1_only_when_the_later_run_has_divergences_left_that_the_earlier_had_not(
+    tmp_path: Path,
+) -> None:
+    """A CI gates a release on `diff-runs`: a candidate that pays like the legacy (nothing unresolved) against
+    the simulated new system (its defects unresolved)."""
+    db = f"sqlite:///{tmp_path / 'two.db'}"
+    runs = [
+        dry_run(EXTRACT, db, ShadowOptions(candidate=EngineSpec(*spec), referee=EngineSpec("reference")), Acceptances())
+        for spec in (("progres-replay",), ("external", str(NEW_SYSTEM)))
+    ]
+    clean, defective = runs
+    assert invoke(["diff-runs", clean, defective, "--db", db]).exit_code == 1  # the defects are new, unresolved
+    assert invoke(["diff-runs", defective, clean, "--db", db]).exit_code == 0  # they are all fixed
+    assert invoke(["diff-runs", defective, defective, "--db", db]).exit_code == 0  # still there is not new
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shlex
 import sys
 from collections.abc import Callable, Iterator
@@ -71,6 +72,17 @@ from bascule.reports.worklist import worklist as build_worklist
 from bascule.reports.worklist import check_worklist_output, write_worklist
 
 FORMATS = click.Choice(["text", "json"])
+# Where output is not a terminal (a CI log, a file), rich would take 80 columns and crop the widest table
+# columns; this width keeps every table whole, and COLUMNS, when set, still says otherwise.
+LOG_WIDTH = 120
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console that wraps at a width that fits the reports when it is not a terminal, instead of cropping."""
+    console = Console(stderr=stderr)
+    if console.is_terminal or os.environ.get("COLUMNS"):
+        return console
+    return Console(stderr=stderr, width=LOG_WIDTH)
 
 
 class BasculeGroup(click.Group):
@@ -189,7 +201,7 @@ def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Pat
     if output_format == "json":
         click.echo(json.dumps(inspection_to_dict(summary, reveal=reveal), indent=2, ensure_ascii=False))
     else:
-        render_inspection(summary, Console(), examples=examples, reveal=reveal)
+        render_inspection(summary, _console(), examples=examples, reveal=reveal)
     ctx.exit(EXIT_OK if summary.balanced and not summary.rejected else EXIT_FINDINGS)
 
 
@@ -226,7 +238,7 @@ def migrate(ctx: click.Context, extract: Path, database: str, replace: bool, out
     if output_format == "json":
         click.echo(json.dumps(books.to_dict(), indent=2, ensure_ascii=False))
     else:
-        render_reconciliation(books, Console())
+        render_reconciliation(books, _console())
     ctx.exit(EXIT_OK if books.balanced and not books.rejected else EXIT_FINDINGS)
 
 
@@ -255,7 +267,7 @@ def verify_migration_command(ctx: click.Context, database: str, run_id: int, ext
     if output_format == "json":
         click.echo(json.dumps(verification.to_dict(reveal=reveal), indent=2, ensure_ascii=False))
     else:
-        render_verification(verification, Console(), reveal=reveal)
+        render_verification(verification, _console(), reveal=reveal)
     ctx.exit(EXIT_OK if verification.survived else EXIT_FINDINGS)
 
 
@@ -298,7 +310,7 @@ def compute(extract: Path, engine: str, number: str | None, output_format: str, 
             check_writable_file(outcomes, "outcomes")
     rows, extraction = rows_from_extract(extract)
     if number:
-        render_trace(trace_stoppage(rows, number, extraction, conventions), Console())
+        render_trace(trace_stoppage(rows, number, extraction, conventions), _console())
         return
     ledger = shown_ledger(compute_reference(rows, extraction, conventions), reveal)
     if output_format == "parquet":
@@ -309,7 +321,7 @@ def compute(extract: Path, engine: str, number: str | None, output_format: str, 
         text = json.dumps(ledger_to_dict(ledger), indent=2, ensure_ascii=False, default=str)
         write_text(output, text, "ledger") if output else click.echo(text)
     else:
-        render_outcomes(ledger, Console())
+        render_outcomes(ledger, _console())
 
 
 class EngineParam(click.ParamType):
@@ -379,7 +391,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
     if output_format == "json":
         click.echo(json.dumps(shadow_to_dict(stored, reveal), indent=2, ensure_ascii=False, default=str))
     else:
-        render_shadow(stored, Console(), reveal)
+        render_shadow(stored, _console(), reveal)
     ctx.exit(EXIT_FINDINGS if stored.run.unresolved else EXIT_OK)
 
 
@@ -399,7 +411,7 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
     if output_format == "json":
         click.echo(json.dumps(explanation_to_dict(found), indent=2, ensure_ascii=False, default=str))
     else:
-        render_explanation(found, Console())
+        render_explanation(found, _console())
 
 
 @cli.command("dry-run")
@@ -449,7 +461,7 @@ def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: E
                             copybook=str(copybook) if copybook else None, scheduler=scheduler, reuse=reuse)
     for path in paths:  # every extract's header and layout before the first is run
         ExtractReader(path, copybook=copybook)
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     runs = []
     for path in paths:
         shown = f"{path.name}: " if len(paths) > 1 else ""
@@ -465,7 +477,7 @@ def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: E
     if output_format == "json":
         click.echo(json.dumps(signoffs_to_dict(found), indent=2, ensure_ascii=False, default=str))
     else:
-        render_signoffs(found, Console())
+        render_signoffs(found, _console())
     ctx.exit(EXIT_OK if all(report.decision == GO for report in found) else EXIT_FINDINGS)
 
 
@@ -518,7 +530,7 @@ def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec |
         check_writable_file(output, "calibration report")
     options = CalibrationOptions(candidate=candidate, candidate_twin=candidate_twin, defects=defects, workers=workers,
                                  copybook=str(copybook) if copybook else None)
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     step = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
     found = calibrate(extract, options, PolicyJudge(chosen), step)
     if output_format == "json":
@@ -526,7 +538,7 @@ def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec |
     elif output_format == "html":
         _emit(calibration_html(found.to_dict()), output)
     else:
-        rendered = Console(file=io.StringIO(), width=120) if output else Console()
+        rendered = Console(file=io.StringIO(), width=120) if output else _console()
         render_calibration(found.to_dict(), rendered)
         if output:
             _emit(rendered.file.getvalue(), output)  # type: ignore[attr-defined]
@@ -567,6 +579,7 @@ def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_fo
         if pack.sealed_with:
             message += f" (the run was sealed earlier with another manifest, {pack.sealed_with})"
         click.echo(message, err=True)
+    found = found.stamped()  # the copies handed out say when they were made; the pack's copy does not
     if html is not None:
         write_text(html, render_html(found), "HTML sign-off")
     if output_format == "json":
@@ -576,7 +589,7 @@ def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_fo
     elif output is not None:
         write_text(output, text_report(found), "report")
     else:
-        render_signoff(found, Console())
+        render_signoff(found, _console())
     ctx.exit(EXIT_OK if found.decision == GO else EXIT_FINDINGS)
 
 
@@ -597,14 +610,17 @@ def _stored_runs(database: str) -> Any:
 @cli.command()
 @database_option
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
-def runs(database: str, output_format: str) -> None:
-    """List the shadow runs of the database, oldest first."""
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one: each run's decision is taken under it.")
+def runs(database: str, output_format: str, policy: Path | None) -> None:
+    """List the shadow runs of the database, oldest first, each with its decision under the policy."""
+    chosen = load_policy(policy)
     engine = _stored_runs(database)
-    found = list_runs(engine)
+    found = list_runs(engine, lambda run_id: sign_off(engine, run_id, chosen).decision)
     if output_format == "json":
         click.echo(json.dumps(found.to_dict("records"), indent=2, default=str))
     else:
-        render_runs(found, Console())
+        render_runs(found, _console())
 
 
 @cli.command("diff-runs")
@@ -612,14 +628,19 @@ def runs(database: str, output_format: str) -> None:
 @click.argument("after", metavar="B", type=int)
 @database_option
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
-def diff_runs_command(before: int, after: int, database: str, output_format: str) -> None:
-    """What changed from run A to run B: clusters and divergent stoppages fixed, new and still there."""
+@click.pass_context
+def diff_runs_command(ctx: click.Context, before: int, after: int, database: str, output_format: str) -> None:
+    """What changed from run A to run B: clusters and divergent stoppages fixed, new and still there.
+
+    Exit code 1 when B has stoppages unresolved that A had not (a CI can gate a release on it), 0 otherwise.
+    """
     engine = _stored_runs(database)
     found = diff_runs(engine, before, after)
     if output_format == "json":
-        click.echo(json.dumps(found.to_dict(), indent=2, default=str))
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
-        render_diff(found, Console())
+        render_diff(found, _console())
+    ctx.exit(found.exit_code)
 
 
 @cli.command()
@@ -654,7 +675,7 @@ def db_upgrade(database: str) -> None:
 @contextmanager
 def _counting(label: str, enabled: bool) -> Iterator[Callable[[int, int], None]]:
     """A progress bar of bytes done out of a total, on a terminal's standard error."""
-    console = Console(stderr=True)
+    console = _console(stderr=True)
     if not enabled or not console.is_terminal:
         yield lambda done, total: None
         return
@@ -667,7 +688,7 @@ def _counting(label: str, enabled: bool) -> Iterator[Callable[[int, int], None]]
 @contextmanager
 def _progress(path: Path | None, label: str, enabled: bool) -> Iterator[Callable[[int], None]]:
     """A progress bar on the terminal's standard error; silent when not a terminal."""
-    console = Console(stderr=True)
+    console = _console(stderr=True)
     if not enabled or not console.is_terminal or path is None or not path.is_file():
         yield lambda _: None
         return

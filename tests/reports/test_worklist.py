@@ -115,3 +115,41 @@ def test_identities_masked_leave_only_each_persons_pseudonym(vectors_run: DryRun
     shown = {str(value) for value in found.to_numpy().ravel()}
     secrets = {person[key] for person in persons.values() for key in ("nir", "last_name", "first_name")}
     assert not any(secret in value for secret in secrets for value in shown)
+
+
+def test_the_xlsx_worklist_has_typed_cells_widths_a_frozen_header_and_filters(no_go: DryRun, tmp_path: Path) -> None:
+    """Read back with openpyxl: money in euros as numbers with its format, to the cent; dates as dates."""
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    stored = load_run(no_go.database, no_go.run_id)
+    found = worklist(stored, no_go.database)
+    write_worklist(found, tmp_path / "w.xlsx")
+    sheet = load_workbook(tmp_path / "w.xlsx")["worklist"]
+    rows = list(sheet.iter_rows())
+    header = [c.value for c in rows[0]]
+    assert header == list(found.columns) and all(c.font.bold for c in rows[0])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(header))}{len(stored.divergences) + 1}"
+    truth = stored.divergences.set_index("number")
+    column = {name: position for position, name in enumerate(header)}
+    for row in rows[1:]:
+        divergence = truth.loc[row[column["stoppage"]].value]
+        money, cents = row[column["at_stake"]], row[column["at_stake_cents"]]
+        assert money.data_type == "n" and "0.00" in money.number_format and "€" in money.number_format
+        # the number read back is the double nearest to the exact euros: its shortest form is the amount to the cent
+        assert Decimal(repr(money.value)) == Decimal(int(divergence["at_stake_cents"])) / 100
+        assert cents.value == divergence["at_stake_cents"] and isinstance(cents.value, int)
+        for day in ("first_day", "last_day"):
+            cell, expected = row[column[day]], divergence[day]
+            if pd.isna(expected):  # a divergence of advances only has no day
+                assert cell.value is None
+            else:
+                assert cell.is_date and cell.value.date() == pd.Timestamp(expected).date()
+    widths = {letter: dimension.width for letter, dimension in sheet.column_dimensions.items()}
+    for position, name in enumerate(header, start=1):
+        assert len(name) < widths[get_column_letter(position)] <= 60
+    longest_money = max(len(text) for text in found["at_stake"])  # "27,961.05 €" fits its column
+    assert widths[get_column_letter(column["at_stake"] + 1)] > longest_money

@@ -22,6 +22,10 @@ FEATURES = (
 )
 
 
+DIVERGES, NOT_DUE = "≠", "not due"
+HEADINGS = {"daily_base_cents": "daily base (€)", "rate_pct": "rate (%)"}
+
+
 def explanation_to_dict(found: Explanation) -> dict[str, object]:
     timeline = found.timeline.assign(
         first_day=found.timeline["first_day"].astype(str), last_day=found.timeline["last_day"].astype(str)
@@ -85,22 +89,33 @@ def render_explanation(found: Explanation, console: Console) -> None:
 
 def _timeline(found: Explanation, console: Console) -> None:
     roles = [role for role in found.ledgers if role in found.timeline]
-    table = Table(title="Day runs, cents a day per engine (divergent runs in red)", title_justify="left")
-    for heading in ("from", "to", "scheme", "payee", *roles):
-        table.add_column(heading, justify="right" if heading in roles else "left")
+    title = f"Day runs, € a day per engine ({DIVERGES}: the engines differ; {NOT_DUE}: not yet due, not compared)"
+    table = Table(title=title, title_justify="left")
+    table.add_column("")
+    for heading in ("from", "to", "scheme", "payee"):
+        table.add_column(heading)
+    for role in roles:
+        table.add_column(f"{role} (€ a day)", justify="right")
     for row in found.timeline.to_dict("records"):
         payee = "insured" if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
-        style = "red" if row["diverges"] and row["due"] else ("dim" if not row["due"] else None)
-        cells = [str(row["first_day"].date()), str(row["last_day"].date()), row["scheme"], payee]
+        marker, style = _marked(row)
+        cells = [marker, str(row["first_day"].date()), str(row["last_day"].date()), row["scheme"], payee]
         table.add_row(*cells, *(euros(int(row[role])) for role in roles), style=style)
     console.print(table)
+
+
+def _marked(row: dict[str, object]) -> tuple[str, str | None]:
+    """A day run's marker in text and its colour: read the same without colour (a log, a printout)."""
+    if not row["due"]:
+        return NOT_DUE, "dim"
+    return (DIVERGES, "red") if row["diverges"] else ("", None)
 
 
 def _outcomes(found: Explanation, console: Console) -> None:
     """Per engine and stream: computed or why not, the rights end date, the advances not tied to days."""
     table = Table(title="Outcomes per engine", title_justify="left")
-    for heading in ("engine", "scheme", "status", "rights end", "advance balance", "reason"):
-        table.add_column(heading, justify="right" if heading == "advance balance" else "left")
+    for heading in ("engine", "scheme", "status", "rights end", "advance balance (€)", "reason"):
+        table.add_column(heading, justify="right" if heading.startswith("advance") else "left")
     for role, ledger in found.ledgers.items():
         if ledger is None:
             continue
@@ -120,8 +135,8 @@ def _outcomes(found: Explanation, console: Console) -> None:
 def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, console: Console) -> None:
     table = Table(title=f"{role}: {engine['spec']} ({engine['version']})", title_justify="left")
     evidence = [c for c in ("rules", "records", "payment", "daily_base_cents", "rate_pct") if c in lines]
-    for heading in ("from", "to", "scheme", "payee", "a day", *evidence):
-        table.add_column(heading, justify="right" if heading == "a day" else "left")
+    for heading in ("from", "to", "scheme", "payee", "€ a day", *(HEADINGS.get(c, c) for c in evidence)):
+        table.add_column(heading, justify="right" if heading.startswith("€") else "left")
     for row in lines.sort_values(["first_day", "scheme"]).to_dict("records"):
         payee = row["payee_kind"] if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
         cells = [

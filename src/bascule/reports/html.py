@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bascule.money import euros
-from bascule.reports.signoff import SignOff, signoff_to_dict
+from bascule.reports.signoff import SignOff, evidence_sha256, signoff_to_dict
 
-CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 680, 18, 250
+CHART_WIDTH, BAR_HEIGHT, BAR_STEP, LABEL_WIDTH = 680, 13, 17, 310  # small bars: a chart never fills half a page
+SHOWN_BARS = 12
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,20 @@ def bars(items: list[tuple[str, float, str, bool]]) -> list[Bar]:
     largest = max((value for _, value, _, _ in items), default=0) or 1
     room = CHART_WIDTH - LABEL_WIDTH - 90
     return [
-        Bar(label, value, shown, position * (BAR_HEIGHT + 6), room * value / largest, alarming)
+        Bar(label, value, shown, position * BAR_STEP, room * value / largest, alarming)
         for position, (label, value, shown, alarming) in enumerate(items)
     ]
+
+
+LEGENDS = {
+    "clusters": (
+        "blocks the decision: divergences left unresolved",
+        "does not block: accepted or a legacy defect fixed",
+    ),
+    "categories": ("unresolved divergences in the category", "none left unresolved"),
+    "history": ("unresolved divergences left in the run", "none left unresolved"),
+}
+ALARM, CALM = "#b3261e", "#5b7f95"
 
 
 def render_html(report: SignOff) -> str:
@@ -46,13 +58,29 @@ def render_html(report: SignOff) -> str:
         lstrip_blocks=True,
     )
     environment.filters["euros"] = euros
-    charts = {
+    environment.filters["number"] = lambda n: f"{n:,}"
+    return environment.get_template("signoff.html.j2").render(
+        s=summary,
+        charts=_charts(summary),
+        legends=LEGENDS,
+        colours={"alarm": ALARM, "calm": CALM},
+        evidence_sha256=evidence_sha256(report),
+        chart_width=CHART_WIDTH,
+        bar_height=BAR_HEIGHT,
+        bar_step=BAR_STEP,
+        label_width=LABEL_WIDTH,
+    )
+
+
+def _charts(summary: dict) -> dict[str, list[Bar]]:
+    """The bars of each chart; a bar is alarming (red) when what it counts still stands in the way of a GO."""
+    return {
         "categories": bars(
             [
                 (
                     c["category"],
                     c["unresolved_share"] or 0.0,
-                    "-" if c["unresolved_share"] is None else f"{c['unresolved_share']:.1%}",
+                    "-" if c["unresolved_share"] is None else f"{100 * c['unresolved_share']:.1f} %",
                     bool(c["unresolved"]),
                 )
                 for c in summary["categories"]
@@ -61,12 +89,12 @@ def render_html(report: SignOff) -> str:
         "clusters": bars(
             [
                 (
-                    f"#{c['rank']} {c['signature']}",
+                    f"#{c['rank']} {c['headline'].partition(':')[0]}",
                     c["at_stake_cents"],
                     euros(c["at_stake_cents"]),
-                    "underpayment" in c["signature"],
+                    bool(c["unresolved"]),
                 )
-                for c in summary["clusters"][:12]
+                for c in summary["clusters"][:SHOWN_BARS]
             ]
         ),
         "history": bars(
@@ -81,6 +109,3 @@ def render_html(report: SignOff) -> str:
             ]
         ),
     }
-    return environment.get_template("signoff.html.j2").render(
-        s=summary, charts=charts, chart_width=CHART_WIDTH, bar_height=BAR_HEIGHT, label_width=LABEL_WIDTH
-    )

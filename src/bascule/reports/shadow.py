@@ -52,20 +52,24 @@ def shadow_to_dict(stored: StoredRun, reveal: bool = False) -> dict[str, object]
             {"stoppage": u["number"], "scheme": u["scheme"], "engine": u["engine"], "reason": u["reason"]}
             for u in stored.unsupported.sort_values(["number", "scheme", "engine"]).to_dict("records")
         ],
-        "clusters": [
-            {
-                key: (
-                    int(value) if key.endswith("cents") or key in ("rank", "stoppages", "people", "accepted") else value
-                )
-                for key, value in cluster.items()
-                if key != "run_id"
-            }
-            for cluster in stored.clusters.to_dict("records")
-        ],
+        "clusters": cluster_rows(stored),
         "waivers": run.waivers.get("uses", []),
         "categories": run.categories,
         "timings": run.timings,
     }
+
+
+def cluster_rows(stored: StoredRun) -> list[dict[str, object]]:
+    """The run's clusters, ranked, as plain values."""
+    counted = ("rank", "stoppages", "people", "accepted")
+    return [
+        {
+            key: int(value) if key.endswith("cents") or key in counted else value
+            for key, value in cluster.items()
+            if key != "run_id"
+        }
+        for cluster in stored.clusters.to_dict("records")
+    ]
 
 
 def _divergence(row: dict[str, object]) -> dict[str, object]:

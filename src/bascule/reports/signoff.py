@@ -7,7 +7,12 @@ terminal, JSON and HTML forms show the same content.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -21,10 +26,12 @@ from bascule import __version__
 from bascule.compare.record import unresolved
 from bascule.compare.runs import StoredRun, load_run
 from bascule.compare.store import Divergence, ShadowRun
+from bascule.compare.verdicts import FIXED
 from bascule.money import euros
 from bascule.reports.calibration import detection_lines
-from bascule.reports.policy import GO, Criterion, Policy, coverage, decision, evaluate
-from bascule.reports.shadow import shadow_to_dict
+from bascule.reports.headlines import cluster_verdict, criterion_value, decision_reason, headline
+from bascule.reports.policy import GO, NO_GO, Criterion, Policy, coverage, decision, evaluate
+from bascule.reports.shadow import cluster_rows, shadow_to_dict
 
 SHOWN_CLUSTERS = 15
 
@@ -37,6 +44,24 @@ class SignOff:
     criteria: list[Criterion]
     decision: str
     history: pd.DataFrame  # the family's runs up to this one
+    # When this copy was made. None in the evidence pack's copy: written again, a pack must give the same files.
+    generated: dt.datetime | None = None
+
+    def stamped(self, at: dt.datetime | None = None) -> SignOff:
+        """This report as a copy handed out now: with its time, and the run's seal if it has one."""
+        return dataclasses.replace(self, generated=at or dt.datetime.now(dt.UTC).replace(microsecond=0))
+
+    @cached_property
+    def clusters(self) -> list[dict[str, object]]:
+        """The run's clusters, ranked, each with its headline, its verdict and whether it blocks the decision."""
+        facts = _cluster_facts(self.stored.divergences)
+        return [{**cluster, **_judged(cluster, facts, self.decision)} for cluster in cluster_rows(self.stored)]
+
+    @property
+    def reason(self) -> str:
+        """The decision in one line: ``NO-GO: 3 of 7 criteria fail; 6 clusters of regressions block``."""
+        left = [str(c["verdict"]) for c in self.clusters if c["unresolved"]]
+        return decision_reason(self.decision, [c.passed for c in self.criteria], left)
 
 
 def sign_off(database: Engine, run_id: int, policy: Policy) -> SignOff:
@@ -44,6 +69,43 @@ def sign_off(database: Engine, run_id: int, policy: Policy) -> SignOff:
     categories = coverage(policy, stored)
     criteria = evaluate(policy, stored, categories)
     return SignOff(stored, policy, categories, criteria, decision(criteria), family_history(database, stored.run))
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """What a cluster's verdict and headline rest on, read from its divergences."""
+
+    unresolved_verdicts: Counter[str]
+    accepted: int
+    fixed: int  # legacy defects the candidate fixed, no waiver needed
+    candidate_cents: int  # what the candidate pays on the cluster's compared days
+
+
+def _cluster_facts(divergences: pd.DataFrame) -> dict[str, ClusterFacts]:
+    if divergences.empty:
+        return {}
+    open_ = unresolved(divergences)
+    return {
+        str(cluster): ClusterFacts(
+            Counter(group.loc[open_.loc[group.index], "verdict"]),
+            int(group["waiver"].notna().sum()),
+            int(((group["verdict"] == FIXED) & group["waiver"].isna()).sum()),
+            int(group["candidate_cents"].sum()),
+        )
+        for cluster, group in divergences.groupby("cluster")
+    }
+
+
+def _judged(cluster: dict, facts: dict[str, ClusterFacts], decided: str) -> dict[str, object]:
+    fact = facts[str(cluster["cluster"])]
+    left = sum(fact.unresolved_verdicts.values())
+    line = headline(cluster["signature"], cluster["people"], cluster["at_stake_cents"], fact.candidate_cents == 0)
+    return {
+        "headline": line,
+        "verdict": cluster_verdict(fact.unresolved_verdicts, fact.accepted, fact.fixed),
+        "unresolved": left,
+        "blocking": bool(left) and decided == NO_GO,
+    }
 
 
 # Criteria about the migration or the calibration itself: a calibration run judges the candidate only.
@@ -81,6 +143,7 @@ def family_history(database: Engine, run: ShadowRun) -> pd.DataFrame:
             ShadowRun.stoppages,
             ShadowRun.divergent,
             ShadowRun.unresolved,
+            ShadowRun.manifest_sha256,
             stakes.c.at_stake_cents,
             stakes.c.under_cents,
         )
@@ -107,7 +170,13 @@ def signoff_to_dict(report: SignOff) -> dict[str, object]:
         "run_id": run.id,
         "family": run.family,
         "decision": report.decision,
-        "criteria": [asdict(c) for c in report.criteria],
+        "reason": report.reason,
+        "generated_at": report.generated.isoformat() if report.generated else None,
+        "evidence": {
+            "manifest_sha256": run.manifest_sha256 if report.generated else None,  # the pack's copy cannot hold it
+            "previous_manifest_sha256": _previous_seal(report.history, run.id),
+        },
+        "criteria": [_criterion(c) for c in report.criteria],
         "policy": {"source": report.policy.source, "text": report.policy.text},
         "extract": shadow["extract"],
         "extraction_date": shadow["extraction_date"],
@@ -129,7 +198,7 @@ def signoff_to_dict(report: SignOff) -> dict[str, object]:
             "affected": int(divergences["nir"].nunique()) if len(divergences) else 0,
             "underpaid_unresolved": int(open_.loc[open_["under_cents"] > 0, "nir"].nunique()) if len(open_) else 0,
         },
-        "clusters": shadow["clusters"],
+        "clusters": report.clusters,
         "categories": [
             {**row, "unresolved_share": None if pd.isna(row["unresolved_share"]) else round(row["unresolved_share"], 6)}
             for row in report.categories.to_dict("records")
@@ -151,6 +220,30 @@ def signoff_to_dict(report: SignOff) -> dict[str, object]:
     }
 
 
+def signoff_json(report: SignOff) -> str:
+    """The report as the JSON text the evidence pack holds (report.json)."""
+    return json.dumps(signoff_to_dict(report), indent=2, ensure_ascii=False, default=str)
+
+
+def evidence_sha256(report: SignOff) -> str:
+    """The SHA-256 of the report's data as the evidence pack holds it: a printed copy names the pack it belongs to."""
+    return hashlib.sha256(signoff_json(dataclasses.replace(report, generated=None)).encode("utf-8")).hexdigest()
+
+
+def _criterion(c: Criterion) -> dict[str, object]:
+    shown = {
+        "threshold_shown": criterion_value(c.name, c.threshold, threshold=True),
+        "measured_shown": criterion_value(c.name, c.measured),
+    }
+    return {**asdict(c), **shown}
+
+
+def _previous_seal(history: pd.DataFrame, run_id: int) -> str | None:
+    """The seal of the family's latest earlier run that has one: the link this run's pack will chain to."""
+    earlier = history[(history["run_id"] < run_id) & history["manifest_sha256"].notna()]
+    return None if earlier.empty else str(earlier["manifest_sha256"].iloc[-1])
+
+
 # ---------------------------------------------------------------- terminal
 def render_signoff(report: SignOff, console: Console) -> None:
     summary = signoff_to_dict(report)
@@ -161,7 +254,7 @@ def render_signoff(report: SignOff, console: Console) -> None:
         Panel(
             f"[bold {colour}]{summary['decision']}[/bold {colour}]  run {summary['run_id']} of "
             f"{Path(summary['extract']['path']).name} ({caisse}family {summary['family']}), policy "
-            f"{escape(Path(summary['policy']['source']).name)}",
+            f"{escape(Path(summary['policy']['source']).name)}\n{escape(summary['reason'])}{_stamp(summary)}",
             expand=False,
         )
     )
@@ -172,6 +265,16 @@ def render_signoff(report: SignOff, console: Console) -> None:
     _categories(summary["categories"], console)
     _calibration(summary["calibration"], console)
     _history(summary["history"], console)
+
+
+def _stamp(summary: dict) -> str:
+    """When this copy was made and the seal of its evidence, for a copy handed out (not the pack's own)."""
+    if not summary["generated_at"]:
+        return ""
+    seal = summary["evidence"]["manifest_sha256"]
+    pack = f"bascule report {summary['run_id']} --evidence DIR"
+    sealed = f"; evidence manifest SHA-256 {seal}" if seal else f"; no evidence pack yet ({pack})"
+    return f"\n[dim]generated {summary['generated_at'][:19].replace('T', ' ')} UTC{sealed}[/dim]"
 
 
 def _calibration(calibration: dict | None, console: Console) -> None:
@@ -190,14 +293,15 @@ def _criteria(criteria: list[Criterion], console: Console) -> None:
     table = Table(title="Criteria", title_justify="left")
     table.add_column("")
     table.add_column("criterion", min_width=max(len(c.name) for c in criteria) if criteria else 0)
-    for heading in ("threshold", "measured", "detail"):
-        table.add_column(heading)
+    table.add_column("threshold")
+    table.add_column("measured")
+    table.add_column("detail", overflow="fold")  # a long word folds rather than being cut
     for c in criteria:
         table.add_row(
             "[green]pass[/green]" if c.passed else "[red]FAIL[/red]",
             c.name,
-            str(c.threshold),
-            str(c.measured),
+            criterion_value(c.name, c.threshold, threshold=True),
+            criterion_value(c.name, c.measured),
             escape(c.detail),
         )
     console.print(table)
@@ -229,18 +333,20 @@ def _clusters(clusters: list[dict], console: Console) -> None:
     if not clusters:
         return
     table = Table(title="Clusters", title_justify="left")
-    for heading in ("#", "signature", "stoppages", "people", "at stake", "example"):
-        table.add_column(heading, justify="right" if heading in ("#", "stoppages", "people", "at stake") else "left")
+    for heading in ("#", "what happens (signature)", "verdict", "blocks", "stoppages", "example"):
+        table.add_column(heading, justify="right" if heading in ("#", "stoppages") else "left")
     for c in clusters[:SHOWN_CLUSTERS]:
         table.add_row(
             str(c["rank"]),
-            escape(c["signature"]),
+            f"{escape(c['headline'])}\n[dim]{escape(c['signature'])}[/dim]",
+            c["verdict"],
+            "[red]BLOCKS[/red]" if c["blocking"] else "no",
             f"{c['stoppages']:,}",
-            f"{c['people']:,}",
-            euros(c["at_stake_cents"]),
             c["example"],
         )
     console.print(table)
+    if len(clusters) > SHOWN_CLUSTERS:
+        console.print(f"… and {len(clusters) - SHOWN_CLUSTERS:,} more clusters (bascule report --format json).")
 
 
 def _categories(categories: list[dict], console: Console) -> None:
