@@ -472,7 +472,7 @@ def test_an_interrupted_shadow_run_exits_130_and_keeps_no_half_run(env: Env, mon
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("bascule.compare.runner.run_partition", interrupted)
+    monkeypatch.setattr("bascule.one_pass.run_partition", interrupted)
     result = invoke(["shadow", EXTRACT, "--db", env.new_db, "--workers", 1])
     assert result.exit_code == 130 and "Interrupted." in result.stderr
     assert rows(Path(env.new_db))[0] == []  # no run, RUNNING or other
@@ -527,14 +527,14 @@ def test_dry_run_checks_every_input_before_its_first_stage(env: Env, bad: list[s
     env.file("waivers.yaml", WAIVERS["w09 a date not of the calendar"])
     env.file("policy.yaml", POLICIES["p08 a category given a list"])
     result = invoke(["dry-run", EXTRACT, "--db", env.new_db, "--workers", 1, *bad])
-    assert result.exit_code == 2 and "inspect…" not in result.stderr, result.stderr
+    assert result.exit_code == 2 and "scan…" not in result.stderr, result.stderr
     assert not Path(env.new_db).exists()
 
 
 def test_a_good_dry_run_shows_its_stages(env: Env) -> None:
     """The counterpart of the test above: its stages print on standard error, so their absence there means something."""
     result = invoke(["dry-run", EXTRACT, "--db", env.new_db, "--workers", 1, "--html", env.tmp / "signoff.html"])
-    assert result.exit_code in (0, 1) and "inspect…" in result.stderr, result.output  # GO or NO-GO, no error
+    assert result.exit_code in (0, 1) and "read, migrate and compute…" in result.stderr, result.output  # GO or NO-GO, no error
     assert (env.tmp / "signoff.html").read_text(encoding="utf-8").startswith("<!")
 
 
