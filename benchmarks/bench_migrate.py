@@ -23,7 +23,8 @@ from collections.abc import Iterator
 import click
 from bench_read import ROOT, extract_for
 
-from bascule.migrate.migration import DEFAULT_MIGRATION_CHUNK_BYTES, migrate_extract
+from bascule.defaults import DEFAULT_MIGRATION_CHUNK_BYTES  # noqa: E402
+from bascule.migrate.migration import migrate_extract
 from bascule.migrate.verify import verify_migration
 
 

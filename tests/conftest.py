@@ -32,7 +32,7 @@ def unregularised_advances() -> set[str]:
     """From the generator: advances never settled, or not yet, on a stoppage whose days are all due."""
     from progres_synth.extract import EXTRACTION_DATE, persons
 
-    from bascule.compare.due import SETTLEMENT_LAG_DAYS
+    from bascule.defaults import SETTLEMENT_LAG_DAYS
 
     lag = dt.timedelta(days=SETTLEMENT_LAG_DAYS)
     found = set()

@@ -69,7 +69,7 @@ def test_the_library_value_is_what_the_command_prints(example: dict[str, object]
     assert printed.exit_code == 1, printed.output
     by_command, by_library = json.loads(printed.output), example["report"]
     for document in (by_command, by_library):  # the moments and places of the two runs
-        for key in ("generated", "history", "run"):
+        for key in ("generated_at", "history", "run"):
             document.pop(key, None)
     assert by_library == json.loads(json.dumps(by_command))
 
@@ -92,5 +92,19 @@ def test_a_shadow_result_says_its_exit_code(example: dict[str, object]) -> None:
 
 def test_importing_bascule_loads_neither_pandas_nor_the_engines() -> None:
     probe = "import sys, bascule; print(sorted(m for m in ('pandas', 'numpy', 'sqlalchemy') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+def test_bascule_help_imports_neither_pandas_nor_sqlalchemy() -> None:
+    """`bascule --help` answers at once: the commands import what they run only when they run it."""
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from bascule.cli import cli\n"
+        "for args in (['--help'], ['dry-run', '--help'], ['--version']):\n"
+        "    assert CliRunner().invoke(cli, args).exit_code == 0, args\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'sqlalchemy', 'pyarrow') if m in sys.modules))"
+    )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"

@@ -12,13 +12,9 @@ and ``bascule --help`` stay quick.
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("bascule")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+__version__ = "0.1.0"  # the one place of the version: pyproject.toml reads it (no metadata look-up at import)
 
 _HOMES = {
     "dry_run": "bascule.api",

@@ -25,10 +25,11 @@ from bascule.compare.runner import ShadowOptions, default_store_root
 from bascule.compare.runner import shadow as shadow_run
 from bascule.compare.runs import StoredRun, load_run
 from bascule.compare.waivers import Acceptances, load_waivers
+from bascule.defaults import DEFAULT_DATABASE
 from bascule.engines.interface import EngineSpec
 from bascule.errors import EXIT_FINDINGS, EXIT_OK
 from bascule.legacy_adapters.reader import ExtractReader
-from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database
+from bascule.migrate.database import ensure_schema, open_database
 from bascule.pipeline import dry_run as dry_run_pass
 from bascule.reports.policy import GO, load_policy
 from bascule.reports.shadow import render_shadow, shadow_to_dict
@@ -159,7 +160,7 @@ def dry_run(
         calibrate_under=chosen if calibrate else None,
     )
     engine = open_database(database)
-    found = sign_off(engine, run_id, chosen)
+    found = sign_off(engine, run_id, chosen).stamped()  # a copy handed out: it says when it was made
     shadowed = ShadowResult.of(load_run(engine, run_id))
     fields: dict[str, Any] = {name: getattr(shadowed, name) for name in ShadowResult.__dataclass_fields__}
     return DryRunResult(**fields, decision=found.decision, signoff=found)

@@ -12,10 +12,9 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -29,47 +28,22 @@ from rich.progress import (
 )
 
 from bascule import __version__
-from bascule.compare.due import SETTLEMENT_LAG_DAYS
-from bascule.compare.explain import explain as explain_stoppage
-from bascule.compare.reading import PARTITION_BYTES
-from bascule.compare.calibration import CalibrationOptions, calibrate
-from bascule.compare.runner import ShadowOptions, default_store_root, default_workers, prepared_engines
-from bascule.compare.runner import shadow as run_shadow
-from bascule.compare.runs import load_run
-from bascule.compare.waivers import load_waivers
-from bascule.engines.inputs import rows_from_extract
-from bascule.engines.interface import EngineSpec
-from bascule.engines.reference.conventions import Conventions, GapReading, PassDate
-from bascule.engines.reference.engine import compute_reference
-from bascule.engines.reference.exact import Rounding
-from bascule.engines.reference.trace import trace_stoppage
-from bascule.errors import EXIT_BUG, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, BasculeError, ExtractUnreadable
-from bascule.files import check_regular, check_writable_file, check_writable_folder, write_text, written
-from bascule.legacy_adapters.inspection import inspect_extract
-from bascule.legacy_adapters.reader import ExtractReader
-from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database, upgrade
-from bascule.migrate.migration import DEFAULT_MIGRATION_CHUNK_BYTES, migrate_extract
-from bascule.migrate.verify import verify_migration
-from bascule.pipeline import dry_run
-from bascule.reports.evidence import text_report, write_evidence
-from bascule.reports.explain import explanation_to_dict, render_explanation
-from bascule.reports.history import diff_runs, list_runs, render_diff, render_runs
-from bascule.reports.html import render_html
-from bascule.reports.inspection import inspection_to_dict, render_inspection
-from bascule.reports.calibration import calibration_html, render_calibration
-from bascule.reports.ledger import (
-    ledger_to_dict,
-    render_outcomes,
-    render_trace,
-    shown_ledger,
+from bascule.defaults import DEFAULT_DATABASE, DEFAULT_MIGRATION_CHUNK_BYTES, PARTITION_BYTES, SETTLEMENT_LAG_DAYS
+from bascule.scheduling import default_workers
+
+if TYPE_CHECKING:  # the commands import what they run when they run it: `bascule --help` stays quick
+    from bascule.engines.interface import EngineSpec
+from bascule.engines.reference.conventions import Conventions, GapReading, PassDate, Rounding
+from bascule.errors import (
+    EXIT_BUG,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    BasculeError,
+    ExtractUnreadable,
 )
-from bascule.reports.migration import render_reconciliation, render_verification
-from bascule.reports.policy import GO, load_policy
-from bascule.reports.shadow import render_shadow, shadow_to_dict
-from bascule.reports.signoff import PolicyJudge, render_signoff, sign_off, signoff_to_dict
-from bascule.reports.signoffs import render_signoffs, signoffs_to_dict
-from bascule.reports.worklist import worklist as build_worklist
-from bascule.reports.worklist import check_worklist_output, write_worklist
+from bascule.files import check_regular, check_writable_file, check_writable_folder, write_text, written
 
 FORMATS = click.Choice(["text", "json"])
 # Where output is not a terminal (a CI log, a file), rich would take 80 columns and crop the widest table
@@ -117,6 +91,8 @@ def _described_error(exc: Exception, argv: list[str]) -> tuple[int, str]:
     """The exit code and the one-line message of an error."""
     if isinstance(exc, BasculeError):
         return exc.exit_code, _one_line(str(exc))
+    from concurrent.futures.process import BrokenProcessPool  # here: a process pool is heavy to import
+
     if isinstance(exc, BrokenProcessPool | MemoryError):
         return EXIT_USAGE, "out of memory (a worker process died): lower --workers, --partition-mb or --chunk-mb"
     if isinstance(exc, OSError):
@@ -196,6 +172,8 @@ def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Pat
     balance, 1 when records were rejected or the books do not balance, 2
     when the file cannot be read at all.
     """
+    from bascule.legacy_adapters.inspection import inspect_extract
+    from bascule.reports.inspection import inspection_to_dict, render_inspection
     with _progress(extract, "reading", enabled=output_format == "text") as advance:
         summary = inspect_extract(extract, copybook=copybook, on_progress=advance)
     if output_format == "json":
@@ -232,6 +210,8 @@ def migrate(ctx: click.Context, extract: Path, database: str, replace: bool, out
     Exit code 0 when the books balance with no reject, 1 when records were
     rejected or the books do not balance, 2 on an error of use or input.
     """
+    from bascule.migrate.migration import migrate_extract
+    from bascule.reports.migration import render_reconciliation
     with _progress(extract, "migrating", enabled=output_format == "text") as advance:
         books = migrate_extract(extract, database, replace=replace, copybook=copybook,
                                 chunk_bytes=chunk_mb * 2**20, on_progress=advance)
@@ -261,6 +241,8 @@ def verify_migration_command(ctx: click.Context, database: str, run_id: int, ext
     field with the extract, and checks that rejected records kept their
     bytes. Exit code 0 when everything survived, 1 when something did not.
     """
+    from bascule.migrate.verify import verify_migration
+    from bascule.reports.migration import render_verification
     with _progress(extract, "verifying", enabled=output_format == "text") as advance:
         verification = verify_migration(database, run_id, extract=extract, copybook=copybook,
                                         on_progress=advance)
@@ -298,6 +280,10 @@ def compute(extract: Path, engine: str, number: str | None, output_format: str, 
     were made: reference months, parameters with their legal references,
     rules applied.
     """
+    from bascule.engines.inputs import rows_from_extract
+    from bascule.engines.reference.engine import compute_reference
+    from bascule.engines.reference.trace import trace_stoppage
+    from bascule.reports.ledger import ledger_to_dict, render_outcomes, render_trace, shown_ledger
     conventions = Conventions(Rounding(rounding), GapReading(gap), PassDate(pass_date))
     if output_format == "parquet" and output is None and not number:
         raise click.UsageError("--format parquet needs --output FILE")
@@ -330,6 +316,7 @@ class EngineParam(click.ParamType):
     name = "ENGINE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> EngineSpec:
+        from bascule.engines.interface import EngineSpec
         return value if isinstance(value, EngineSpec) else EngineSpec.parse(value)
 
 
@@ -374,6 +361,13 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
     code 0 when every divergence is accepted or a legacy defect the
     candidate fixed, 1 otherwise, 2 on an error of use or input.
     """
+    from bascule.compare.runner import ShadowOptions, default_store_root, prepared_engines
+    from bascule.compare.runner import shadow as run_shadow
+    from bascule.compare.runs import load_run
+    from bascule.compare.waivers import load_waivers
+    from bascule.legacy_adapters.reader import ExtractReader
+    from bascule.migrate.database import ensure_schema, open_database
+    from bascule.reports.shadow import render_shadow, shadow_to_dict
     _existing_extract(extract)
     options = ShadowOptions(control, candidate, referee, workers, partition_mb * 2**20, settlement_lag,
                             str(copybook) if copybook else None, scheduler, reuse)
@@ -406,6 +400,9 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 
     STOPPAGE is its PRG-NUM-ARRET. Read from the run store: nothing is recomputed.
     """
+    from bascule.compare.explain import explain as explain_stoppage
+    from bascule.compare.runs import load_run
+    from bascule.reports.explain import explanation_to_dict, render_explanation
     engine = _stored_runs(database)
     found = explain_stoppage(load_run(engine, run_id), number, reveal)
     if output_format == "json":
@@ -445,6 +442,15 @@ def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: E
     each is a dry run of its own, and the set is GO only when every one is.
     Prints the go/no-go report. Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
     """
+    from bascule.compare.runner import ShadowOptions
+    from bascule.compare.waivers import load_waivers
+    from bascule.engines.interface import EngineSpec
+    from bascule.legacy_adapters.reader import ExtractReader
+    from bascule.migrate.database import open_database
+    from bascule.pipeline import dry_run
+    from bascule.reports.policy import GO, load_policy
+    from bascule.reports.signoff import sign_off
+    from bascule.reports.signoffs import render_signoffs, signoffs_to_dict
     paths = extracts_of(extracts)
     # Every input is checked before any work: the policy, the waivers and the HTML file here;
     # the extract, the engines, the database and the run store in dry_run, before its first stage.
@@ -522,6 +528,10 @@ def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec |
     Exit code 0 when there is no noise and every defect the corpus can show is caught on every stoppage
     it touches with a NO-GO; 1 otherwise; 2 on an error of use or input.
     """
+    from bascule.compare.calibration import CalibrationOptions, calibrate
+    from bascule.reports.calibration import calibration_html, render_calibration
+    from bascule.reports.policy import load_policy
+    from bascule.reports.signoff import PolicyJudge
     _existing_extract(extract)
     if candidate_twin and not candidate:
         raise click.UsageError("--candidate-twin needs --candidate (the export it is the twin of)")
@@ -562,6 +572,7 @@ def report(ctx: click.Context, run_id: int, output_format: str, output: Path | N
 
     Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
     """
+    from bascule.reports.policy import load_policy
     chosen = load_policy(policy)
     if output is not None:
         check_writable_file(output, "report")
@@ -572,6 +583,10 @@ def report(ctx: click.Context, run_id: int, output_format: str, output: Path | N
 
 def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_format: str, output: Path | None,
             html: Path | None, evidence: Path | None) -> None:
+    from bascule.reports.evidence import text_report, write_evidence
+    from bascule.reports.html import render_html
+    from bascule.reports.policy import GO
+    from bascule.reports.signoff import render_signoff, sign_off, signoff_to_dict
     found = sign_off(engine, run_id, policy)
     if evidence is not None:
         pack = write_evidence(engine, found, evidence)
@@ -602,6 +617,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 def _stored_runs(database: str) -> Any:
     """The database of a command that only reads: it must exist and hold bascule's schema (nothing is created)."""
+    from bascule.migrate.database import ensure_schema, open_database
     engine = open_database(database, existing=True)
     ensure_schema(engine, create=False)
     return engine
@@ -614,6 +630,9 @@ def _stored_runs(database: str) -> Any:
               help="YAML decision policy over the built-in one: each run's decision is taken under it.")
 def runs(database: str, output_format: str, policy: Path | None) -> None:
     """List the shadow runs of the database, oldest first, each with its decision under the policy."""
+    from bascule.reports.history import list_runs, render_runs
+    from bascule.reports.policy import load_policy
+    from bascule.reports.signoff import sign_off
     chosen = load_policy(policy)
     engine = _stored_runs(database)
     found = list_runs(engine, lambda run_id: sign_off(engine, run_id, chosen).decision)
@@ -634,6 +653,7 @@ def diff_runs_command(ctx: click.Context, before: int, after: int, database: str
 
     Exit code 1 when B has stoppages unresolved that A had not (a CI can gate a release on it), 0 otherwise.
     """
+    from bascule.reports.history import diff_runs, render_diff
     engine = _stored_runs(database)
     found = diff_runs(engine, before, after)
     if output_format == "json":
@@ -652,6 +672,9 @@ def diff_runs_command(ctx: click.Context, before: int, after: int, database: str
 @database_option
 def worklist(run_id: int, output: Path, show_identities: bool, database: str) -> None:
     """The divergent stoppages of a run for case workers: one row each, stake, direction, cluster, what to check."""
+    from bascule.compare.runs import load_run
+    from bascule.reports.worklist import check_worklist_output, write_worklist
+    from bascule.reports.worklist import worklist as build_worklist
     check_worklist_output(output)
     engine = _stored_runs(database)
     found = build_worklist(load_run(engine, run_id), engine, show_identities)
@@ -668,6 +691,7 @@ def db() -> None:
 @database_option
 def db_upgrade(database: str) -> None:
     """Bring the database's schema to this bascule's version (creating it if empty)."""
+    from bascule.migrate.database import open_database, upgrade
     before, after = upgrade(open_database(database))
     click.echo(f"schema at version {after}" + ("" if before == after else f" (was {before or 'empty'})"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -40,6 +40,8 @@ def executor_for(workers: int, scheduler: str | None = None) -> Iterator[Executo
     elif workers <= 1:
         yield None
     else:
+        from concurrent.futures import ProcessPoolExecutor  # here: `bascule --help` does not need it
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             yield pool
 

@@ -16,9 +16,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from bascule.defaults import SETTLEMENT_LAG_DAYS as SETTLEMENT_LAG_DAYS  # where it was: importers keep working
 from bascule.engines.ledger import Ledger
-
-SETTLEMENT_LAG_DAYS = 17  # a 14-day settlement period paid 3 days after it ends
 
 
 def horizons(stoppages: pd.DataFrame, control: Ledger, extraction_date: dt.date, lag_days: int) -> pd.Series:

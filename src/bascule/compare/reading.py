@@ -18,14 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bascule.defaults import PARTITION_BYTES
 from bascule.engines.inputs import extraction_date_of, with_every_table
 from bascule.legacy_adapters.chunks import raw_chunks
 from bascule.legacy_adapters.progres_layout import PERSON, STOPPAGE
 from bascule.legacy_adapters.reader import ExtractReader
 from bascule.migrate.translate import to_rows
 from bascule.migrate.validate import accepted
-
-PARTITION_BYTES = 64 * 2**20  # about 320,000 records; smaller partitions pay more fixed costs
 
 
 @dataclass(frozen=True)

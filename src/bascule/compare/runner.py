@@ -24,11 +24,11 @@ from sqlalchemy import Engine
 
 from bascule.compare import clusters, record
 from bascule.compare.diff import empty_divergences
-from bascule.compare.due import SETTLEMENT_LAG_DAYS
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
-from bascule.compare.reading import PARTITION_BYTES, stoppage_numbers
+from bascule.compare.reading import stoppage_numbers
 from bascule.compare.reuse import StoredLedger, reusable
 from bascule.compare.waivers import Acceptances, apply_waivers
+from bascule.defaults import PARTITION_BYTES, SETTLEMENT_LAG_DAYS
 from bascule.engines.external import ExternalEngine, ExternalPart
 from bascule.engines.inputs import extraction_date_of
 from bascule.engines.interface import Engine as ComputingEngine

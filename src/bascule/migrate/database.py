@@ -20,10 +20,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 
+from bascule.defaults import DEFAULT_DATABASE as DEFAULT_DATABASE  # where it was: importers keep working
 from bascule.errors import BasculeError
 from bascule.files import check_regular
 
-DEFAULT_DATABASE = "sqlite:///bascule.db"
 SCRIPTS = Path(__file__).parent / "alembic"
 
 

@@ -21,13 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bascule import __version__
+from bascule.defaults import DEFAULT_DATABASE, DEFAULT_MIGRATION_CHUNK_BYTES
 from bascule.errors import BasculeError, ExtractUnreadable
 from bascule.files import check_regular
 from bascule.legacy_adapters.frames import RECORD_INDEX, decode_records
 from bascule.legacy_adapters.problems import concat_problems
 from bascule.legacy_adapters.progres_layout import PAYMENT
 from bascule.legacy_adapters.reader import ExtractChunk, ExtractReader, ExtractSummary, PartReader
-from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database
+from bascule.migrate.database import ensure_schema, open_database
 from bascule.migrate.findings import findings
 from bascule.migrate.load import insert_frame
 from bascule.migrate.model import (
@@ -40,10 +41,6 @@ from bascule.migrate.model import (
 from bascule.migrate.reconcile import Reconciliation, reconcile
 from bascule.migrate.translate import LOAD_ORDER, RUN_FIELDS, TRANSLATIONS, to_rows
 from bascule.migrate.validate import accepted
-
-# Smaller than the reader's default: a chunk is one transaction, and its rows
-# are held as Python values while they are written.
-DEFAULT_MIGRATION_CHUNK_BYTES = 16 * 1024 * 1024
 
 
 def migrate_extract(

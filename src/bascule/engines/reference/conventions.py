@@ -17,8 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
-from bascule.engines.reference.exact import Rounding
 from bascule.errors import BasculeError
+
+
+class Rounding(StrEnum):
+    """Convention R: how a daily allowance is brought to the cent."""
+
+    HALF_UP = "half_up"  # reproduces every maximum the administration publishes
+    TRUNCATE = "truncate"  # how some official illustrative examples print
 
 
 class GapReading(StrEnum):

@@ -10,16 +10,10 @@ convention R), half up by default or truncated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 
-
-class Rounding(StrEnum):
-    """Convention R: how a daily allowance is brought to the cent."""
-
-    HALF_UP = "half_up"  # reproduces every maximum the administration publishes
-    TRUNCATE = "truncate"  # how some official illustrative examples print
+from bascule.engines.reference.conventions import Rounding
 
 
 def whole(values: object) -> np.ndarray:
