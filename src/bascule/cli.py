@@ -30,12 +30,12 @@ from rich.progress import (
 from bascule import __version__
 from bascule.compare.due import SETTLEMENT_LAG_DAYS
 from bascule.compare.explain import explain as explain_stoppage
-from bascule.compare.reading import PARTITION_BYTES
+from bascule.compare.reading import PARTITION_BYTES, default_family
 from bascule.compare.calibration import CalibrationOptions, calibrate
 from bascule.compare.runner import ShadowOptions, default_store_root, default_workers, prepared_engines
 from bascule.compare.runner import shadow as run_shadow
 from bascule.compare.runs import load_run
-from bascule.compare.waivers import load_waivers
+from bascule.compare.waivers import Acceptances, load_waivers, waivers_yaml
 from bascule.engines.inputs import rows_from_extract
 from bascule.engines.interface import EngineSpec
 from bascule.engines.reference.conventions import Conventions, GapReading, PassDate
@@ -46,7 +46,7 @@ from bascule.errors import EXIT_BUG, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, E
 from bascule.files import check_regular, check_writable_file, check_writable_folder, write_text, written
 from bascule.legacy_adapters.inspection import inspect_extract
 from bascule.legacy_adapters.reader import ExtractReader
-from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database, upgrade
+from bascule.migrate.database import DEFAULT_DATABASE, DatabaseError, ensure_schema, open_database, upgrade
 from bascule.migrate.migration import DEFAULT_MIGRATION_CHUNK_BYTES, migrate_extract
 from bascule.migrate.verify import verify_migration
 from bascule.pipeline import dry_run
@@ -68,6 +68,8 @@ from bascule.reports.shadow import render_shadow, shadow_to_dict
 from bascule.reports.signoff import PolicyJudge, render_signoff, sign_off, signoff_to_dict
 from bascule.reports.worklist import worklist as build_worklist
 from bascule.reports.worklist import check_worklist_output, write_worklist
+from bascule.review.triage import family_acceptances, store_waivers
+from bascule.review.users import ROLES, add_user
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -352,6 +354,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
         check_writable_folder(store_root, "run store")
     engine = open_database(database)
     ensure_schema(engine)
+    acceptances = family_acceptances(engine, default_family(extract, copybook), acceptances)  # and the store's
     with _counting("computing", enabled=output_format == "text") as advance:
         run_id = run_shadow(extract, options, acceptances, engine, store_root or default_store_root(engine),
                             on_progress=advance)
@@ -418,9 +421,23 @@ def dry_run_command(ctx: click.Context, extract: Path, candidate: EngineSpec, po
                             copybook=str(copybook) if copybook else None)
     err = Console(stderr=True)
     stage = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
+    acceptances = _with_store_waivers(database, family or default_family(extract, copybook), acceptances)
     run_id = dry_run(extract, database, options, acceptances, family=family, on_stage=stage,
                      calibrate_under=chosen if calibrate else None)
     _report(ctx, open_database(database), run_id, chosen, output_format, None, html, None)
+
+
+def _with_store_waivers(database: str, family: str, acceptances: Any) -> Any:
+    """The waivers file's acceptances and, when the database holds runs already, the family's approved triage.
+
+    A database that does not exist yet holds no waiver: it is not created here (dry_run makes it, after
+    checking every input); one at another schema version is refused by dry_run with its message.
+    """
+    try:
+        engine = _stored_runs(database)
+    except DatabaseError:
+        return acceptances
+    return family_acceptances(engine, family, acceptances)
 
 
 @cli.command("calibrate")
@@ -572,6 +589,70 @@ def worklist(run_id: int, output: Path, show_identities: bool, database: str) ->
     found = build_worklist(load_run(engine, run_id), engine, show_identities)
     write_worklist(found, output)
     click.echo(f"{len(found):,} divergent stoppages written to {output}", err=True)
+
+
+@cli.command()
+@database_option
+@click.option("--store", "store_root", type=click.Path(file_okay=False, path_type=Path),
+              help="The run store's folder, where the app keeps its session key "
+              "[default: NAME-runs/ beside a SQLite file, else bascule-runs/].")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one, for the sign-offs shown and signed.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on: this machine only by default.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+def serve(database: str, store_root: Path | None, policy: Path | None, host: str, port: int) -> None:
+    """The run store in a browser: runs, sign-offs, clusters, dossiers, diffs; triage and the committee's signatures.
+
+    Needs users (bascule users add). Reads the database given; writes only the review's tables.
+    """
+    import uvicorn
+
+    from bascule.web.app import create_app
+
+    app = create_app(database, store_root, load_policy(policy))  # an existing run store: nothing is created
+    click.echo(f"bascule serve on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.group()
+def users() -> None:
+    """The people who may log in to bascule serve, and their roles."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="viewer reads; case_worker also records decisions; approver also approves them and signs "
+                   "the committee's decision; admin may do everything.")
+@database_option
+def users_add(name: str, role: str, database: str) -> None:
+    """Add a user; the password is asked twice on a terminal, or read as one line from standard input (scripts)."""
+    engine = _stored_runs(database)
+    if sys.stdin.isatty():
+        password = click.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    add_user(engine, name, role, password)
+    click.echo(f"user {name} added, role {role}", err=True)
+
+
+@cli.group()
+def waivers() -> None:
+    """The waivers of the run store: approved triage decisions."""
+
+
+@waivers.command("export")
+@click.option("--family", required=True, help="The family whose waivers to write (bascule runs shows families).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="FILE.yaml")
+@database_option
+def waivers_export(family: str, output: Path, database: str) -> None:
+    """Write the family's approved acceptances as a waivers file, for review in version control."""
+    check_writable_file(output, "waivers file")
+    found = store_waivers(_stored_runs(database), family)
+    header = f"# The waivers of the family {family} in the run store: approved triage decisions (bascule serve).\n"
+    write_text(output, header + waivers_yaml(Acceptances(found)), "waivers file")
+    click.echo(f"{len(found):,} waivers of {family} written to {output}", err=True)
 
 
 @cli.group()

@@ -7,7 +7,7 @@ terminal, JSON and HTML forms show the same content.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +25,7 @@ from bascule.money import euros
 from bascule.reports.calibration import detection_lines
 from bascule.reports.policy import GO, Criterion, Policy, coverage, decision, evaluate
 from bascule.reports.shadow import shadow_to_dict
+from bascule.review.signatures import signatures
 
 SHOWN_CLUSTERS = 15
 
@@ -37,13 +38,15 @@ class SignOff:
     criteria: list[Criterion]
     decision: str
     history: pd.DataFrame  # the family's runs up to this one
+    approvals: list[dict[str, object]] = field(default_factory=list)  # the committee's signatures
 
 
 def sign_off(database: Engine, run_id: int, policy: Policy) -> SignOff:
     stored = load_run(database, run_id)
     categories = coverage(policy, stored)
     criteria = evaluate(policy, stored, categories)
-    return SignOff(stored, policy, categories, criteria, decision(criteria), family_history(database, stored.run))
+    history = family_history(database, stored.run)
+    return SignOff(stored, policy, categories, criteria, decision(criteria), history, signatures(database, run_id))
 
 
 # Criteria about the migration or the calibration itself: a calibration run judges the candidate only.
@@ -148,6 +151,7 @@ def signoff_to_dict(report: SignOff) -> dict[str, object]:
             }
             for h in report.history.itertuples()
         ],
+        "approvals": report.approvals,
     }
 
 
