@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import uvicorn
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -70,6 +71,7 @@ from bascule.reports.worklist import worklist as build_worklist
 from bascule.reports.worklist import check_worklist_output, write_worklist
 from bascule.review.triage import family_acceptances, store_waivers
 from bascule.review.users import ROLES, add_user
+from bascule.web.app import create_app
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -437,7 +439,10 @@ def _with_store_waivers(database: str, family: str, acceptances: Any) -> Any:
         engine = _stored_runs(database)
     except DatabaseError:
         return acceptances
-    return family_acceptances(engine, family, acceptances)
+    try:
+        return family_acceptances(engine, family, acceptances)
+    finally:
+        engine.dispose()  # dry_run opens its own: none of this one's connections (nor SQLite's -wal file) is left
 
 
 @cli.command("calibrate")
@@ -606,10 +611,6 @@ def serve(database: str, store_root: Path | None, policy: Path | None, host: str
 
     Needs users (bascule users add). Reads the database given; writes only the review's tables.
     """
-    import uvicorn
-
-    from bascule.web.app import create_app
-
     app = create_app(database, store_root, load_policy(policy))  # an existing run store: nothing is created
     click.echo(f"bascule serve on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
