@@ -9,15 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bascule.migrate.database import ensure_schema, open_database
 from bascule.reports.evidence import sha256_of, write_evidence
 from bascule.reports.html import render_html
 from bascule.reports.policy import load_policy
 from bascule.reports.signoff import sign_off, signoff_to_dict
+from bascule.review.audit import audit_log
 from bascule.review.committee import EVIDENCE, sign_run
-from bascule.review.signatures import broken_links, signatures
+from bascule.review.signatures import broken_links, record_signature, signatures
 from bascule.review.triage import NotAllowed, TriageError
 from bascule.review.users import add_user
 from tests.reports.conftest import NEW_SYSTEM, DryRun, run_dry
+from tests.review.conftest import FAMILY, a_run
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +105,19 @@ def test_the_sign_off_and_its_evidence_pack_show_the_signatures(dry: DryRun, tmp
     assert json.loads((tmp_path / "pack" / "report.json").read_text())["approvals"][0]["sha256"] == digest
     assert digest[:16] in (tmp_path / "pack" / "report.html").read_text()
     assert pack.sealed_with == report.stored.run.manifest_sha256  # the seal stays the evidence signed
+
+
+def test_the_chain_holds_on_sqlite_and_postgresql(database: str) -> None:
+    """The store's tables on both databases: times come back the same, so the hashes recompute."""
+    engine = open_database(database)
+    ensure_schema(engine)
+    runs = [a_run(engine), a_run(engine)]
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE shadow_run SET manifest_sha256 = :seal"), {"seal": "ab" * 32})
+    chair = add_user(engine, "Claire", "approver", "a long password")
+    digests = [record_signature(engine, chair, run, "NO-GO", "NO-GO", "é, and a quote ' ") for run in runs]
+    assert broken_links(engine, FAMILY) == []
+    assert [s["previous_sha256"] for r in runs for s in signatures(engine, r)] == [None, digests[0]]
+    log = audit_log(engine)
+    assert list(log["action"][:2]) == ["sign decision", "sign decision"]
+    assert log.iloc[0]["detail"] == {"decision": "NO-GO", "sha256": digests[1]}

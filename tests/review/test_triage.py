@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,26 @@ def test_the_next_run_of_the_family_honours_approved_triage(database: str, tmp_p
     third = load_run(engine, shadow(extract, options, accepted, engine, tmp_path / "runs", today=later))
     assert third.run.unresolved == first.run.unresolved
     assert all(use["expired"] for use in third.run.waivers["uses"])
+
+
+def test_the_shadow_command_applies_the_store_waivers_of_the_extract_family(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'bascule.db'}"
+    engine = open_database(db)
+    ensure_schema(engine)
+    extract = SAMPLE / "progres_441_cp1147.dat"
+    candidate = f"external:{SAMPLE / 'new_system_441.csv'}"
+    base = ["shadow", str(extract), "--candidate", candidate, "--db", db, "--workers", "1", "--format", "json"]
+    first = CliRunner().invoke(cli, base)
+    assert first.exit_code == 1, first.output
+    run = load_run(engine, 1)
+    number = run.divergences.sort_values("number")["number"].iloc[0]
+    worker = add_user(engine, "alice", "case_worker", "alice's password")
+    approver = add_user(engine, "bob", "approver", "bob's password")
+    decision = record_decision(engine, worker, accepting(run.run.id, number))
+    approve(engine, approver, decision)
+    second = CliRunner().invoke(cli, base)
+    assert second.exit_code == 1, second.output
+    [waiver] = json.loads(second.stdout)["waivers"]
+    assert (waiver["id"], waiver["matched"], waiver["approver"]) == (f"triage-{decision}", 1, "bob")
+    assert load_run(engine, 2).run.unresolved == run.run.unresolved - 1
+    assert load_run(engine, 2).run.family == run.run.family == "caisse-441"

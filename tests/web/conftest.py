@@ -80,10 +80,12 @@ def token_of(page: str) -> str:
     return found.group(1)
 
 
-def logged_in(served: Served, name: str) -> httpx.Client:
+def logged_in(served: Served, name: str, password: str | None = None) -> httpx.Client:
     """An HTTP client with the user's session (as a browser: the CSRF cookie and the form's token)."""
     client = httpx.Client(base_url=served.base)
     token = token_of(client.get("/login").text)
-    answer = client.post("/login", data={"csrftoken": token, "name": name, "password": PASSWORDS[name], "next": "/"})
+    answer = client.post(
+        "/login", data={"csrftoken": token, "name": name, "password": password or PASSWORDS[name], "next": "/"}
+    )
     assert answer.status_code == 303, answer.text
     return client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import httpx
 import pytest
@@ -152,3 +153,16 @@ def test_pages_say_the_browser_may_fetch_nothing_from_elsewhere(served: Served) 
 def test_serve_listens_on_this_machine_only_by_default(option: str, default: object) -> None:
     [param] = [p for p in cli.commands["serve"].params if p.name == option]
     assert param.default == default
+
+
+def test_the_audit_log_is_shown_to_those_who_manage_only(served: Served) -> None:
+    from bascule.review.users import add_user
+
+    add_user(served.database, "ada", "admin", "ada's password")
+    logged_in(served, "alice")  # a write: her login
+    page = logged_in(served, "ada", "ada's password").get("/audit").text
+    rows = audit_log(served.database)
+    shown = re.findall(r'<tr><td class="n">(\d+)</td>', page)
+    assert [int(n) for n in shown] == rows["id"].tolist()  # every line, the latest first
+    assert "alice" in page and "log in" in page
+    assert logged_in(served, "alice").get("/audit").status_code == 403

@@ -25,9 +25,9 @@ from bascule.reports.history import diff_runs, list_runs
 from bascule.reports.html import bars, render_html
 from bascule.reports.shadow import ranked_divergences
 from bascule.reports.signoff import SignOff, family_history, sign_off, signoff_to_dict
-from bascule.review.audit import audit
+from bascule.review.audit import audit, audit_log
 from bascule.review.triage import OUTCOMES, decisions
-from bascule.review.users import APPROVE, DECIDE, IDENTITIES, SIGN, User
+from bascule.review.users import APPROVE, DECIDE, IDENTITIES, MANAGE, SIGN, User
 from bascule.web.auth import require
 
 SORTABLE = ("number", "person", "category", "kinds", "direction", "verdict", "at_stake_cents", "first_day", "cluster")
@@ -249,6 +249,13 @@ def diff_page(request: Request) -> Response:
     return render(request, "diff.html.j2", diff=found.to_dict(), runs=runs.to_dict("records"))
 
 
+# ----------------------------------------------------------------- audit
+def audit_page(request: Request) -> Response:
+    """The latest writes, for the users who manage the review."""
+    require(request, MANAGE)
+    return render(request, "audit.html.j2", entries=audit_log(request.app.state.database).to_dict("records"))
+
+
 routes = [
     Route("/", runs_page),
     Route("/families/{family}", family_page),
@@ -257,4 +264,5 @@ routes = [
     Route("/runs/{run_id:int}/stoppages", stoppages_page),
     Route("/runs/{run_id:int}/stoppages/{number}", dossier_page),
     Route("/diff", diff_page),
+    Route("/audit", audit_page),
 ]
