@@ -35,7 +35,8 @@ def test_the_stoppages_filter_on_money_at_stake_in_euros_and_on_verdict(served: 
     page = client.get(f"/runs/{served.run_id}/stoppages?min_stake=300.00&verdict=regression").text
     kept = divergences[(divergences["at_stake_cents"] >= 30000) & (divergences["verdict"] == "regression")]
     assert sorted(numbers_shown(page)) == sorted(kept["number"]) and 0 < len(kept) < len(divergences)
-    assert client.get(f"/runs/{served.run_id}/stoppages?min_stake=lots").status_code == 400
+    for nonsense in ("lots", "inf", "NaN"):
+        assert client.get(f"/runs/{served.run_id}/stoppages?min_stake={nonsense}").status_code == 400, nonsense
 
 
 def test_the_diff_and_the_trend_of_a_family(served: Served) -> None:

@@ -8,9 +8,12 @@ named by pseudonyms unless a user with the right asks for identities.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -81,13 +84,13 @@ def family_page(request: Request) -> Response:
     require(request)
     family = request.path_params["family"]
     database = request.app.state.database
-    with database.connect() as connection:
-        last = connection.execute(
-            ShadowRun.__table__.select().where(ShadowRun.family == family).order_by(ShadowRun.id.desc()).limit(1)
+    with Session(database) as session:
+        last = session.scalars(
+            select(ShadowRun).where(ShadowRun.family == family).order_by(ShadowRun.id.desc()).limit(1)
         ).first()
     if last is None:
         raise HTTPException(404, f"no run of the family {family!r}")
-    history = family_history(database, load_run(database, last.id).run)
+    history = family_history(database, last)
     chart = bars(
         [
             (f"run {h.run_id}", h.unresolved, f"{h.unresolved:,} unresolved", h.unresolved > 0)
@@ -154,21 +157,26 @@ def stoppages_page(request: Request) -> Response:
     )
 
 
-def _filtered(divergences: pd.DataFrame, query: object) -> pd.DataFrame:
+def _filtered(divergences: pd.DataFrame, query: Mapping[str, str]) -> pd.DataFrame:
     """The divergences the filters keep: cluster, category, direction, verdict, and money at stake from (euros)."""
     keep = pd.Series(True, index=divergences.index)
     for name in ("cluster", *FILTERS):
-        value = query.get(name)  # type: ignore[attr-defined]
-        if value:
-            keep &= divergences[name] == value
-    least = query.get("min_stake")  # type: ignore[attr-defined]
-    if least:
-        try:
-            cents = int(Decimal(least.replace(",", ".").replace(" ", "")) * 100)
-        except InvalidOperation:
-            raise HTTPException(400, f"money at stake from {least!r}: give euros, like 12.50") from None
-        keep &= divergences["at_stake_cents"] >= cents
+        if query.get(name):
+            keep &= divergences[name] == query[name]
+    if query.get("min_stake"):
+        keep &= divergences["at_stake_cents"] >= _cents(query["min_stake"])
     return divergences[keep]
+
+
+def _cents(euros: str) -> int:
+    """``"12,50"`` or ``"12.50"`` → 1250, through Decimal, never a float."""
+    try:
+        amount = Decimal(euros.replace(",", ".").replace(" ", ""))
+        if not amount.is_finite():
+            raise ValueError(euros)
+        return int(amount * 100)
+    except (InvalidOperation, ValueError):
+        raise HTTPException(400, f"money at stake from {euros!r}: give euros, like 12.50") from None
 
 
 def _in_force(request: Request, family: str) -> dict[tuple[str, str], dict[str, object]]:
@@ -178,11 +186,9 @@ def _in_force(request: Request, family: str) -> dict[tuple[str, str], dict[str, 
 
 
 def _history(request: Request, family: str, target: str) -> list[dict[str, object]]:
+    """The decisions on a target, newest first; cells pandas left empty (NaN, NaT) are None for the template."""
     found = decisions(request.app.state.database, family, target)
-    return [
-        {k: (None if pd.isna(v) else v) if not isinstance(v, dict) else v for k, v in d.items()}
-        for d in found.to_dict("records")
-    ]
+    return found.astype(object).where(found.notna(), None).to_dict("records")
 
 
 # --------------------------------------------------------------- dossier
