@@ -274,6 +274,9 @@ def output_cases() -> list[Case]:
                                               ("a missing folder", "a read-only folder")),
         "worklist --output": (lambda env, out: ["worklist", 1, "--db", env.db, "--output", out], "worklist.csv",
                               ("a missing folder", "a read-only folder")),
+        "waivers export --output": (lambda env, out: ["waivers", "export", "--family", "caisse-441", "--db", env.db,
+                                                      "--output", out], "waivers.yaml",
+                                    ("a missing folder", "a read-only folder", "a folder")),
         "shadow --store": (lambda env, out: ["shadow", EXTRACT, "--db", env.new_db, "--workers", 1, "--store", out],
                            "runs", ("a read-only folder", "a file's folder")),
     }
@@ -302,6 +305,9 @@ def database_cases() -> list[Case]:
         "worklist": lambda db: ["worklist", 1, "--output", "w.csv", "--db", db],
         "explain": lambda db: ["explain", "A000000001", "--run", 1, "--db", db],
         "verify-migration": lambda db: ["verify-migration", "--run", 1, "--db", db],
+        "serve": lambda db: ["serve", "--db", db, "--port", 1],  # refused before anything listens
+        "users": lambda db: ["users", "add", "someone", "--role", "viewer", "--db", db],
+        "waivers": lambda db: ["waivers", "export", "--family", "caisse-441", "--output", "w.yaml", "--db", db],
     }
     writers: dict[str, Callable[[str], list[object]]] = {
         "migrate": lambda db: ["migrate", EXTRACT, "--db", db],
@@ -412,8 +418,12 @@ def error_lines(result: Result) -> list[str]:
     ]
 
 
+SQLITE_OWN = ("-wal", "-shm", "-journal")  # SQLite's files beside a database, there while a connection is open
+
+
 def tree(folder: Path) -> set[str]:
-    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+    """The files and folders under the folder, but SQLite's own: they come and go as connections close (a GC)."""
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if not p.name.endswith(SQLITE_OWN)}
 
 
 def rows(db: Path) -> list[tuple]:

@@ -44,6 +44,7 @@ from bascule.errors import (
     ExtractUnreadable,
 )
 from bascule.files import check_regular, check_writable_file, check_writable_folder, write_text, written
+from bascule.review.roles import ROLES
 
 FORMATS = click.Choice(["text", "json"])
 # Where output is not a terminal (a CI log, a file), rich would take 80 columns and crop the widest table
@@ -361,6 +362,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
     code 0 when every divergence is accepted or a legacy defect the
     candidate fixed, 1 otherwise, 2 on an error of use or input.
     """
+    from bascule.compare.reading import default_family
     from bascule.compare.runner import ShadowOptions, default_store_root, prepared_engines
     from bascule.compare.runner import shadow as run_shadow
     from bascule.compare.runs import load_run
@@ -368,6 +370,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
     from bascule.legacy_adapters.reader import ExtractReader
     from bascule.migrate.database import ensure_schema, open_database
     from bascule.reports.shadow import render_shadow, shadow_to_dict
+    from bascule.review.triage import family_acceptances
     _existing_extract(extract)
     options = ShadowOptions(control, candidate, referee, workers, partition_mb * 2**20, settlement_lag,
                             str(copybook) if copybook else None, scheduler, reuse)
@@ -378,6 +381,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
         check_writable_folder(store_root, "run store")
     engine = open_database(database)
     ensure_schema(engine)
+    acceptances = family_acceptances(engine, default_family(extract, copybook), acceptances)  # and the store's
     with _counting("computing", enabled=output_format == "text") as advance:
         run_id = run_shadow(extract, options, acceptances, engine, store_root or default_store_root(engine),
                             on_progress=advance)
@@ -442,6 +446,7 @@ def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: E
     each is a dry run of its own, and the set is GO only when every one is.
     Prints the go/no-go report. Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
     """
+    from bascule.compare.reading import default_family
     from bascule.compare.runner import ShadowOptions
     from bascule.compare.waivers import load_waivers
     from bascule.engines.interface import EngineSpec
@@ -473,7 +478,8 @@ def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: E
         shown = f"{path.name}: " if len(paths) > 1 else ""
         stage = (lambda name: err.print(f"[dim]{shown}{name}…[/dim]")) if output_format == "text" else None
         with _counting(f"{shown}dry run", enabled=output_format == "text") as advance:
-            runs.append(dry_run(path, database, options, acceptances, family=family, on_stage=stage,
+            accepted = _with_store_waivers(database, family or default_family(path, copybook), acceptances)
+            runs.append(dry_run(path, database, options, accepted, family=family, on_stage=stage,
                                 calibrate_under=chosen if calibrate else None, on_progress=advance))
     engine = open_database(database)
     if len(runs) == 1:
@@ -503,6 +509,24 @@ def extracts_of(given: tuple[Path, ...]) -> list[Path]:
     if twice:
         raise click.BadParameter(f"{sorted(map(str, twice))[0]} is given twice", param_hint="EXTRACT")
     return paths
+
+
+def _with_store_waivers(database: str, family: str, acceptances: Any) -> Any:
+    """The waivers file's acceptances and, when the database holds runs already, the family's approved triage.
+
+    A database that does not exist yet holds no waiver: it is not created here (dry_run makes it, after
+    checking every input); one at another schema version is refused by dry_run with its message.
+    """
+    from bascule.migrate.database import DatabaseError
+    from bascule.review.triage import family_acceptances
+    try:
+        engine = _stored_runs(database)
+    except DatabaseError:
+        return acceptances
+    try:
+        return family_acceptances(engine, family, acceptances)
+    finally:
+        engine.dispose()  # dry_run opens its own: none of this one's connections (nor SQLite's -wal file) is left
 
 
 @cli.command("calibrate")
@@ -680,6 +704,73 @@ def worklist(run_id: int, output: Path, show_identities: bool, database: str) ->
     found = build_worklist(load_run(engine, run_id), engine, show_identities)
     write_worklist(found, output)
     click.echo(f"{len(found):,} divergent stoppages written to {output}", err=True)
+
+
+@cli.command()
+@database_option
+@click.option("--store", "store_root", type=click.Path(file_okay=False, path_type=Path),
+              help="The run store's folder, where the app keeps its session key "
+              "[default: NAME-runs/ beside a SQLite file, else bascule-runs/].")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one, for the sign-offs shown and signed.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on: this machine only by default.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+def serve(database: str, store_root: Path | None, policy: Path | None, host: str, port: int) -> None:
+    """The run store in a browser: runs, sign-offs, clusters, dossiers, diffs; triage and the committee's signatures.
+
+    Needs users (bascule users add). Reads the database given; writes only the review's tables.
+    """
+    from bascule.reports.policy import load_policy
+    import uvicorn
+
+    from bascule.web.app import create_app
+    app = create_app(database, store_root, load_policy(policy))  # an existing run store: nothing is created
+    click.echo(f"bascule serve on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.group()
+def users() -> None:
+    """The people who may log in to bascule serve, and their roles."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="viewer reads; case_worker also records decisions; approver also approves them and signs "
+                   "the committee's decision; admin may do everything.")
+@database_option
+def users_add(name: str, role: str, database: str) -> None:
+    """Add a user; the password is asked twice on a terminal, or read as one line from standard input (scripts)."""
+    from bascule.review.users import add_user
+    engine = _stored_runs(database)
+    if sys.stdin.isatty():
+        password = click.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    add_user(engine, name, role, password)
+    click.echo(f"user {name} added, role {role}", err=True)
+
+
+@cli.group()
+def waivers() -> None:
+    """The waivers of the run store: approved triage decisions."""
+
+
+@waivers.command("export")
+@click.option("--family", required=True, help="The family whose waivers to write (bascule runs shows families).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="FILE.yaml")
+@database_option
+def waivers_export(family: str, output: Path, database: str) -> None:
+    """Write the family's approved acceptances as a waivers file, for review in version control."""
+    from bascule.compare.waivers import Acceptances, waivers_yaml
+    from bascule.review.triage import store_waivers
+    check_writable_file(output, "waivers file")
+    found = store_waivers(_stored_runs(database), family)
+    header = f"# The waivers of the family {family} in the run store: approved triage decisions (bascule serve).\n"
+    write_text(output, header + waivers_yaml(Acceptances(found)), "waivers file")
+    click.echo(f"{len(found):,} waivers of {family} written to {output}", err=True)
 
 
 @cli.group()

@@ -75,3 +75,12 @@ def _numbers(path: str, _size: int, _modified: int, copybook: str | None) -> fro
             values = np.ascontiguousarray(records[:, field.offset : field.end])
             numbers.update(np.unique(values.view(f"S{field.end - field.offset}").ravel()).tolist())
     return frozenset(number.decode(reader.charset.name, errors="replace").strip() for number in numbers)
+
+
+def default_family(extract: str | Path, copybook: str | Path | None = None) -> str:
+    """The family a run of the extract joins unless told otherwise: its caisse's, ``caisse-NNN`` (its HD record)."""
+    reader = ExtractReader(extract, copybook=copybook, chunk_bytes=1)  # the HD and the first person only
+    chunks = iter(reader)
+    next(chunks, None)
+    chunks.close()  # type: ignore[attr-defined]
+    return f"caisse-{reader.summary.caisse}"

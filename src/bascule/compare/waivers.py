@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from bascule.compare.diff import KINDS, Tolerance
 from bascule.compare.verdicts import VERDICTS
@@ -112,6 +113,30 @@ class Acceptances:
     tolerances: dict[str, Tolerance] = field(default_factory=dict)
     source: str = ""
     text: str = ""
+
+
+def with_waivers(acceptances: Acceptances, waivers: tuple[Waiver, ...], source: str) -> Acceptances:
+    """A waivers file's acceptances followed by other waivers (the run store's): the file's win where both match.
+
+    The text kept with the run is the file's own when nothing is added, else the
+    whole as a waivers file (what the evidence pack shows as waivers.yaml).
+    """
+    if not waivers:
+        return acceptances
+    merged = Acceptances((*acceptances.waivers, *waivers), acceptances.tolerances)
+    sources = " + ".join(s for s in (acceptances.source, source) if s)
+    return Acceptances(merged.waivers, merged.tolerances, sources, waivers_yaml(merged))
+
+
+def waivers_yaml(acceptances: Acceptances) -> str:
+    """The acceptances as a waivers file that load_waivers reads back to the same waivers and tolerances."""
+    document: dict[str, object] = {}
+    if acceptances.tolerances:
+        document["tolerances"] = {kind: vars(t) for kind, t in acceptances.tolerances.items()}
+    document["waivers"] = [
+        {**waiver.to_dict(), "expires": waiver.expires} for waiver in acceptances.waivers  # a YAML date, not a text
+    ]
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
 
 
 def load_waivers(path: str | Path | None) -> Acceptances:

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from bascule.reports.calibration import detection_lines
 from bascule.reports.headlines import cluster_verdict, criterion_value, decision_reason, headline
 from bascule.reports.policy import GO, NO_GO, Criterion, Policy, coverage, decision, evaluate
 from bascule.reports.shadow import cluster_rows, shadow_to_dict
+from bascule.review.signatures import signatures
 
 SHOWN_CLUSTERS = 15
 
@@ -46,6 +47,7 @@ class SignOff:
     history: pd.DataFrame  # the family's runs up to this one
     # When this copy was made. None in the evidence pack's copy: written again, a pack must give the same files.
     generated: dt.datetime | None = None
+    approvals: list[dict[str, object]] = field(default_factory=list)  # the committee's signatures
 
     def stamped(self, at: dt.datetime | None = None) -> SignOff:
         """This report as a copy handed out now: with its time, and the run's seal if it has one."""
@@ -68,7 +70,10 @@ def sign_off(database: Engine, run_id: int, policy: Policy) -> SignOff:
     stored = load_run(database, run_id)
     categories = coverage(policy, stored)
     criteria = evaluate(policy, stored, categories)
-    return SignOff(stored, policy, categories, criteria, decision(criteria), family_history(database, stored.run))
+    history = family_history(database, stored.run)
+    return SignOff(
+        stored, policy, categories, criteria, decision(criteria), history, approvals=signatures(database, run_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,7 @@ def signoff_to_dict(report: SignOff) -> dict[str, object]:
             }
             for h in report.history.itertuples()
         ],
+        "approvals": report.approvals,
     }
 
 

@@ -8,6 +8,7 @@ through an ``alembic.ini``: the connection arrives in
 from alembic import context
 
 import bascule.compare.store  # noqa: F401 (its tables join the metadata)
+import bascule.review.store  # noqa: F401 (the review's tables too)
 from bascule.migrate.model import Base
 
 connection = context.config.attributes["connection"]
