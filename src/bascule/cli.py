@@ -721,9 +721,9 @@ def serve(database: str, store_root: Path | None, policy: Path | None, host: str
 
     Needs users (bascule users add). Reads the database given; writes only the review's tables.
     """
-    from bascule.reports.policy import load_policy
     import uvicorn
 
+    from bascule.reports.policy import load_policy
     from bascule.web.app import create_app
     app = create_app(database, store_root, load_policy(policy))  # an existing run store: nothing is created
     click.echo(f"bascule serve on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
