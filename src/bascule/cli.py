@@ -44,7 +44,10 @@ from bascule.engines.reference.exact import Rounding
 from bascule.engines.reference.trace import trace_stoppage
 from bascule.errors import EXIT_BUG, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, BasculeError, ExtractUnreadable
 from bascule.files import check_regular, check_writable_file, check_writable_folder, write_text, written
+from bascule.legacy_adapters.copybook import load_copybook
+from bascule.legacy_adapters.decode_output import OUTPUT_FORMATS, write_decoded
 from bascule.legacy_adapters.inspection import inspect_extract
+from bascule.legacy_adapters.records import RecordReader, general_options
 from bascule.legacy_adapters.reader import ExtractReader
 from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database, upgrade
 from bascule.migrate.migration import DEFAULT_MIGRATION_CHUNK_BYTES, migrate_extract
@@ -174,6 +177,62 @@ def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Pat
     else:
         render_inspection(summary, Console(), examples=examples, reveal=reveal)
     ctx.exit(EXIT_OK if summary.balanced and not summary.rejected else EXIT_FINDINGS)
+
+
+def general_reader_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say how to read a file through any copybook (``decode``, ``inspect --copybook``)."""
+    for option in reversed([
+        click.option("--record-type", "record_types", multiple=True, metavar="FIELD=VALUE:RECORD",
+                     help="Records whose FIELD holds VALUE are read as RECORD (an 01 or a REDEFINES entry); repeat."),
+        click.option("--encoding", default=None, metavar="CP",
+                     help="cp037, cp273, cp285, cp297, cp500, cp1140, cp1141, cp1147, cp1148, latin-1 or ascii "
+                          "(decode: cp037; inspect: told by the first bytes)."),
+        click.option("--record-format", type=click.Choice(["F", "V", "VB"]), default="F", show_default=True,
+                     help="F fixed length, V behind an RDW, VB in BDW blocks of RDW records."),
+        click.option("--control-bytes", "controls", multiple=True, metavar="[FIELD=]reject|keep|blank",
+                     help="What a control byte in a text field does: reject the record (default), keep it, blank it."),
+        click.option("--float-format", type=click.Choice(["ibm", "ieee"]), default=None,
+                     help="COMP-1/COMP-2: IBM hexadecimal (EBCDIC default) or IEEE 754 (ASCII default)."),
+    ]):
+        function = option(function)
+    return function
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--copybook", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The copybook that describes the file's records.")
+@general_reader_options
+@click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default="parquet", show_default=True,
+              help="Format of the tables written (json: JSON Lines).")
+@click.option("--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write one table per record type, the rejects and decode.json into.")
+@click.option("--chunk-mb", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Bytes read at a time (memory is a few times this).")
+@click.pass_context
+def decode(ctx: click.Context, file: Path, copybook: Path, record_types: tuple[str, ...], encoding: str | None,
+           record_format: str, controls: tuple[str, ...], float_format: str | None, output_format: str,
+           output: Path, chunk_mb: int) -> None:
+    """Decode any fixed or variable mainframe file through its copybook into tables, nothing lost.
+
+    One table per record type, each row with its record index and byte
+    offset, and a rejects table: records in file = rows + rejected, always.
+    Exit code 0 when every record was read, 1 when records were rejected,
+    2 when the file, the copybook or an option cannot be used.
+    """
+    options = general_options(record_types, encoding or "cp037", record_format, controls, float_format, chunk_mb)
+    reader = RecordReader(file, load_copybook(copybook), options)
+    with _progress(file, "decoding", enabled=True) as advance:
+        summary = write_decoded(reader, output, output_format, copybook=str(copybook), on_progress=advance)
+    click.echo(f"{summary.records:,} records read from {file}: "
+               + ", ".join(f"{n:,} {name}" for name, n in sorted(summary.rows.items()))
+               + f"; {summary.rejected:,} rejected" + (f" ({_reasons(summary.reasons)})" if summary.rejected else ""))
+    click.echo(f"tables written to {output}/ (decode.json records the options and counts)")
+    ctx.exit(EXIT_OK if not summary.rejected else EXIT_FINDINGS)
+
+
+def _reasons(reasons: Any) -> str:
+    return ", ".join(f"{reason} {count:,}" for reason, count in sorted(reasons.items()))
 
 
 def database_option(function: Callable[..., Any]) -> Callable[..., Any]:

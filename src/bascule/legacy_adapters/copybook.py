@@ -222,6 +222,13 @@ class Layout:
         """Names of the fields that OCCURS DEPENDING ON tables depend on, in copybook order."""
         return list(dict.fromkeys(p[-1].depending_on for p in _paths(self.records) if p[-1].depending_on))
 
+    def occurs_range(self, counter: str) -> tuple[int, int]:
+        """The smallest and largest values of ``counter`` that every table DEPENDING ON it allows."""
+        tables = [p[-1] for p in _paths(self.records) if p[-1].depending_on == counter.upper()]
+        if not tables:
+            raise KeyError(f"no table depends on {counter!r}")
+        return max(t.occurs_min for t in tables), min(t.occurs for t in tables)
+
     def view(self, name: str) -> tuple[str, dict[str, str]]:
         """The record and the REDEFINES choices that read the entry ``name`` (an 01 or an alternative)."""
         *groups, last = name.upper().split(".")

@@ -4,66 +4,179 @@ Every decoder works on the whole column at once (numpy table look-ups and
 arithmetic over the field's byte columns, never a Python loop over
 records) and returns the values with a boolean mask of the records whose
 bytes are not valid for the field. Numbers come back as int64 in units of
-the field's last digit (cents for ``V99``), dates as ``datetime64[D]``.
+the field's last digit (cents for ``V99``), as Python ints (an object
+array) past 18 digits, floats as float64, dates as ``datetime64[D]``.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 
 from bascule.legacy_adapters.charsets import CONTROL_MARK, INVALID, Charset
 
 NOT_A_DATE = np.datetime64("NaT", "D")
+ControlPolicy = Literal["reject", "keep", "blank"]
+CONTROL_POLICIES: tuple[ControlPolicy, ...] = ("reject", "keep", "blank")
+INT64_DIGITS = 18
 
 
-def decode_text(block: np.ndarray, charset: Charset) -> tuple[np.ndarray, np.ndarray]:
+def decode_text(
+    block: np.ndarray, charset: Charset, control: ControlPolicy = "reject"
+) -> tuple[np.ndarray, np.ndarray]:
     """Characters of each record, right-stripped of spaces, as a ``<U`` array.
 
-    The mask marks records holding a control character.
+    A control character makes the record invalid (``reject``), is kept
+    as it is (``keep``) or becomes a space (``blank``).
     """
     rows, width = block.shape
     points = charset.marked_codepoints[block]  # one table pass gives the characters and marks controls
-    bad = (points >= CONTROL_MARK).any(axis=1)
+    marked = points >= CONTROL_MARK
+    bad = marked.any(axis=1)
     if bad.any():
         points &= ~np.uint32(CONTROL_MARK)
-    text = points.view(f"<U{width}").reshape(rows)
-    return np.strings.rstrip(text, " "), bad
+        if control == "blank":
+            points[marked] = 0x20
+        if control != "reject":
+            bad = np.zeros(rows, dtype=bool)
+    return _stripped(points, rows, width), bad
 
 
-def decode_zoned(block: np.ndarray, charset: Charset, signed: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Zoned decimal: one digit a byte, the sign overpunched on the last byte."""
+def decode_national(block: np.ndarray, control: ControlPolicy = "reject") -> tuple[np.ndarray, np.ndarray]:
+    """USAGE NATIONAL (``PIC N``): UTF-16 big-endian, two bytes a character."""
+    rows, width = block.shape
+    points = np.ascontiguousarray(block).view(">u2").astype(np.uint32)
+    marked = (points < 0x20) | ((points >= 0x7F) & (points < 0xA0)) | ((points >= 0xD800) & (points < 0xE000))
+    bad = marked.any(axis=1)
+    if bad.any() and control != "reject":
+        points[marked] = 0x20 if control == "blank" else points[marked]
+        points[(points >= 0xD800) & (points < 0xE000)] = 0xFFFD  # a lone surrogate cannot be kept
+        bad = np.zeros(rows, dtype=bool)
+    return _stripped(points, rows, width // 2), bad
+
+
+def decode_hex(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bytes shown in hexadecimal (DBCS ``PIC G``: no double-byte EBCDIC codec to read them with)."""
+    hexes = np.array([row.tobytes().hex().upper() for row in block], dtype=f"<U{2 * block.shape[1]}")
+    return hexes, np.zeros(len(block), dtype=bool)
+
+
+def _stripped(points: np.ndarray, rows: int, width: int) -> np.ndarray:
+    text = np.ascontiguousarray(points).view(f"<U{width}").reshape(rows)
+    return np.strings.rstrip(text, " ")
+
+
+def decode_zoned(
+    block: np.ndarray, charset: Charset, signed: bool, leading: bool = False, separate: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Zoned decimal: one digit a byte, the sign overpunched on the last byte (or the first: SIGN LEADING),
+    or a byte of its own, ``+`` or ``-`` (SIGN SEPARATE)."""
+    if signed and separate:
+        return _separate_sign(block, charset, leading)
     digits = charset.digits[block]
+    where = 0 if leading else -1
     if signed:
-        digits[:, -1] = charset.sign_digits[block[:, -1]]
+        digits[:, where] = charset.sign_digits[block[:, where]]
     bad = (digits == INVALID).any(axis=1)
     values = _accumulate(digits)
     if signed:
-        values = np.where(charset.negative[block[:, -1]], -values, values)
+        values = np.where(charset.negative[block[:, where]], -values, values)
     return values, bad
 
 
-def decode_packed(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _separate_sign(block: np.ndarray, charset: Charset, leading: bool) -> tuple[np.ndarray, np.ndarray]:
+    sign, body = (block[:, 0], block[:, 1:]) if leading else (block[:, -1], block[:, :-1])
+    digits = charset.digits[body]
+    bad = (digits == INVALID).any(axis=1) | ((sign != charset.plus) & (sign != charset.minus))
+    values = _accumulate(digits)
+    return np.where(sign == charset.minus, -values, values), bad
+
+
+def decode_edited(block: np.ndarray, charset: Charset, edit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric edited (``Z(5)9.99``, ``-ZZ9``, ``9(3)CR``): the digits at the picture's digit positions.
+
+    A digit position holds a digit, or a space, ``*``, ``+``, ``-`` or
+    ``$`` where zeros are suppressed or a floating symbol stands; any other
+    position holds its picture's character or what replaces it (a space,
+    ``*``, a floating symbol). The value is negative when a ``-`` shows or
+    the field ends in ``CR`` or ``DB``. A blank field (``BLANK WHEN ZERO``)
+    is zero.
+    """
+    from bascule.legacy_adapters.pictures import digit_positions
+
+    points = charset.codepoints[block]
+    positions = digit_positions(edit)
+    digits = points[:, positions].astype(np.int64) - ord("0")
+    is_digit = (digits >= 0) & (digits <= 9)
+    filler = np.isin(points[:, positions], [ord(c) for c in " *+-$"])
+    bad = ~(is_digit | filler).all(axis=1)
+    for position, symbol in enumerate(edit):
+        if position not in positions:
+            bad |= ~np.isin(points[:, position], [ord(c) for c in _allowed(edit, position, symbol)])
+    values = _accumulate(np.where(is_digit, digits, 0))
+    credit = np.zeros(len(block), dtype=bool)
+    if edit.endswith(("CR", "DB")):
+        credit = points[:, -2] != ord(" ")
+    negative = (points == ord("-")).any(axis=1) | credit
+    return np.where(negative, -values, values), bad
+
+
+def _allowed(edit: str, position: int, symbol: str) -> str:
+    """What may stand at a position of an edited picture that holds no digit."""
+    if edit.endswith(("CR", "DB")) and position >= len(edit) - 2:
+        return symbol + " "
+    if symbol in "+-":
+        return "+- "
+    if symbol == "B":
+        return " "
+    return symbol + " *+-$"
+
+
+def decode_float(block: np.ndarray, ibm: bool) -> tuple[np.ndarray, np.ndarray]:
+    """COMP-1 (4 bytes) and COMP-2 (8 bytes): IBM hexadecimal floating point, or IEEE 754 big-endian."""
+    width = block.shape[1]
+    raw = np.ascontiguousarray(block)
+    if not ibm:
+        values = raw.view(f">f{width}").reshape(-1).astype(np.float64)
+        return values, ~np.isfinite(values)
+    bits = raw.view(f">u{width}").reshape(-1).astype(np.uint64)
+    shift = np.uint64(8 * width - 8)
+    fraction = bits & ((np.uint64(1) << shift) - np.uint64(1))
+    exponent = ((bits >> shift) & np.uint64(0x7F)).astype(np.int64) - 64
+    values = np.ldexp(fraction.astype(np.float64), 4 * exponent - int(shift))  # 0.F × 16**exponent
+    negative = (bits >> np.uint64(8 * width - 1)) == 1
+    return np.where(negative, -values, values), np.zeros(len(values), dtype=bool)
+
+
+def decode_packed(block: np.ndarray, digits_of_field: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Packed decimal (COMP-3): two digits a byte, the last nibble the sign.
 
     Sign nibbles A, C, E, F are positive and B, D negative (IBM's preferred
     and alternate signs); a digit nibble above 9 or a sign nibble below A
-    makes the value invalid.
+    makes the value invalid. ``digits_of_field`` (an even count: one pad
+    nibble) keeps an 18-digit field in int64: its pad nibble must be 0.
     """
     high, low = block >> 4, block & 0x0F
     nibbles = np.empty((block.shape[0], block.shape[1] * 2), dtype=np.int8)
     nibbles[:, 0::2], nibbles[:, 1::2] = high, low
     digits, sign = nibbles[:, :-1], nibbles[:, -1]
     bad = (digits > 9).any(axis=1) | (sign < 0xA)
+    if digits_of_field is not None and digits.shape[1] > digits_of_field:
+        pad = digits.shape[1] - digits_of_field
+        bad |= (digits[:, :pad] != 0).any(axis=1)
+        digits = digits[:, pad:]
     values = _accumulate(np.where(digits > 9, 0, digits))
     return np.where((sign == 0xB) | (sign == 0xD), -values, values), bad
 
 
 def decode_binary(block: np.ndarray, signed: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Big-endian two's-complement binary (COMP, COMP-4, COMP-5, BINARY)."""
+    """Big-endian two's-complement binary (COMP, COMP-4, COMP-5, BINARY, POINTER, INDEX)."""
     width = block.shape[1]
     dtype = np.dtype(f">{'i' if signed else 'u'}{width}")
-    values = np.ascontiguousarray(block).view(dtype).reshape(-1).astype(np.int64)
-    return values, np.zeros(len(values), dtype=bool)
+    raw = np.ascontiguousarray(block).view(dtype).reshape(-1)
+    too_large = raw > np.iinfo(np.int64).max if width == 8 and not signed else np.zeros(len(raw), dtype=bool)
+    return raw.astype(np.int64), too_large
 
 
 def to_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,8 +194,13 @@ def to_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _accumulate(digits: np.ndarray) -> np.ndarray:
-    """Digits (records × positions, most significant first) → int64 values."""
+    """Digits (records × positions, most significant first) → int64 values (Python ints past 18 digits)."""
+    width = digits.shape[1]
+    if width > INT64_DIGITS:
+        low = _accumulate(digits[:, width - INT64_DIGITS :])
+        high = _accumulate(digits[:, : width - INT64_DIGITS])
+        return high.astype(object) * 10**INT64_DIGITS + low.astype(object)
     values = np.zeros(digits.shape[0], dtype=np.int64)
-    for column in range(digits.shape[1]):
+    for column in range(width):
         values = values * 10 + digits[:, column]
     return values

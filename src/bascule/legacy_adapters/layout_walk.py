@@ -38,6 +38,11 @@ def place(root: Item, choose: dict[str, str], counts: dict[str, int] | None, *, 
     return walk.placed
 
 
+def view_size(root: Item, choose: dict[str, str], counts: dict[str, int] | None) -> int:
+    """Bytes of one view of ``root`` (with ``counts``: of a record holding those counts)."""
+    return _Walk(choose, counts, False).group(root, 0, "", (), False, None)
+
+
 def storage_size(item: Item) -> int:
     """Bytes one occurrence of an elementary item takes."""
     if item.fixed_size:
