@@ -88,7 +88,9 @@ def test_text_round_trips_right_stripped(encoding: str, text: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xD7FF, exclude_categories=("Cc",)), max_size=5))
+@given(
+    st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xD7FF, exclude_categories=("Cc",)), max_size=5)
+)
 def test_national_round_trips(text: str) -> None:
     field = field_of("PIC N(5)")
     assert decoded(field, encode_value(field, text, CHARSETS["cp037"]), CHARSETS["cp037"]) == (text.rstrip(" "), False)

@@ -34,6 +34,8 @@ class Charset:
     minus: int = 0x2D  # the byte of "-"
     space: int = 0x20
     ebcdic: bool = False
+    control_bytes: bytes = b""  # the bytes that are controls: a whole block is checked for them at once
+    zero: int = 0x30  # the byte of "0"; the ten digits follow it in every encoding read
 
 
 def _charset(
@@ -60,6 +62,8 @@ def _charset(
         minus,
         space,
         ebcdic=space == 0x40,
+        control_bytes=bytes(np.flatnonzero(control).tolist()),
+        zero="0".encode(codec)[0],
     )
 
 

@@ -31,16 +31,60 @@ def decode_text(
     as it is (``keep``) or becomes a space (``blank``).
     """
     rows, width = block.shape
+    raw = block.tobytes()  # one copy, in row order, whatever the block's strides
+    if len(raw.translate(None, charset.control_bytes)) == len(raw):  # no control byte anywhere: the common case
+        text = np.frombuffer(raw.decode(charset.name).encode("utf-32-le"), dtype=f"<U{width}")
+        return np.strings.rstrip(text, " "), np.zeros(rows, dtype=bool)
     points = charset.marked_codepoints[block]  # one table pass gives the characters and marks controls
     marked = points >= CONTROL_MARK
-    bad = marked.any(axis=1)
-    if bad.any():
-        points &= ~np.uint32(CONTROL_MARK)
-        if control == "blank":
-            points[marked] = 0x20
-        if control != "reject":
-            bad = np.zeros(rows, dtype=bool)
+    bad = row_any(marked)
+    points &= ~np.uint32(CONTROL_MARK)
+    if control == "blank":
+        points[marked] = 0x20
+    if control != "reject":
+        bad = np.zeros(rows, dtype=bool)
     return _stripped(points, rows, width), bad
+
+
+def row_any(mask: np.ndarray) -> np.ndarray:
+    """``mask.any(axis=1)``, fast in both layouts: a column-major mask ORs its columns; a row-major one reads
+    each row's bytes as one string, empty when all are zero."""
+    rows, width = mask.shape
+    if width == 0:
+        return np.zeros(rows, dtype=bool)
+    if mask.flags.f_contiguous and width > 1:
+        return np.logical_or.reduce(mask, axis=1)
+    return np.ascontiguousarray(mask).view(np.uint8).view(f"S{width}").reshape(rows) != b""
+
+
+def columnar(
+    records: np.ndarray, spans: list[tuple[int, int]] | None = None, rows_per_block: int = 16_384
+) -> np.ndarray:
+    """The records as a column-major array (same shape): each byte position of a field is one contiguous run.
+
+    numpy works many times faster on a field's bytes so than on a strided
+    slice of row-major records. Only the byte ``spans`` given are filled (the
+    numeric fields'; the others are never read from this array); the
+    transposition goes a block of rows at a time, which keeps it in the cache.
+    """
+    count, width = records.shape
+    out = np.empty((width, count), dtype=np.uint8)
+    for first in range(0, count, rows_per_block):
+        rows = records[first : first + rows_per_block]
+        for start, end in spans if spans is not None else [(0, width)]:
+            out[start:end, first : first + rows_per_block] = rows[:, start:end].T
+    return out.T
+
+
+def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Byte spans sorted, those that touch or overlap joined."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def decode_national(block: np.ndarray, control: ControlPolicy = "reject") -> tuple[np.ndarray, np.ndarray]:
@@ -71,24 +115,32 @@ def decode_zoned(
     block: np.ndarray, charset: Charset, signed: bool, leading: bool = False, separate: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Zoned decimal: one digit a byte, the sign overpunched on the last byte (or the first: SIGN LEADING),
-    or a byte of its own, ``+`` or ``-`` (SIGN SEPARATE)."""
+    or a byte of its own, ``+`` or ``-`` (SIGN SEPARATE).
+
+    The digits are the bytes less the byte of ``0`` (the ten digits follow
+    one another in every encoding read): arithmetic, not a table, on all
+    but the overpunched byte.
+    """
     if signed and separate:
         return _separate_sign(block, charset, leading)
-    digits = charset.digits[block]
+    digits = block - np.uint8(charset.zero)  # a byte below "0" wraps past 9: not a digit
+    if not signed:
+        return _accumulate(digits), row_any(digits > 9)
     where = 0 if leading else -1
-    if signed:
-        digits[:, where] = charset.sign_digits[block[:, where]]
-    bad = (digits == INVALID).any(axis=1)
+    punched = block[:, where]
+    last = charset.sign_digits[punched]
+    body = digits[:, 1:] if leading else digits[:, :-1]
+    bad = row_any(body > 9) | (last == INVALID)
+    digits = digits.copy()
+    digits[:, where] = np.where(last == INVALID, 0, last)
     values = _accumulate(digits)
-    if signed:
-        values = np.where(charset.negative[block[:, where]], -values, values)
-    return values, bad
+    return np.where(charset.negative[punched], -values, values), bad
 
 
 def _separate_sign(block: np.ndarray, charset: Charset, leading: bool) -> tuple[np.ndarray, np.ndarray]:
     sign, body = (block[:, 0], block[:, 1:]) if leading else (block[:, -1], block[:, :-1])
-    digits = charset.digits[body]
-    bad = (digits == INVALID).any(axis=1) | ((sign != charset.plus) & (sign != charset.minus))
+    digits = body - np.uint8(charset.zero)
+    bad = row_any(digits > 9) | ((sign != charset.plus) & (sign != charset.minus))
     values = _accumulate(digits)
     return np.where(sign == charset.minus, -values, values), bad
 
@@ -136,6 +188,7 @@ def _allowed(edit: str, position: int, symbol: str) -> str:
 def decode_float(block: np.ndarray, ibm: bool) -> tuple[np.ndarray, np.ndarray]:
     """COMP-1 (4 bytes) and COMP-2 (8 bytes): IBM hexadecimal floating point, or IEEE 754 big-endian."""
     width = block.shape[1]
+    block = np.ascontiguousarray(block)
     raw = np.ascontiguousarray(block)
     if not ibm:
         values = raw.view(f">f{width}").reshape(-1).astype(np.float64)
@@ -156,27 +209,47 @@ def decode_packed(block: np.ndarray, digits_of_field: int | None = None) -> tupl
     and alternate signs); a digit nibble above 9 or a sign nibble below A
     makes the value invalid. ``digits_of_field`` (an even count: one pad
     nibble) keeps an 18-digit field in int64: its pad nibble must be 0.
+    Bytes are read two digits at a time (base 100).
     """
+    width = block.shape[1]
     high, low = block >> 4, block & 0x0F
-    nibbles = np.empty((block.shape[0], block.shape[1] * 2), dtype=np.int8)
-    nibbles[:, 0::2], nibbles[:, 1::2] = high, low
-    digits, sign = nibbles[:, :-1], nibbles[:, -1]
-    bad = (digits > 9).any(axis=1) | (sign < 0xA)
-    if digits_of_field is not None and digits.shape[1] > digits_of_field:
-        pad = digits.shape[1] - digits_of_field
-        bad |= (digits[:, :pad] != 0).any(axis=1)
-        digits = digits[:, pad:]
-    values = _accumulate(np.where(digits > 9, 0, digits))
+    sign = low[:, -1]
+    bad = row_any(high > 9) | row_any(low[:, :-1] > 9) | (sign < 0xA)
+    pad = digits_of_field is not None and 2 * width - 1 > digits_of_field
+    if pad:
+        bad |= high[:, 0] != 0
+    if 2 * width - 1 - pad > INT64_DIGITS:  # past int64: digit by digit, into Python ints
+        nibbles = np.empty((block.shape[0], width * 2 - 1), dtype=np.uint8)
+        nibbles[:, 0::2], nibbles[:, 1::2] = high, low[:, :-1]
+        values = _accumulate(np.where(nibbles > 9, 0, nibbles))
+    else:
+        pairs = (np.minimum(high, 9) * 10 + np.minimum(low, 9))[:, :-1]
+        values = _accumulate(pairs, base=100) * 10 + np.minimum(high[:, -1], 9)
     return np.where((sign == 0xB) | (sign == 0xD), -values, values), bad
 
 
 def decode_binary(block: np.ndarray, signed: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Big-endian two's-complement binary (COMP, COMP-4, COMP-5, BINARY, POINTER, INDEX)."""
+    """Big-endian two's-complement binary (COMP, COMP-4, COMP-5, BINARY, POINTER, INDEX).
+
+    The bytes are shifted in one column at a time, so that a column-major
+    block is read without a copy.
+    """
     width = block.shape[1]
-    dtype = np.dtype(f">{'i' if signed else 'u'}{width}")
-    raw = np.ascontiguousarray(block).view(dtype).reshape(-1)
-    too_large = raw > np.iinfo(np.int64).max if width == 8 and not signed else np.zeros(len(raw), dtype=bool)
-    return raw.astype(np.int64), too_large
+    values = block[:, 0].astype(np.uint64)
+    for column in range(1, width):
+        values <<= np.uint64(8)
+        values |= block[:, column]
+    too_large = np.zeros(len(values), dtype=bool)
+    if signed:
+        bits = 8 * width
+        if bits < 64:
+            values = values.astype(np.int64)
+            values -= (values >> (bits - 1)) << bits  # the sign bit set: subtract 2**bits
+            return values, too_large
+        return values.view(np.int64), too_large
+    if width == 8:
+        too_large = values > np.uint64(np.iinfo(np.int64).max)
+    return values.astype(np.int64), too_large
 
 
 def to_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -193,14 +266,18 @@ def to_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(real, dates, NOT_A_DATE), (values != 0) & ~real
 
 
-def _accumulate(digits: np.ndarray) -> np.ndarray:
+def _accumulate(digits: np.ndarray, base: int = 10) -> np.ndarray:
     """Digits (records × positions, most significant first) → int64 values (Python ints past 18 digits)."""
     width = digits.shape[1]
-    if width > INT64_DIGITS:
-        low = _accumulate(digits[:, width - INT64_DIGITS :])
-        high = _accumulate(digits[:, : width - INT64_DIGITS])
-        return high.astype(object) * 10**INT64_DIGITS + low.astype(object)
-    values = np.zeros(digits.shape[0], dtype=np.int64)
-    for column in range(width):
-        values = values * 10 + digits[:, column]
+    fits = INT64_DIGITS if base == 10 else INT64_DIGITS // 2
+    if width > fits:
+        low = _accumulate(digits[:, width - fits :], base)
+        high = _accumulate(digits[:, : width - fits], base)
+        return high.astype(object) * base**fits + low.astype(object)
+    if width == 0:
+        return np.zeros(digits.shape[0], dtype=np.int64)
+    values = digits[:, 0].astype(np.int64)
+    for column in range(1, width):
+        values *= base
+        values += digits[:, column]
     return values

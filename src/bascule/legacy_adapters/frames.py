@@ -17,6 +17,7 @@ from bascule.legacy_adapters.copybook import Field
 from bascule.legacy_adapters.decoders import (
     INT64_DIGITS,
     ControlPolicy,
+    columnar,
     decode_binary,
     decode_edited,
     decode_float,
@@ -25,6 +26,7 @@ from bascule.legacy_adapters.decoders import (
     decode_packed,
     decode_text,
     decode_zoned,
+    merged_spans,
     to_dates,
 )
 from bascule.legacy_adapters.problems import Reason, concat_problems, problem_frame, show_bytes
@@ -48,8 +50,9 @@ def decode_records(
     """
     columns: dict[str, object] = {RECORD_INDEX: indexes}
     problems = []
+    by_column = columnar(records, numeric_spans(spec.fields))
     for field in spec.fields:
-        block = records[:, field.offset : field.end]
+        block = field_block(records, by_column, field)
         values, faults = decode_field(block, field, charset, is_date=field.name in spec.dates)
         columns[field.name] = values
         for bad, reason in faults:
@@ -61,6 +64,18 @@ def decode_records(
 
 
 Faults = list[tuple[np.ndarray, Reason]]
+ROW_KINDS = ("text", "national", "dbcs", "float")  # read from each record's bytes in a row
+
+
+def numeric_spans(fields: tuple[Field, ...] | list[Field]) -> list[tuple[int, int]]:
+    """The byte spans of the fields read column-major."""
+    return merged_spans([(f.offset, f.end) for f in fields if f.kind not in ROW_KINDS])
+
+
+def field_block(records: np.ndarray, by_column: np.ndarray, field: Field) -> np.ndarray:
+    """A field's bytes: a row-major slice for text (whole strings), a column-major one for numbers (see columnar)."""
+    source = records if field.kind in ROW_KINDS else by_column
+    return source[:, field.offset : field.end]
 
 
 def decode_field(

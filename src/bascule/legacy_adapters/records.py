@@ -30,8 +30,8 @@ from bascule.errors import BasculeError, ExtractUnreadable, InternalInconsistenc
 from bascule.files import check_regular
 from bascule.legacy_adapters.charsets import Charset, charset_named
 from bascule.legacy_adapters.copybook import Field, Layout
-from bascule.legacy_adapters.decoders import CONTROL_POLICIES, ControlPolicy
-from bascule.legacy_adapters.frames import TEXT, decode_field
+from bascule.legacy_adapters.decoders import CONTROL_POLICIES, ControlPolicy, columnar
+from bascule.legacy_adapters.frames import TEXT, decode_field, field_block, numeric_spans
 from bascule.legacy_adapters.framing import RECORD_FORMATS, Framed, RecordFormat, frames
 from bascule.legacy_adapters.layout_walk import view_size
 from bascule.legacy_adapters.problems import show_bytes
@@ -403,8 +403,10 @@ class _TypeDecoder:
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         problems = [*problems, *self._length_problems(block, indexes, offsets, lengths, expected)]
         columns: dict[str, object] = {RECORD_INDEX: indexes, OFFSET: offsets}
+        spans = numeric_spans(fields)
+        by_column = columnar(block, spans) if spans else block
         for f in fields:
-            piece = block[:, f.offset : f.end]
+            piece = field_block(block, by_column, f)
             values, faults = decode_field(
                 piece, f, self.charset, control=self.reader.policy(f.name), ibm_float=self.reader.ibm_float
             )
