@@ -47,7 +47,8 @@ from bascule.files import check_regular, check_writable_file, check_writable_fol
 from bascule.legacy_adapters.copybook import load_copybook
 from bascule.legacy_adapters.decode_output import OUTPUT_FORMATS, write_decoded
 from bascule.legacy_adapters.inspection import inspect_extract
-from bascule.legacy_adapters.records import RecordReader, general_options
+from bascule.legacy_adapters.progres_layout import is_progres_layout
+from bascule.legacy_adapters.records import RecordReader, general_options, guess_encoding, inspect_file
 from bascule.legacy_adapters.reader import ExtractReader
 from bascule.migrate.database import DEFAULT_DATABASE, ensure_schema, open_database, upgrade
 from bascule.migrate.migration import DEFAULT_MIGRATION_CHUNK_BYTES, migrate_extract
@@ -57,7 +58,12 @@ from bascule.reports.evidence import text_report, write_evidence
 from bascule.reports.explain import explanation_to_dict, render_explanation
 from bascule.reports.history import diff_runs, list_runs, render_diff, render_runs
 from bascule.reports.html import render_html
-from bascule.reports.inspection import inspection_to_dict, render_inspection
+from bascule.reports.inspection import (
+    decode_summary_to_dict,
+    inspection_to_dict,
+    render_decode_summary,
+    render_inspection,
+)
 from bascule.reports.calibration import calibration_html, render_calibration
 from bascule.reports.ledger import (
     ledger_to_dict,
@@ -151,34 +157,6 @@ def copybook_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
-@cli.command()
-@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
-              help="text for people, json for scripts (schema in the README).")
-@copybook_option
-@click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Example records shown for each reject reason (text format).")
-@click.option("--reveal", is_flag=True, help="Show personal data (NIR, names, IBAN) unmasked.")
-@click.pass_context
-def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Path | None, examples: int,
-            reveal: bool) -> None:
-    """Read a PROGRES extract and say what it holds and whether its books balance.
-
-    Shows the encoding, layout version, caisse, extraction date, the records
-    of each type, the rejected records by reason with examples, and the
-    trailer check. Exit code 0 when every record was read and the books
-    balance, 1 when records were rejected or the books do not balance, 2
-    when the file cannot be read at all.
-    """
-    with _progress(extract, "reading", enabled=output_format == "text") as advance:
-        summary = inspect_extract(extract, copybook=copybook, on_progress=advance)
-    if output_format == "json":
-        click.echo(json.dumps(inspection_to_dict(summary, reveal=reveal), indent=2, ensure_ascii=False))
-    else:
-        render_inspection(summary, Console(), examples=examples, reveal=reveal)
-    ctx.exit(EXIT_OK if summary.balanced and not summary.rejected else EXIT_FINDINGS)
-
-
 def general_reader_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """The options that say how to read a file through any copybook (``decode``, ``inspect --copybook``)."""
     for option in reversed([
@@ -196,6 +174,49 @@ def general_reader_options(function: Callable[..., Any]) -> Callable[..., Any]:
     ]):
         function = option(function)
     return function
+
+
+@cli.command()
+@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
+              help="text for people, json for scripts (schema in the README).")
+@copybook_option
+@general_reader_options
+@click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Example records shown for each reject reason (text format).")
+@click.option("--reveal", is_flag=True, help="Show personal data (NIR, names, IBAN) unmasked.")
+@click.pass_context
+def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Path | None,
+            record_types: tuple[str, ...], encoding: str | None, record_format: str, controls: tuple[str, ...],
+            float_format: str | None, examples: int, reveal: bool) -> None:
+    """Read a PROGRES extract, or any file with --copybook, and say what it holds.
+
+    Shows the encoding, layout version, caisse, extraction date, the records
+    of each type, the rejected records by reason with examples, and the
+    trailer check. Exit code 0 when every record was read and the books
+    balance, 1 when records were rejected or the books do not balance, 2
+    when the file cannot be read at all. With a copybook that is not a
+    PROGRES layout (or with --record-type), the file is read by the general
+    reader: counts per record type and rejects by reason.
+    """
+    if copybook is not None and (record_types or not is_progres_layout(load_copybook(copybook))):
+        _existing_extract(extract)
+        options = general_options(record_types, encoding or guess_encoding(extract), record_format, controls,
+                                  float_format, 64)
+        with _progress(extract, "reading", enabled=output_format == "text") as advance:
+            general = inspect_file(extract, load_copybook(copybook), options, on_progress=advance)
+        if output_format == "json":
+            click.echo(json.dumps(decode_summary_to_dict(general), indent=2, ensure_ascii=False))
+        else:
+            render_decode_summary(general, Console(), examples=examples)
+        ctx.exit(EXIT_OK if not general.rejected else EXIT_FINDINGS)
+    with _progress(extract, "reading", enabled=output_format == "text") as advance:
+        summary = inspect_extract(extract, copybook=copybook, on_progress=advance)
+    if output_format == "json":
+        click.echo(json.dumps(inspection_to_dict(summary, reveal=reveal), indent=2, ensure_ascii=False))
+    else:
+        render_inspection(summary, Console(), examples=examples, reveal=reveal)
+    ctx.exit(EXIT_OK if summary.balanced and not summary.rejected else EXIT_FINDINGS)
 
 
 @cli.command()

@@ -17,7 +17,7 @@ group decoded with its own offsets).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -449,6 +449,30 @@ class _TypeDecoder:
                 shown = [show_bytes(r.tobytes()[:64], self.charset) for r in block[mask]]
                 found.append(rejects_frame(indexes[mask], offsets[mask], self.kind.name, reason, "", shown, detail))
         return found
+
+
+def inspect_file(
+    path: str | Path, layout: Layout, options: DecodeOptions, on_progress: Callable[[int], None] | None = None
+) -> DecodeSummary:
+    """Read a whole file for its summary only (counts, rejects by reason, first examples), in bounded memory."""
+    reader = RecordReader(path, layout, options)
+    done = 0
+    for chunk in reader:
+        if on_progress is not None:
+            on_progress(max(chunk.end - done, 0))
+            done = max(done, chunk.end)
+    return reader.summary
+
+
+def guess_encoding(path: str | Path) -> str:
+    """cp037 when EBCDIC spaces (0x40) outnumber ASCII ones (0x20) in the first 64 KiB, else latin-1."""
+    check_regular(path, "file", ExtractUnreadable)
+    try:
+        with Path(path).open("rb") as stream:
+            head = stream.read(65_536)
+    except OSError as exc:
+        raise ExtractUnreadable(f"cannot open {path}: {exc.strerror}") from None
+    return "cp037" if head.count(0x40) > head.count(0x20) else "latin-1"
 
 
 # ------------------------------------------------------------ record types
