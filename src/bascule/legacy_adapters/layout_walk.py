@@ -11,12 +11,9 @@ its items.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bascule.errors import CopybookError
-
-if TYPE_CHECKING:
-    from bascule.legacy_adapters.copybook import Field, Item
+from bascule.legacy_adapters.copybook_model import Field, Item
 
 _ALIGNMENT = {"binary": {2: 2, 4: 4, 8: 4}, "float": {4: 4, 8: 8}, "pointer": {4: 4, 8: 8}, "index": {4: 4}}
 
@@ -149,8 +146,6 @@ def _subscript(suffix: str, index: int) -> str:
 
 
 def _field(item: Item, offset: int, size: int, suffix: str, present: tuple[str, int] | None) -> Field:
-    from bascule.legacy_adapters.copybook import Field
-
     picture, kind = item.picture, item.kind
     if picture is None:
         digits, scale, signed = (0, 0, True) if kind == "float" else (10, 0, item.usage == "index")

@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from bascule.errors import BasculeError, ExtractUnreadable, InternalInconsistency
+from bascule.errors import ExtractUnreadable, InternalInconsistency
 from bascule.files import check_regular
 from bascule.legacy_adapters.charsets import Charset, charset_named
 from bascule.legacy_adapters.copybook import Field, Layout
@@ -35,6 +35,7 @@ from bascule.legacy_adapters.frames import TEXT, decode_field, field_block, nume
 from bascule.legacy_adapters.framing import RECORD_FORMATS, Framed, RecordFormat, frames
 from bascule.legacy_adapters.layout_walk import view_size
 from bascule.legacy_adapters.problems import show_bytes
+from bascule.legacy_adapters.record_types import DecodeError, RecordChoice, RecordType, discriminator, record_types
 
 RECORD_INDEX, OFFSET = "record_index", "offset"
 REJECT_COLUMNS = [RECORD_INDEX, OFFSET, "record_type", "reason", "field", "raw", "detail"]
@@ -52,27 +53,6 @@ class DecodeReason(StrEnum):
     OCCURS_OUT_OF_RANGE = "occurs_out_of_range"
     NOT_NUMERIC = "not_numeric"
     INVALID_CHARACTER = "invalid_character"
-
-
-class DecodeError(BasculeError):
-    """The options of a decode do not fit the copybook or the file."""
-
-
-@dataclass(frozen=True)
-class RecordChoice:
-    """``FIELD=VALUE:RECORD``: records whose FIELD holds VALUE are read as RECORD."""
-
-    field: str
-    value: str
-    record: str
-
-    @classmethod
-    def parse(cls, text: str) -> RecordChoice:
-        name, equals, rest = text.partition("=")
-        value, colon, record = rest.rpartition(":")
-        if not (equals and colon and name.strip() and record.strip()):
-            raise DecodeError(f"--record-type {text!r}: write FIELD=VALUE:RECORD, e.g. REC-KIND=H:HEADER-REC")
-        return cls(name.strip().upper(), value, record.strip().upper())
 
 
 @dataclass
@@ -112,17 +92,6 @@ def general_options(
         policies[name.strip().upper() or "*"] = policy.strip().lower()  # type: ignore[assignment]
     choices = tuple(RecordChoice.parse(t) for t in record_types)
     return DecodeOptions(encoding, record_format, choices, policies, float_format, chunk_mb * 2**20)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class RecordType:
-    """One table: the records read as one record or REDEFINES alternative of the copybook."""
-
-    name: str
-    record: str  # its 01
-    choose: Mapping[str, str]
-    fields: tuple[Field, ...]  # every table at its most occurrences
-    values: tuple[str, ...] = ()  # the discriminator values that choose it
 
 
 @dataclass
@@ -180,7 +149,7 @@ class RecordReader:
         except ValueError as exc:
             raise DecodeError(str(exc)) from None
         self.types = record_types(layout, self.options.record_types)
-        self.discriminator = _discriminator(self.types, self.options.record_types)
+        self.discriminator = discriminator(self.types, self.options.record_types)
         self._check_controls()
         self._check_file()
         self.ibm_float = (self.options.float_format or ("ibm" if self.charset.ebcdic else "ieee")) == "ibm"
@@ -473,56 +442,6 @@ def guess_encoding(path: str | Path) -> str:
     except OSError as exc:
         raise ExtractUnreadable(f"cannot open {path}: {exc.strerror}") from None
     return "cp037" if head.count(0x40) > head.count(0x20) else "latin-1"
-
-
-# ------------------------------------------------------------ record types
-def record_types(layout: Layout, choices: tuple[RecordChoice, ...]) -> list[RecordType]:
-    """The tables a decode writes: one per --record-type record, or the copybook's only record."""
-    if not choices:
-        if len(layout.records) > 1:
-            names = ", ".join(r.name for r in layout.records)
-            raise DecodeError(
-                f"the copybook holds {len(layout.records)} records ({names}); say which records are which with "
-                "--record-type FIELD=VALUE:RECORD (one for each record type)"
-            )
-        root = layout.root
-        return [RecordType(root.name, root.name, {}, tuple(layout.fields(record=root.name)))]
-    by_name: dict[str, list[str]] = {}
-    for choice in choices:
-        by_name.setdefault(choice.record, []).append(choice.value)
-    types = []
-    for name, values in by_name.items():
-        try:
-            record, choose = layout.view(name)
-        except KeyError:
-            raise DecodeError(
-                f"--record-type ...:{name}: no record or REDEFINES entry {name} in the copybook"
-            ) from None
-        types.append(RecordType(name, record, choose, tuple(layout.fields(choose, record=record)), tuple(values)))
-    return types
-
-
-def _discriminator(types: list[RecordType], choices: tuple[RecordChoice, ...]) -> Field | None:
-    """The field whose value says a record's type: at the same place in every type's layout."""
-    if not choices:
-        return None
-    names = {c.field for c in choices}
-    if len(names) > 1:
-        raise DecodeError(f"--record-type names several fields ({', '.join(sorted(names))}); use one field for all")
-    name = names.pop()
-    found = {}
-    for kind in types:
-        match = [f for f in kind.fields if f.name == name or f.name.endswith("." + name)]
-        if not match:
-            raise DecodeError(f"--record-type {name}=...: {kind.name} has no field {name}")
-        found[kind.name] = match[0]
-    places = {(f.offset, f.size, f.kind) for f in found.values()}
-    if len(places) > 1:
-        raise DecodeError(f"--record-type {name}: the field is not at the same place in every record type")
-    first = next(iter(found.values()))
-    if first.present_if is not None:
-        raise DecodeError(f"--record-type {name}: the field is inside a table DEPENDING ON a counter")
-    return first
 
 
 # ----------------------------------------------------------------- helpers
