@@ -283,3 +283,27 @@ def test_decimal_output_is_exact(tmp_path: Path) -> None:
     assert arrow.column("P").to_pylist() == [decimal.Decimal("-1234567.89")]
     assert arrow.column("BIG").to_pylist() == [decimal.Decimal("98765432109876543210")]
     assert layout.record_size == 25
+
+
+def test_an_extended_bdw_holds_a_31_bit_length(tmp_path: Path) -> None:
+    inner = rdw(RECORDS[0]) + rdw(RECORDS[1])
+    data = (0x8000_0000 | (len(inner) + 4)).to_bytes(4, "big") + inner
+    tables, rejects, _ = read(tmp_path, ODO, data, record_format="VB")
+    assert tables["R"]["N"].tolist() == [2, 0] and rejects.empty
+
+
+def test_a_spanned_record_segment_is_not_read_but_rejected(tmp_path: Path) -> None:
+    data = rdw(RECORDS[1]) + (len(RECORDS[2]) + 4).to_bytes(2, "big") + b"\x01\x00" + RECORDS[2]
+    tables, rejects, _ = read(tmp_path, ODO, data, record_format="V")
+    assert tables["R"]["N"].tolist() == [0]
+    assert rejects["reason"].tolist() == ["bad_descriptor"] and "spanned" in rejects["detail"][0]
+
+
+def test_variable_records_of_several_01_each_take_their_own_length(tmp_path: Path) -> None:
+    head = bytes.fromhex("C8 C1D3C9C3C5")  # 6 bytes: HEAD is shorter than LINE
+    line = bytes.fromhex("D3 123D F0F1F5F0")  # 7 bytes
+    tables, rejects, _ = read(
+        tmp_path, TWO_RECORDS, rdw(head) + rdw(line) + rdw(head), record_types=TYPES, record_format="V"
+    )
+    assert tables["HEAD"]["offset"].tolist() == [4, 25] and tables["LINE"]["QTY"].tolist() == [-123]
+    assert rejects.empty
