@@ -221,3 +221,8 @@ def test_inline_comments_continuations_and_mixed_formats() -> None:
 def test_a_stray_period_is_named_not_a_crash() -> None:
     with pytest.raises(CopybookError, match="line 3: a period with no entry"):
         parse_copybook("01 R.\n   05 A PIC X.\n   .\n")
+
+
+def test_an_01_with_a_picture_is_a_record_of_one_field() -> None:
+    assert shape("01 SIMPLE-RECORD PIC X(10).\n") == [("SIMPLE-RECORD", 0, 10, "text")]
+    assert parse_copybook("77 COUNTER PIC S9(4) COMP.\n").record_size == 2

@@ -307,3 +307,9 @@ def test_variable_records_of_several_01_each_take_their_own_length(tmp_path: Pat
     )
     assert tables["HEAD"]["offset"].tolist() == [4, 25] and tables["LINE"]["QTY"].tolist() == [-123]
     assert rejects.empty
+
+
+def test_a_counter_out_of_its_range_rejects_a_record_of_the_right_length(tmp_path: Path) -> None:
+    # N = 4 > 3: rejected, though its 8 bytes are what 3 occurrences (the most the table holds) take
+    tables, rejects, _ = read(tmp_path, ODO, rdw(bytes.fromhex("F4 C1C1 C2C2 C3C3 E9")), record_format="V")
+    assert tables["R"].empty and rejects["reason"].tolist()[0] == "occurs_out_of_range"

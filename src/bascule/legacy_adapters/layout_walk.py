@@ -29,7 +29,7 @@ class Placement:
 def place(root: Item, choose: dict[str, str], counts: dict[str, int] | None, *, store: bool = False) -> list[Placement]:
     """The fields of one view of ``root``; ``store`` writes the offsets and sizes on the items."""
     walk = _Walk(choose, counts, store)
-    size = walk.group(root, 0, "", (), True, None)
+    size = walk.one(root, 0, "", (), True, None, first=True)  # an 01 with a PIC is a record of one field
     if store:
         root.offset, root.size = 0, size
     return walk.placed
@@ -37,7 +37,7 @@ def place(root: Item, choose: dict[str, str], counts: dict[str, int] | None, *, 
 
 def view_size(root: Item, choose: dict[str, str], counts: dict[str, int] | None) -> int:
     """Bytes of one view of ``root`` (with ``counts``: of a record holding those counts)."""
-    return _Walk(choose, counts, False).group(root, 0, "", (), False, None)
+    return _Walk(choose, counts, False).one(root, 0, "", (), False, None, first=True)
 
 
 def storage_size(item: Item) -> int:

@@ -357,7 +357,10 @@ class _TypeDecoder:
         columns = [RECORD_INDEX, OFFSET, *(f.name for f in self.kind.fields)]
         table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
         table = table.reindex(columns=columns).sort_values(RECORD_INDEX, ignore_index=True)
-        return table, _concat([*problems, *found])
+        rejected = _concat([*problems, *found])
+        if len(rejected):  # a counter out of its range rejects its record whatever its group found
+            table = table[~table[RECORD_INDEX].isin(rejected[RECORD_INDEX])].reset_index(drop=True)
+        return table, rejected
 
     def _decode_group(
         self,
