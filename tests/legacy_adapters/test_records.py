@@ -313,3 +313,9 @@ def test_a_counter_out_of_its_range_rejects_a_record_of_the_right_length(tmp_pat
     # N = 4 > 3: rejected, though its 8 bytes are what 3 occurrences (the most the table holds) take
     tables, rejects, _ = read(tmp_path, ODO, rdw(bytes.fromhex("F4 C1C1 C2C2 C3C3 E9")), record_format="V")
     assert tables["R"].empty and rejects["reason"].tolist()[0] == "occurs_out_of_range"
+
+
+def test_a_control_policy_by_name_covers_every_occurrence(tmp_path: Path) -> None:
+    copybook = "01 R.\n   05 T OCCURS 2.\n      10 NAME PIC X(2).\n"
+    tables, rejects, _ = read(tmp_path, copybook, b"A\x00B\x00", encoding="latin-1", controls={"NAME": "blank"})
+    assert tables["R"][["NAME(1)", "NAME(2)"]].values.tolist() == [["A", "B"]] and rejects.empty

@@ -173,7 +173,7 @@ class RecordReader:
 
     # ---------------------------------------------------------------- checks
     def _check_controls(self) -> None:
-        names = {f.name for t in self.types for f in t.fields} | {"*"}
+        names = {n for t in self.types for f in t.fields for n in (f.name, f.name.split("(")[0])} | {"*"}
         for name, policy in self.options.controls.items():
             if name not in names:
                 raise DecodeError(f"--control-bytes {name}={policy}: no field {name} in the record types read")
@@ -274,8 +274,9 @@ class RecordReader:
             summary.examples.append(rejects.head(1000))
 
     def policy(self, name: str) -> ControlPolicy:
+        """The control-byte policy of a column: its own, its name's without subscripts (every occurrence), or "*"."""
         controls = self.options.controls
-        return controls.get(name, controls.get("*", "reject"))
+        return controls.get(name, controls.get(name.split("(")[0], controls.get("*", "reject")))
 
 
 class _TypeDecoder:
