@@ -199,7 +199,11 @@ def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Pat
     PROGRES layout (or with --record-type), the file is read by the general
     reader: counts per record type and rejects by reason.
     """
-    if copybook is not None and (record_types or not is_progres_layout(load_copybook(copybook))):
+    reading_options = bool(record_types or encoding or controls or float_format or record_format != "F")
+    if copybook is None and reading_options:
+        raise click.UsageError("--record-type, --encoding, --record-format, --control-bytes and --float-format "
+                               "read a file through its copybook: give --copybook")
+    if copybook is not None and (reading_options or not is_progres_layout(load_copybook(copybook))):
         _existing_extract(extract)
         options = general_options(record_types, encoding or guess_encoding(extract), record_format, controls,
                                   float_format, 64)

@@ -62,3 +62,8 @@ def test_the_general_reader_reads_the_progres_sample_as_the_progres_reader_does(
             if pd.api.types.is_datetime64_any_dtype(frame[column]):
                 continue  # dates are PROGRES's convention; the general reader gives the number
             assert general[column].tolist() == frame[column].tolist(), (code, column)
+
+
+def test_reading_options_need_a_copybook() -> None:
+    result = CliRunner().invoke(cli, ["inspect", str(SAMPLE / "progres_441_latin1.dat"), "--encoding", "cp037"])
+    assert result.exit_code == 2 and "give --copybook" in result.output
