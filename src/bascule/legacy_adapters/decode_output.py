@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import decimal
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -187,10 +187,3 @@ class _Managed:
 
 def _sink(path: Path, schema: pa.Schema, output_format: OutputFormat) -> _Managed:
     return _Managed(path, schema, output_format)
-
-
-def iter_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """The rows of a JSON Lines table (for tests and scripts)."""
-    with path.open(encoding="utf-8") as stream:
-        for line in stream:
-            yield json.loads(line)
