@@ -119,3 +119,34 @@ def test_ibm_hex_float_golden_bytes(usage: str, raw: str, value: float) -> None:
     field = field_of(usage)
     assert decoded(field, bytes.fromhex(raw), CHARSETS["cp037"]) == (value, False)
     assert encode_value(field, value, CHARSETS["cp037"]).hex().upper() == raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["PIC Z(4)9.99", "PIC -ZZ9", "PIC ZZ,ZZ9.99CR", "PIC +9(3)", "PIC 9(3)DB", "PIC 99B99/99"]),
+    st.sampled_from(["cp037", "cp1147", "latin-1"]),
+    st.data(),
+)
+def test_edited_numbers_round_trip(picture: str, encoding: str, data: st.DataObject) -> None:
+    field = field_of(picture)
+    top = 10**field.digits - 1
+    value = data.draw(st.integers(-top if field.signed else 0, top))
+    raw = encode_value(field, value, CHARSETS[encoding])
+    assert len(raw) == field.size
+    assert decoded(field, raw, CHARSETS[encoding]) == (value, False)
+
+
+@pytest.mark.parametrize(
+    ("picture", "value", "text"),
+    [
+        ("ZZ,ZZ9.99CR", -12345, "   123.45CR"),
+        ("ZZ,ZZ9.99CR", 123456, " 1,234.56  "),
+        ("-ZZ9", -5, "-  5"),
+        ("+9(3)", 7, "+007"),
+        ("Z(4)9.99", 0, "    0.00"),
+    ],
+)
+def test_edited_golden_text(picture: str, value: int, text: str) -> None:
+    from bascule.legacy_adapters.writer import edit_number
+
+    assert edit_number(value, field_of(f"PIC {picture}").edit) == text

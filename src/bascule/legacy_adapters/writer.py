@@ -83,6 +83,8 @@ def encode_value(
         return pack_decimal(number, field.size)
     if field.kind == "binary":
         return number.to_bytes(field.size, "big", signed=field.signed)
+    if field.kind == "edited":
+        return edit_number(number, field.edit).encode(charset.name)
     if field.sign_separate:
         sign = bytes([charset.minus if number < 0 else charset.plus])
         body = f"{abs(number):0{field.digits}d}".encode(charset.name)
@@ -111,6 +113,29 @@ def zone_decimal(number: int, digits: int, signed: bool, charset: Charset, leadi
     raw = bytearray(text.encode(charset.name))
     raw[position : position + 1] = punched
     return bytes(raw)
+
+
+def edit_number(number: int, edit: str) -> str:
+    """A number as an edited picture prints it (fixed symbols; ``Z`` suppresses leading zeros before the point)."""
+    body = edit[:-2] if edit.endswith(("CR", "DB")) else edit
+    slots = [i for i, symbol in enumerate(body) if symbol in "9Z"]
+    digits = iter(f"{abs(number):0{len(slots)}d}")
+    point = body.find(".") if "." in body else len(body)
+    out, leading = [], True
+    for i, symbol in enumerate(body):
+        if symbol in "9Z":
+            digit = next(digits)
+            leading = leading and digit == "0" and symbol == "Z" and i < point
+            out.append(" " if leading else digit)
+        elif symbol in "+-":
+            out.append("-" if number < 0 else "+" if symbol == "+" else " ")
+        elif symbol == "B":
+            out.append(" ")
+        else:
+            out.append(" " if leading and symbol == "," else symbol)
+    if body != edit:
+        out.append(edit[-2:] if number < 0 else "  ")
+    return "".join(out)
 
 
 def ibm_hex_float(number: float, size: int) -> bytes:
