@@ -125,13 +125,14 @@ def decode_zoned(
         return _separate_sign(block, charset, leading)
     digits = block - np.uint8(charset.zero)  # a byte below "0" wraps past 9: not a digit
     if not signed:
-        return _accumulate(digits), row_any(digits > 9)
+        bad = row_any(digits > 9)
+        return _accumulate(_clamped(digits, bad)), bad
     where = 0 if leading else -1
     punched = block[:, where]
     last = charset.sign_digits[punched]
     body = digits[:, 1:] if leading else digits[:, :-1]
     bad = row_any(body > 9) | (last == INVALID)
-    digits = digits.copy()
+    digits = _clamped(digits, bad).copy()
     digits[:, where] = np.where(last == INVALID, 0, last)
     values = _accumulate(digits)
     return np.where(charset.negative[punched], -values, values), bad
@@ -141,8 +142,14 @@ def _separate_sign(block: np.ndarray, charset: Charset, leading: bool) -> tuple[
     sign, body = (block[:, 0], block[:, 1:]) if leading else (block[:, -1], block[:, :-1])
     digits = body - np.uint8(charset.zero)
     bad = row_any(digits > 9) | ((sign != charset.plus) & (sign != charset.minus))
-    values = _accumulate(digits)
+    values = _accumulate(_clamped(digits, bad))
     return np.where(sign == charset.minus, -values, values), bad
+
+
+def _clamped(digits: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Digits above 9 made 9 when some record is invalid: its value means nothing, but stays a number of
+    as many digits (a date of year 9999 at most, not 16025)."""
+    return np.minimum(digits, np.uint8(9)) if bad.any() else digits
 
 
 def decode_edited(block: np.ndarray, charset: Charset, edit: str) -> tuple[np.ndarray, np.ndarray]:
