@@ -102,3 +102,16 @@ def test_a_refused_copybook_names_its_line(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 2 and "line 2" in result.output and "COPY" in result.output
+
+
+def test_occurrences_past_their_counter_are_null_in_the_tables(tmp_path: Path) -> None:
+    copybook = "01 R.\n   05 N PIC 9.\n   05 T OCCURS 0 TO 2 DEPENDING ON N.\n      10 V PIC X(2).\n      10 Q PIC 9.\n"
+    (tmp_path / "odo.cpy").write_text(copybook, encoding="utf-8")
+    (tmp_path / "odo.dat").write_bytes(bytes.fromhex("F1 C1C1F7 0000 00"))  # N = 1: the second occurrence is no data
+    out = tmp_path / "out"
+    args = ["decode", str(tmp_path / "odo.dat"), "--copybook", str(tmp_path / "odo.cpy"), "--output", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out / "R.parquet").to_pylist() == [
+        {"record_index": 0, "offset": 0, "N": 1, "V(1)": "AA", "Q(1)": 7, "V(2)": None, "Q(2)": None}
+    ]

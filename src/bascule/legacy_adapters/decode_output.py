@@ -105,7 +105,7 @@ def to_arrow(frame: pd.DataFrame, fields: tuple[Field, ...], schema: pa.Schema) 
 
 def _column(series: pd.Series, f: Field, kind: pa.DataType) -> pa.Array:
     if pa.types.is_string(kind):
-        return pa.array(series.to_numpy(dtype=object, na_value=None), type=kind)
+        return pa.array(series.to_numpy(dtype=object), type=kind, from_pandas=True)  # NaN: null
     if pa.types.is_floating(kind):
         return pa.array(series.to_numpy(dtype=np.float64, na_value=np.nan), type=kind, from_pandas=True)
     missing = series.isna().to_numpy()
