@@ -183,6 +183,11 @@ def extract_cases() -> list[Case]:
         for kind, (make, named) in EXTRACTS.items():
             cases.append(Case(f"{command} extract {kind}", lambda env, line=line, make=make: line(env, make(env)),
                               lambda env, named=named: named, root_ok=kind != "unreadable"))
+    for kind, (make, named) in EXTRACTS.items():
+        if kind != "not an extract":  # any bytes are records of some copybook: decode reads them (exit 1)
+            cases.append(Case(f"decode file {kind}", lambda env, make=make: [
+                "decode", make(env), "--copybook", env.file("r.cpy", "01 R.\n   05 A PIC X(10).\n"),
+                "--output", env.tmp / "out"], lambda env, named=named: named, root_ok=kind != "unreadable"))
     return cases
 
 

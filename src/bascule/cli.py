@@ -28,7 +28,13 @@ from rich.progress import (
 )
 
 from bascule import __version__
-from bascule.defaults import DEFAULT_DATABASE, DEFAULT_MIGRATION_CHUNK_BYTES, PARTITION_BYTES, SETTLEMENT_LAG_DAYS
+from bascule.defaults import (
+    DEFAULT_DATABASE,
+    DEFAULT_MIGRATION_CHUNK_BYTES,
+    OUTPUT_FORMATS,
+    PARTITION_BYTES,
+    SETTLEMENT_LAG_DAYS,
+)
 from bascule.scheduling import default_workers
 
 if TYPE_CHECKING:  # the commands import what they run when they run it: `bascule --help` stays quick
@@ -154,27 +160,73 @@ def copybook_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+def general_reader_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say how to read a file through any copybook (``decode``, ``inspect --copybook``)."""
+    for option in reversed([
+        click.option("--record-type", "record_types", multiple=True, metavar="FIELD=VALUE:RECORD",
+                     help="Records whose FIELD holds VALUE are read as RECORD (an 01 or a REDEFINES entry); repeat."),
+        click.option("--encoding", default=None, metavar="CP",
+                     help="cp037, cp273, cp285, cp297, cp500, cp1140, cp1141, cp1147, cp1148, latin-1 or ascii "
+                          "(decode: cp037; inspect: told by the first bytes)."),
+        click.option("--record-format", type=click.Choice(["F", "V", "VB"]), default="F", show_default=True,
+                     help="F fixed length, V behind an RDW, VB in BDW blocks of RDW records."),
+        click.option("--control-bytes", "controls", multiple=True, metavar="[FIELD=]reject|keep|blank",
+                     help="What a control byte in a text field does: reject the record (default), keep it, blank it."),
+        click.option("--float-format", type=click.Choice(["ibm", "ieee"]), default=None,
+                     help="COMP-1/COMP-2: IBM hexadecimal (EBCDIC default) or IEEE 754 (ASCII default)."),
+    ]):
+        function = option(function)
+    return function
+
+
 @cli.command()
 @click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
               help="text for people, json for scripts (schema in the README).")
 @copybook_option
+@general_reader_options
 @click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True,
               help="Example records shown for each reject reason (text format).")
 @click.option("--reveal", is_flag=True, help="Show personal data (NIR, names, IBAN) unmasked.")
 @click.pass_context
-def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Path | None, examples: int,
-            reveal: bool) -> None:
-    """Read a PROGRES extract and say what it holds and whether its books balance.
+def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Path | None,
+            record_types: tuple[str, ...], encoding: str | None, record_format: str, controls: tuple[str, ...],
+            float_format: str | None, examples: int, reveal: bool) -> None:
+    """Read a PROGRES extract, or any file with --copybook, and say what it holds.
 
     Shows the encoding, layout version, caisse, extraction date, the records
     of each type, the rejected records by reason with examples, and the
     trailer check. Exit code 0 when every record was read and the books
     balance, 1 when records were rejected or the books do not balance, 2
-    when the file cannot be read at all.
+    when the file cannot be read at all. With a copybook that is not a
+    PROGRES layout (or with --record-type), the file is read by the general
+    reader: counts per record type and rejects by reason.
     """
+    from bascule.legacy_adapters.copybook import load_copybook
     from bascule.legacy_adapters.inspection import inspect_extract
-    from bascule.reports.inspection import inspection_to_dict, render_inspection
+    from bascule.legacy_adapters.progres_layout import is_progres_layout
+    from bascule.legacy_adapters.records import general_options, guess_encoding, inspect_file
+    from bascule.reports.inspection import (
+        decode_summary_to_dict,
+        inspection_to_dict,
+        render_decode_summary,
+        render_inspection,
+    )
+    reading_options = bool(record_types or encoding or controls or float_format or record_format != "F")
+    if copybook is None and reading_options:
+        raise click.UsageError("--record-type, --encoding, --record-format, --control-bytes and --float-format "
+                               "read a file through its copybook: give --copybook")
+    if copybook is not None and (reading_options or not is_progres_layout(load_copybook(copybook))):
+        _existing_extract(extract)
+        options = general_options(record_types, encoding or guess_encoding(extract), record_format, controls,
+                                  float_format, 64)
+        with _progress(extract, "reading", enabled=output_format == "text") as advance:
+            general = inspect_file(extract, load_copybook(copybook), options, on_progress=advance)
+        if output_format == "json":
+            click.echo(json.dumps(decode_summary_to_dict(general), indent=2, ensure_ascii=False))
+        else:
+            render_decode_summary(general, _console(), examples=examples)
+        ctx.exit(EXIT_OK if not general.rejected else EXIT_FINDINGS)
     with _progress(extract, "reading", enabled=output_format == "text") as advance:
         summary = inspect_extract(extract, copybook=copybook, on_progress=advance)
     if output_format == "json":
@@ -182,6 +234,46 @@ def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Pat
     else:
         render_inspection(summary, _console(), examples=examples, reveal=reveal)
     ctx.exit(EXIT_OK if summary.balanced and not summary.rejected else EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--copybook", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The copybook that describes the file's records.")
+@general_reader_options
+@click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default="parquet", show_default=True,
+              help="Format of the tables written (json: JSON Lines).")
+@click.option("--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write one table per record type, the rejects and decode.json into.")
+@click.option("--chunk-mb", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Bytes read at a time (memory is a few times this).")
+@click.pass_context
+def decode(ctx: click.Context, file: Path, copybook: Path, record_types: tuple[str, ...], encoding: str | None,
+           record_format: str, controls: tuple[str, ...], float_format: str | None, output_format: str,
+           output: Path, chunk_mb: int) -> None:
+    """Decode any fixed or variable mainframe file through its copybook into tables, nothing lost.
+
+    One table per record type, each row with its record index and byte
+    offset, and a rejects table: records in file = rows + rejected, always.
+    Exit code 0 when every record was read, 1 when records were rejected,
+    2 when the file, the copybook or an option cannot be used.
+    """
+    from bascule.legacy_adapters.copybook import load_copybook
+    from bascule.legacy_adapters.decode_output import write_decoded
+    from bascule.legacy_adapters.records import RecordReader, general_options
+    options = general_options(record_types, encoding or "cp037", record_format, controls, float_format, chunk_mb)
+    reader = RecordReader(file, load_copybook(copybook), options)
+    with _progress(file, "decoding", enabled=True) as advance:
+        summary = write_decoded(reader, output, output_format, copybook=str(copybook), on_progress=advance)
+    click.echo(f"{summary.records:,} records read from {file}: "
+               + ", ".join(f"{n:,} {name}" for name, n in sorted(summary.rows.items()))
+               + f"; {summary.rejected:,} rejected" + (f" ({_reasons(summary.reasons)})" if summary.rejected else ""))
+    click.echo(f"tables written to {output}/ (decode.json records the options and counts)")
+    ctx.exit(EXIT_OK if not summary.rejected else EXIT_FINDINGS)
+
+
+def _reasons(reasons: Any) -> str:
+    return ", ".join(f"{reason} {count:,}" for reason, count in sorted(reasons.items()))
 
 
 def database_option(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,3 +7,4 @@ PARTITION_BYTES = 64 * 2**20  # about 320,000 records; smaller partitions pay mo
 # Smaller than a partition: a chunk of ``bascule migrate`` is one transaction, its rows held while written.
 DEFAULT_MIGRATION_CHUNK_BYTES = 16 * 1024 * 1024
 SETTLEMENT_LAG_DAYS = 17  # a 14-day settlement period paid 3 days after it ends
+OUTPUT_FORMATS = ("parquet", "csv", "json")  # of bascule decode

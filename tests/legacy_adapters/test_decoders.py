@@ -176,3 +176,11 @@ def test_impossible_days_are_invalid(number: int) -> None:
     dates, bad = to_dates(np.array([number]))
     assert bad.tolist() == [True]
     assert np.isnat(dates[0])
+
+
+@pytest.mark.parametrize("charset", [LATIN1, CP1147])
+def test_an_invalid_zoned_value_stays_within_its_digits(charset: Charset) -> None:
+    # a low-value byte is no digit: the record is invalid, and its meaningless value still has 8 digits at most,
+    # so that a date made of it is of year 9999 at most (the reader formats the header's date)
+    values, bad = zoned(charset, False, b"\x00" + "0250101".encode(charset.name))
+    assert bad == [True] and 0 <= values[0] <= 99_999_999

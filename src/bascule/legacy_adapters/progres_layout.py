@@ -84,12 +84,27 @@ def _type_codes(layout: Layout) -> list[str]:
     return [str(value) for values in conditions.values() for value in values]
 
 
+def is_progres_layout(layout: Layout) -> bool:
+    """Whether a copybook is a PROGRES layout (its records typed by PRG-TYPE-ENREG), not any other."""
+    try:
+        ProgresLayout.from_copybook(layout)
+    except CopybookError:
+        return False
+    return True
+
+
+def record_choices(layout: ProgresLayout) -> list[str]:
+    """The PROGRES convention in the general reader's words: ``PRG-TYPE-ENREG=AS:PRG-AS``…"""
+    return [f"{TYPE_FIELD}={code}:PRG-{code}" for code in layout.specs]
+
+
 def _spec(layout: Layout, code: str) -> RecordSpec:
     body = f"PRG-{code}"
     alternatives = {item.name for item in layout.redefinitions(BODY_FIELD)}
     if body not in alternatives:
         raise CopybookError(f"record type {code} has no {body} REDEFINES {BODY_FIELD} in the copybook")
-    fields = tuple(f for f in layout.fields({BODY_FIELD: body}) if f.name != TYPE_FIELD)
+    record, choose = layout.view(body)  # the general reader's view of a record type: an 01 and its REDEFINES
+    fields = tuple(f for f in layout.fields(choose, record=record) if f.name != TYPE_FIELD)
     dates = frozenset(f.name for f in fields if _is_date(f))
     return RecordSpec(code=code, fields=fields, dates=dates)
 

@@ -13,6 +13,7 @@ from rich.text import Text
 from bascule import __version__
 from bascule.legacy_adapters.problems import Reason
 from bascule.legacy_adapters.reader import ExtractSummary
+from bascule.legacy_adapters.records import REJECT_COLUMNS, DecodeSummary
 from bascule.money import euros
 from bascule.privacy import shown_value
 
@@ -166,3 +167,63 @@ def _number(value: int | None) -> str:
 def _type_order(code: str) -> int:
     order = list(RECORD_TYPES)
     return order.index(code) if code in order else len(order)
+
+
+# ------------------------------------------------------- any file, any copybook
+def decode_summary_to_dict(summary: DecodeSummary, *, examples: int = 20) -> dict[str, Any]:
+    """The JSON form of ``bascule inspect FILE --copybook`` on a file that is not a PROGRES extract."""
+    shown = _examples(summary, examples)
+    return {
+        "bascule_version": __version__,
+        **summary.to_dict(),
+        "rejects": [
+            {k: (v or None) if k in ("field", "detail") else v for k, v in row.items()}
+            for row in shown.to_dict("records")
+        ],
+    }
+
+
+def render_decode_summary(summary: DecodeSummary, console: Console, *, examples: int = 3) -> None:
+    """The terminal report of a file read through any copybook: identity, counts, rejects with examples."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_row("file", f"{summary.path} ({summary.size_bytes:,} bytes)")
+    grid.add_row("encoding", summary.encoding)
+    grid.add_row("record format", summary.record_format)
+    console.print(Panel(grid, title="Mainframe file", expand=False))
+    counts = Table(title="Records", title_justify="left")
+    for heading in ("record type", "in file", "read", "rejected"):
+        counts.add_column(heading, justify="left" if heading == "record type" else "right")
+    for name in sorted(summary.counts):
+        read = summary.rows.get(name, 0)
+        counts.add_row(name, f"{summary.counts[name]:,}", f"{read:,}", f"{summary.counts[name] - read:,}")
+    counts.add_section()
+    counts.add_row("total", f"{summary.records:,}", f"{sum(summary.rows.values()):,}", f"{summary.rejected:,}")
+    console.print(counts)
+    shown = _examples(summary, examples)
+    if len(shown):
+        table = Table(title="Rejects by reason (first examples)", title_justify="left")
+        for heading in ("reason", "problems", "record (offset)", "field", "raw value", "detail"):
+            table.add_column(heading, overflow="fold")
+        for reason, group in shown.groupby("reason", sort=True):
+            for n, p in enumerate(group.itertuples(index=False)):
+                table.add_row(
+                    Text(str(reason), style="bold") if n == 0 else "",
+                    f"{summary.reasons[reason]:,}" if n == 0 else "",
+                    f"{p.record_index:,} ({p.offset:,})",
+                    p.field,
+                    repr(p.raw) if p.raw else "",
+                    p.detail,
+                )
+            table.add_section()
+        console.print(table)
+    verdict = Text(f"Every one of the {summary.records:,} records is read or rejected with its reason.")
+    if summary.rejected:
+        verdict.append(f"\n{summary.rejected:,} records rejected.", "bold yellow")
+    console.print(verdict)
+
+
+def _examples(summary: DecodeSummary, per_reason: int) -> pd.DataFrame:
+    if not summary.examples:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    problems = pd.concat(summary.examples, ignore_index=True)
+    return problems.groupby("reason", sort=True, group_keys=False).head(per_reason).reset_index(drop=True)
