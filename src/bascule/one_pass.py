@@ -29,10 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from bascule.compare.diff import Tolerance
 from bascule.compare.partition import PartitionTask, run_partition
 from bascule.compare.record import write_parts
-from bascule.compare.reuse import StoredLedger
-from bascule.engines.external import ExternalPart
 from bascule.engines.inputs import with_every_table
-from bascule.engines.interface import Engine, EngineSpec
+from bascule.engines.interface import Engine, EngineSpec, PartEngines
 from bascule.legacy_adapters.reader import PartFacts, PartReader, PartSummary
 from bascule.migrate.database import open_database
 from bascule.migrate.migration import load_chunk
@@ -60,7 +58,7 @@ class Computing:
     folder: str
     # role → where its ledger of each part is read instead of computed: an external system's results split by
     # part once, or an earlier run's ledger (a cached rerun)
-    given: dict[str, ExternalPart | StoredLedger] = field(default_factory=dict)
+    given: dict[str, PartEngines] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

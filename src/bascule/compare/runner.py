@@ -26,13 +26,12 @@ from bascule.compare import clusters, record
 from bascule.compare.diff import empty_divergences
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
 from bascule.compare.reading import stoppage_numbers
-from bascule.compare.reuse import StoredLedger, reusable
+from bascule.compare.reuse import reusable
 from bascule.compare.waivers import Acceptances, apply_waivers
 from bascule.defaults import PARTITION_BYTES, SETTLEMENT_LAG_DAYS
-from bascule.engines.external import ExternalEngine, ExternalPart
 from bascule.engines.inputs import extraction_date_of
 from bascule.engines.interface import Engine as ComputingEngine
-from bascule.engines.interface import EngineSpec, load_engine
+from bascule.engines.interface import EngineSpec, PartEngines, SplitsByPart, load_engine
 from bascule.files import check_writable_folder
 from bascule.legacy_adapters.plan import ExtractPlan, Part
 from bascule.legacy_adapters.reader import ExtractReader, facts_of
@@ -162,7 +161,7 @@ class StoredRun:
         extraction = extraction_date_of(reader.path, str(header.get("extraction_date", "")))
         described = _described(options, engines)
         chosen = options.to_dict() | {"partition_bytes": plan.chunk_bytes}  # a resumed migration cuts its own
-        external = {role for role, engine in engines.items() if isinstance(engine, ExternalEngine)}
+        external = {role for role, engine in engines.items() if isinstance(engine, SplitsByPart)}  # a file's
         reused = reusable(database, plan.sha256 or "", described, chosen, external) if options.reuse else {}
         for role, stored in reused.items():
             described[role] = described[role] | {"reused_from_run": stored.run_id}
@@ -181,7 +180,7 @@ class StoredRun:
         )
         self.folder = store_root / f"run-{self.run_id}"
         split = _split(engines, reader, plan, self.folder / INPUTS)
-        given: dict[str, ExternalPart | StoredLedger] = {**split, **reused}
+        given: dict[str, PartEngines] = {**split, **reused}
         self.computing = Computing(
             options.engines, extraction, options.settlement_lag, acceptances.tolerances, str(self.folder), given
         )
@@ -224,9 +223,9 @@ class StoredRun:
 
 def _split(
     engines: dict[str, ComputingEngine], reader: ExtractReader, plan: ExtractPlan, folder: Path
-) -> dict[str, ExternalPart]:
+) -> dict[str, PartEngines]:
     """The results of the engines that read them from a file, split by part once, so each worker reads its own."""
-    splitting = {role: engine for role, engine in engines.items() if isinstance(engine, ExternalEngine)}
+    splitting = {role: engine for role, engine in engines.items() if isinstance(engine, SplitsByPart)}
     if not splitting:
         return {}
     numbers, parts = plan.stoppages_by_part(reader.charset)

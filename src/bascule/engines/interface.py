@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
 from bascule.engines.ledger import Ledger
@@ -49,6 +51,20 @@ class Engine(Protocol):
     traces: bool  # its ledger lines name the rules that shaped them
 
     def compute(self, batch: Batch) -> Ledger: ...
+
+
+@runtime_checkable
+class PartEngines(Protocol):
+    """An engine for each part of a run: ``of(part)`` computes that part alone (it travels to the workers)."""
+
+    def of(self, part: int) -> Engine: ...
+
+
+@runtime_checkable
+class SplitsByPart(Protocol):
+    """An engine that reads its results from a source, and can split them by part once for the workers."""
+
+    def split(self, numbers: np.ndarray, parts: np.ndarray, folder: Path) -> PartEngines: ...
 
 
 @dataclass(frozen=True)
