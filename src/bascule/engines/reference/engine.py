@@ -27,6 +27,7 @@ from bascule.engines.reference.gaps import Gaps, gaps_before_extensions
 from bascule.engines.reference.parameters import Parameter
 
 SCOPE = (np.datetime64("2022-01-01"), np.datetime64("2026-12-31"))
+SALARY_COLUMNS = ["salary_1", "salary_2", "salary_3"]  # the reference months' salaries in cents, -1 when missing
 DEFAULT_CONVENTIONS = Conventions()
 PART_TIME_LIMIT_REACHED = (
     "self-employed therapeutic part-time is paid for at most 90 days a chain (270 for an ALD): "
@@ -61,7 +62,7 @@ def compute_reference(
     stoppages = inputs.stoppages_with_references(rows)
     in_force = attestations_in_force(rows)
     streams = _streams(stoppages)
-    streams["months"] = list(inputs.reference_salaries(streams, rows, in_force))
+    streams[SALARY_COLUMNS] = inputs.reference_salaries(streams, rows, in_force)
     lookups = amounts.Lookups(len(streams), table)
     window = _payable_days(streams, rows, in_force, lookups, conventions, np.datetime64(extraction_date, "D"))
     refused = _refusals(streams, rows, window.periods, window.first, window.last)
@@ -145,7 +146,7 @@ def _refusals(
     nature, modality = streams["nature"].to_numpy(), streams["modality"].to_numpy()
     salaried = (streams["scheme_stream"] == "SA").to_numpy()
     chain_start = streams["chain_start"].to_numpy(dtype="datetime64[D]")
-    months = np.stack(streams["months"].to_numpy())
+    months = streams[SALARY_COLUMNS].to_numpy(dtype=np.int64)
     checks = [
         (
             (chain_start < SCOPE[0]) | (chain_start > SCOPE[1]),
@@ -183,7 +184,7 @@ def _refusals(
 
 
 def _three_months_after(day: np.ndarray) -> np.ndarray:
-    return (pd.to_datetime(day) + pd.DateOffset(months=3)).to_numpy(dtype="datetime64[D]")
+    return limits.months_later(day, 3)
 
 
 def _self_employed_part_time_limit(
@@ -254,7 +255,7 @@ def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, conventions:
         at = np.flatnonzero(mask)
         if not len(at):
             continue
-        group = ChainGroup(amounts.Lookups(len(at), lookups.table), streams.iloc[at], conventions)
+        group = ChainGroup(amounts.Lookups(len(at), lookups.table), streams, at, conventions)
         _compute_group(rule, group, at, found)
         _keep_refusals(lookups, group.lookups, at)
     return found
@@ -262,24 +263,25 @@ def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, conventions:
 
 @dataclass(frozen=True)
 class ChainGroup:
-    """The streams one amount rule computes, with what the rule reads of them."""
+    """The streams one amount rule computes (``streams`` at the positions ``at``), with what the rule reads of them."""
 
     lookups: amounts.Lookups
     streams: pd.DataFrame
+    at: np.ndarray
     conventions: Conventions
 
     @property
     def months(self) -> np.ndarray:
-        return np.maximum(np.stack(self.streams["months"].to_numpy()), 0).astype(object)
+        return np.maximum(self.streams[SALARY_COLUMNS].to_numpy(dtype=np.int64)[self.at], 0).astype(object)
 
     @property
     def start(self) -> np.ndarray:
         """The chain's initial stoppage's first day."""
-        return self.streams["chain_start"].to_numpy(dtype="datetime64[D]")
+        return self.streams["chain_start"].to_numpy(dtype="datetime64[D]")[self.at]
 
     @property
     def reference(self) -> np.ndarray:
-        return self.streams["reference_date"].to_numpy(dtype="datetime64[D]")
+        return self.streams["reference_date"].to_numpy(dtype="datetime64[D]")[self.at]
 
     @property
     def pass_day(self) -> np.ndarray:
@@ -288,15 +290,16 @@ class ChainGroup:
 
     @property
     def income(self) -> np.ndarray:
-        return self.streams["self_employed_income_cents"].to_numpy()
+        return self.streams["self_employed_income_cents"].to_numpy()[self.at]
 
 
 def _compute_group(rule: str, group: ChainGroup, at: np.ndarray, found: DailyAmounts) -> None:
     lookups, rounding, months = group.lookups, group.conventions.rounding, group.months
     if rule == "sickness_daily":
-        exact = amounts.sickness_daily(lookups, months, group.reference, group.start)
+        base = amounts.sickness_daily_base(lookups, months, group.reference, group.start)
+        exact = amounts.sickness_daily(lookups, months, group.reference, group.start, base)
         found.first[at] = found.later[at] = exact.cents(rounding)
-        found.base[at] = amounts.sickness_daily_base(lookups, months, group.reference, group.start).cents()
+        found.base[at] = base.cents()
         found.rate_pct[at] = "50"
     elif rule == "work_accident_daily":
         first, later = amounts.work_accident_daily(lookups, months[:, 2], group.pass_day, group.start)
@@ -461,7 +464,7 @@ def _part_time_amounts(
     for position in tp["row"].to_numpy()[missing]:
         refused[position] = "a therapeutic part-time month has no P salary line: the loss cannot be computed"
     tp_rows = tp["row"].to_numpy()
-    group = ChainGroup(amounts.Lookups(len(tp), table), streams.iloc[tp_rows], conventions)
+    group = ChainGroup(amounts.Lookups(len(tp), table), streams, tp_rows, conventions)
     lookups, months, start = group.lookups, group.months, group.start
     pay_of_month = np.nan_to_num(month_pay).astype(np.int64)
     first, later = amounts.work_accident_daily(lookups, months[:, 2], group.pass_day, start)
