@@ -425,12 +425,24 @@ def _month_starts(first: np.ndarray, last: np.ndarray, which: np.ndarray) -> pd.
 def _rules(
     streams: pd.DataFrame, daily: DailyAmounts, row: np.ndarray, runs: pd.DataFrame, switch: np.ndarray, gaps: Gaps
 ) -> np.ndarray:
+    """The rules of each run, written once a distinct combination (a few dozen) and taken for every run."""
+    rule, rule_names = pd.factorize(daily.rule[row])
     later = (daily.rule[row] == "work_accident_daily") & (runs["first_day"].to_numpy() >= switch[row])
-    rules = np.where(later, "payable_window,work_accident_daily,later_days", "payable_window," + daily.rule[row])
-    rules = np.where(streams["waits"].to_numpy()[row], rules + ",waiting_days", rules)
-    waited_for_gap = gaps.serves_waiting[row] & streams["waits"].to_numpy()[row]
-    rules = np.where(waited_for_gap, rules + ",extension_gap_waiting_days", rules)
-    return np.where(runs["in_gap"].to_numpy(), rules + ",extension_gap_paid_days", rules)
+    waits = streams["waits"].to_numpy()[row]
+    flags = np.stack([later, waits, gaps.serves_waiting[row] & waits, runs["in_gap"].to_numpy()], axis=1)
+    combination = rule * 16 + flags.astype(np.int64) @ np.array([8, 4, 2, 1])
+    distinct, at = np.unique(combination, return_inverse=True)
+    bits = (distinct[:, None] >> np.array([3, 2, 1, 0])) & 1 == 1
+    return _rules_text(np.asarray(rule_names, dtype=object)[distinct // 16], *bits.T)[at]
+
+
+def _rules_text(
+    rule: np.ndarray, later: np.ndarray, waits: np.ndarray, gap_waits: np.ndarray, in_gap: np.ndarray
+) -> np.ndarray:
+    rules = np.where(later, "payable_window,work_accident_daily,later_days", "payable_window," + rule)
+    rules = np.where(waits, rules + ",waiting_days", rules)
+    rules = np.where(gap_waits, rules + ",extension_gap_waiting_days", rules)
+    return np.where(in_gap, rules + ",extension_gap_paid_days", rules)
 
 
 def _part_time_amounts(
@@ -505,17 +517,17 @@ def _payees(streams: pd.DataFrame, runs: pd.DataFrame, periods: pd.DataFrame, ga
     Paid gap days go to the payee of the day before the gap (docs/RULES.md section 0).
     """
     runs = runs.reset_index(drop=True)
-    runs["payee_kind"] = "insured"
-    runs["payee_id"] = streams["nir"].to_numpy()[runs["row"].to_numpy()]
-    if periods.empty:
-        return runs.drop(columns="in_gap")
-    before_gap = gaps.first_day[runs["row"].to_numpy()] - days.DAY
-    runs["payee_day"] = np.where(
-        runs["in_gap"].to_numpy(), before_gap, runs["first_day"].to_numpy(dtype="datetime64[D]")
-    )
-    matched = runs.reset_index().merge(periods, on="row")
-    inside = matched[(matched["payee_day"] >= matched["day"]) & (matched["payee_day"] <= matched["end"])]
-    runs.loc[inside["index"], "payee_kind"] = "employer"
-    runs.loc[inside["index"], "payee_id"] = inside["siret"].to_numpy()
-    runs.loc[inside["index"], "rules"] = runs.loc[inside["index"], "rules"] + ",subrogation"
-    return runs.drop(columns=["in_gap", "payee_day"])
+    row = runs["row"].to_numpy()
+    kind = np.full(len(runs), "insured", dtype=object)
+    payee = streams["nir"].to_numpy()[row]
+    rules = runs["rules"].to_numpy(dtype=object).copy()
+    if not periods.empty:
+        before_gap = gaps.first_day[row] - days.DAY
+        payee_day = np.where(runs["in_gap"].to_numpy(), before_gap, runs["first_day"].to_numpy(dtype="datetime64[D]"))
+        matched = pd.DataFrame({"run": np.arange(len(runs)), "row": row, "payee_day": payee_day}).merge(
+            periods, on="row"
+        )
+        inside = matched[(matched["payee_day"] >= matched["day"]) & (matched["payee_day"] <= matched["end"])]
+        at = inside["run"].to_numpy()
+        kind[at], payee[at], rules[at] = "employer", inside["siret"].to_numpy(), rules[at] + ",subrogation"
+    return runs.drop(columns="in_gap").assign(payee_kind=kind, payee_id=payee, rules=rules)

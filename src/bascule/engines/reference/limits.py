@@ -9,6 +9,8 @@ that year-long stoppages stay runs for everybody else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -69,25 +71,36 @@ def sickness_360_days(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray
     """
     counted = ((streams["nature"] == "SICKNESS") & ~streams["long_term_illness"].astype(bool)).to_numpy()
     paid = np.where(counted, np.maximum((last - first).astype(np.int64) + 1, 0), 0)
-    person = pd.factorize(streams["nir"] + "/" + streams["scheme_stream"])[0]
+    person = np.full(len(streams), -1, dtype=np.int64)
+    person[counted] = pd.factorize(streams["nir"][counted] + "/" + streams["scheme_stream"][counted])[0]
     limit = parameters()["sickness_day_limit"]
     smallest_limit = min(int(v.value) for v in limit.values if v.value is not None)
     reachable = counted & (pd.Series(paid).groupby(person).transform("sum").to_numpy() > smallest_limit)
     if not reachable.any():
         return NO_DAYS
     days = _person_days(expand(np.flatnonzero(reachable), first, last), person)
-    days["limit"] = limit.scaled(days["day"], 1)[0].astype(np.int64)
-    days["since"] = years_later(days["day"], -3)  # d − 3 years (29 February → 28 February), excluded
+    days["limit"] = on_each_date(days["day"], lambda d: limit.scaled(d, 1)[0].astype(np.int64))
+    days["since"] = on_each_date(days["day"], lambda d: years_later(d, -3))  # d − 3 years (29 Feb → 28 Feb), excluded
     reaching = _could_reach(days)
     days = {name: column[reaching] for name, column in days.items()}
     refused = refused_over_cap(days["person"], _ordinal(days["day"]), _ordinal(days["since"]), days["limit"])
     return pd.DataFrame({"row": days["row"][refused], "day": days["day"][refused]})
 
 
+def on_each_date(days: np.ndarray, function: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``function`` of each day, computed once a date of their range: millions of days hold a few thousand dates."""
+    ordinal = _ordinal(days)
+    low = int(ordinal.min(initial=0))
+    dates = np.arange(low, int(ordinal.max(initial=0)) + 1).astype("datetime64[D]")
+    return function(dates)[ordinal - low]
+
+
 def _person_days(expanded: pd.DataFrame, person: np.ndarray) -> dict[str, np.ndarray]:
-    """The expanded days as arrays, in the order of the walk: by person, day, then stoppage."""
-    row, day = expanded["row"].to_numpy(), expanded["day"].to_numpy(dtype="datetime64[D]")
-    order = np.lexsort((row, day, person[row]))
+    """The expanded days as arrays, in the order of the walk: by person, day, then stoppage (one integer sort key)."""
+    row, day = expanded["row"].to_numpy(np.int64), expanded["day"].to_numpy(dtype="datetime64[D]")
+    ordinal = _ordinal(day)
+    low, rows, span = int(ordinal.min()), int(row.max()) + 1, int(ordinal.max() - ordinal.min()) + 1
+    order = np.argsort((person[row].astype(np.int64) * span + (ordinal - low)) * rows + row)  # keys are distinct
     return {"row": row[order], "day": day[order], "person": person[row[order]]}
 
 
@@ -139,8 +152,10 @@ def birth_entitlement(streams: pd.DataFrame, first: np.ndarray, last: np.ndarray
     birth_kind = streams["nature"].isin(["MATERNITY", "PATERNITY"]).to_numpy() & (first <= last)
     if not birth_kind.any():
         return NO_DAYS
-    birth_date = streams["presumed_birth_date"].fillna(streams["birth_date"]).astype(str)
-    birth = pd.factorize(streams["nir"] + "/" + streams["nature"] + "/" + birth_date)[0]
+    births = streams[birth_kind]
+    birth_date = births["presumed_birth_date"].fillna(births["birth_date"]).astype(str)
+    birth = np.full(len(streams), -1, dtype=np.int64)
+    birth[birth_kind] = pd.factorize(births["nir"] + "/" + births["nature"] + "/" + birth_date)[0]
     days = _person_days(expand(np.flatnonzero(birth_kind), first, last), birth)
     birth, day = days["person"], days["day"]
     new_birth = np.r_[True, birth[1:] != birth[:-1]]
