@@ -20,55 +20,95 @@ def pieces(sides: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
 
     ``sides`` maps a side's name to its ledger lines; the result has the
     ``keys``, ``first_day``, ``last_day`` (as ``datetime64[D]``) and one
-    column of cents a day per side.
+    column of cents a day per side, by key (in the order keys first appear
+    in the sides) then day. The keys are integer codes from the start, so
+    that bounds are sorted and summed as integers, never as strings.
     """
-    names = list(sides)
-    events = pd.concat([_events(lines, keys, position, len(names)) for position, lines in enumerate(sides.values())])
-    if events.empty:
+    names, frames = list(sides), list(sides.values())
+    if not sum(len(lines) for lines in frames):
         return _no_pieces(keys, names)
-    code = events.groupby(keys, sort=False).ngroup().to_numpy()
-    day = events["day"].to_numpy()
-    order = np.lexsort((day, code))
-    code, day = code[order], day[order]
-    deltas = events[[f"_{i}" for i in range(len(names))]].to_numpy()[order]
-    new_bound = np.ones(len(code), dtype=bool)
-    new_bound[1:] = (code[1:] != code[:-1]) | (day[1:] != day[:-1])
-    starts = np.flatnonzero(new_bound)
-    code, day, deltas = code[starts], day[starts], np.add.reduceat(deltas, starts, axis=0)
-    new_key = np.ones(len(code), dtype=bool)
-    new_key[1:] = code[1:] != code[:-1]
-    amounts = _cumulated_per_key(deltas, new_key)
-    has_next = np.append(~new_key[1:], False)
-    paid = has_next & (amounts != 0).any(axis=1)
-    keys_of = events[keys].iloc[order[starts]].to_numpy()
-    found = pd.DataFrame(keys_of[paid], columns=keys)
-    found["first_day"] = day[paid]
-    found["last_day"] = np.roll(day, -1)[paid] - DAY
+    key = KeyCodes(frames, keys)
+    events = _events(frames, key.code)
+    starts = _bounds(events)
+    code, day = events["code"][starts], events["day"][starts]
+    deltas = np.stack([_sums(events, side, starts) for side in range(len(names))], axis=1)
+    # A run's cents come off the day after it ends, within its key: the running sum is back to 0 at the
+    # end of every key, so one running sum over all keys is each key's own.
+    amounts = np.cumsum(deltas, axis=0)
+    paid = np.append(code[1:] == code[:-1], False) & (amounts != 0).any(axis=1)
+    found = pd.DataFrame(key.values(events["line"][starts][paid]))
+    found["first_day"] = day[paid].astype("datetime64[D]")
+    found["last_day"] = np.roll(day, -1)[paid].astype("datetime64[D]") - DAY
     for position, name in enumerate(names):
         found[name] = amounts[paid, position]
     return found
 
 
-def _events(lines: pd.DataFrame, keys: list[str], position: int, sides: int) -> pd.DataFrame:
-    daily = lines["daily_cents"].to_numpy(np.int64)
-    both = pd.concat([lines[keys], lines[keys]], ignore_index=True)
-    both["day"] = np.concatenate(
-        [lines["first_day"].to_numpy(dtype="datetime64[D]"), lines["last_day"].to_numpy(dtype="datetime64[D]") + DAY]
-    )
-    signed = np.concatenate([daily, -daily])
-    for other in range(sides):
-        both[f"_{other}"] = signed if other == position else np.zeros(len(signed), np.int64)
-    return both
+class KeyCodes:
+    """One integer a distinct key (a combination of the ``keys`` columns) over the lines of every side, in order.
+
+    Each column is factorised side by side (pyarrow's dictionary encoding
+    for text), the sides' distinct values merged, and the columns' codes
+    combined into one; a key's code is its rank of first appearance.
+    """
+
+    def __init__(self, frames: list[pd.DataFrame], keys: list[str]) -> None:
+        self.keys = keys
+        self.columns = [_column_codes([lines[k] for lines in frames]) for k in keys]
+        combined = np.zeros(sum(len(lines) for lines in frames), dtype=np.int64)
+        for codes, distinct in self.columns:
+            if len(distinct) and combined.max(initial=0) >= (1 << 62) // len(distinct):
+                combined = pd.factorize(combined)[0]  # keep the product within 64 bits
+            combined = combined * len(distinct) + codes
+        self.code = pd.factorize(combined)[0]
+
+    def values(self, lines: np.ndarray) -> dict[str, object]:
+        """The key columns' values of some lines (positions in the sides' lines, end to end)."""
+        return {k: distinct.take(codes[lines]) for k, (codes, distinct) in zip(self.keys, self.columns, strict=True)}
 
 
-def _cumulated_per_key(deltas: np.ndarray, new_key: np.ndarray) -> np.ndarray:
-    """Running sums of the deltas that restart at each new key."""
-    running = np.cumsum(deltas, axis=0)
-    key_start = np.flatnonzero(new_key)
-    before = np.zeros_like(running)
-    before[key_start[1:]] = running[key_start[1:] - 1]
-    offsets = np.maximum.accumulate(np.where(new_key, np.arange(len(new_key)), 0))
-    return running - before[offsets]
+def _column_codes(parts: list[pd.Series]) -> tuple[np.ndarray, pd.Index]:
+    """The codes of one column over the sides end to end, and its distinct values (a missing value is one)."""
+    codes, distinct = pd.factorize(pd.concat(parts, ignore_index=True), use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False), pd.Index(distinct)
+
+
+def _events(frames: list[pd.DataFrame], code: np.ndarray) -> dict[str, np.ndarray]:
+    """Every run adds its cents a day from its first day and takes them off the day after its last."""
+    first = np.concatenate([_ordinal(lines["first_day"]) for lines in frames])
+    after = np.concatenate([_ordinal(lines["last_day"]) for lines in frames]) + 1
+    daily = np.concatenate([lines["daily_cents"].to_numpy(np.int64) for lines in frames])
+    side = np.repeat(np.arange(len(frames)), [len(lines) for lines in frames])
+    line = np.arange(len(code))
+    return {
+        "code": np.concatenate([code, code]),
+        "day": np.concatenate([first, after]),
+        "delta": np.concatenate([daily, -daily]),
+        "side": np.concatenate([side, side]),
+        "line": np.concatenate([line, line]),
+    }
+
+
+def _ordinal(days: pd.Series) -> np.ndarray:
+    return days.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _bounds(events: dict[str, np.ndarray]) -> np.ndarray:
+    """Sort the events by key then day (in place); where each distinct (key, day) bound starts."""
+    low = int(events["day"].min())
+    span = int(events["day"].max()) - low + 1
+    bound = events["code"] * span + (events["day"] - low)
+    order = np.argsort(bound)
+    bound = bound[order]
+    events["code"], events["day"] = bound // span, bound % span + low
+    for name in ("delta", "side", "line"):
+        events[name] = events[name][order]
+    return np.flatnonzero(np.r_[True, bound[1:] != bound[:-1]])
+
+
+def _sums(events: dict[str, np.ndarray], side: int, starts: np.ndarray) -> np.ndarray:
+    """One side's change of cents a day at each bound."""
+    return np.add.reduceat(np.where(events["side"] == side, events["delta"], 0), starts)
 
 
 def _no_pieces(keys: list[str], names: list[str]) -> pd.DataFrame:
@@ -86,7 +126,8 @@ def lengths(found: pd.DataFrame) -> np.ndarray:
 
 def clip(found: pd.DataFrame, horizon: pd.Series) -> pd.DataFrame:
     """The pieces cut at each stoppage number's horizon (days after it are not yet due); NaT: no horizon."""
-    limit = horizon.reindex(found["number"].to_numpy()).to_numpy(dtype="datetime64[D]")
+    codes, numbers = pd.factorize(found["number"])  # one look-up a stoppage, not one a piece
+    limit = horizon.reindex(numbers).to_numpy(dtype="datetime64[D]")[codes]
     bounded = ~np.isnat(limit)
     last = found["last_day"].to_numpy(dtype="datetime64[D]")
     kept = ~bounded | (found["first_day"].to_numpy(dtype="datetime64[D]") <= limit)

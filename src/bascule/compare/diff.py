@@ -12,6 +12,9 @@ Kinds (docs/DESIGN.md, "Divergences"):
 
 Money is compared per stoppage × scheme × day (and per payee for
 ``payee``), up to each stoppage's horizon: days after it are not yet due.
+Inside, stoppage numbers and payees are integer codes (numbers coded in
+their sorted order, so that every group-by keeps the order of the text):
+the text comes back on the divergent stoppages only.
 """
 
 from __future__ import annotations
@@ -48,20 +51,63 @@ class Comparison:
 
 def compare(control: Ledger, candidate: Ledger, how: Comparison) -> pd.DataFrame:
     """One row per divergent stoppage number: its kinds, the money of both sides, the stakes."""
+    numbers = Numbers(control, candidate)
+    (control, candidate), horizon = numbers.ledgers, numbers.horizon(how.horizon)
     refused = _unsupported_streams(control, candidate)
     sides = {"control": _comparable(control.lines, refused), "candidate": _comparable(candidate.lines, refused)}
-    totals = _money(clip(pieces(sides, STREAM), how.horizon))
-    by_payee = _money(clip(pieces(sides, PAYEE), how.horizon))
+    totals = _money(clip(pieces(sides, STREAM), horizon))
+    by_payee = _money(clip(pieces(sides, PAYEE), horizon))
     stakes = _stakes_by_kind(totals, by_payee)
-    stakes = pd.concat([stakes, _rights_ends(control, candidate), _advances(control, candidate, how.horizon)])
+    stakes = pd.concat([stakes, _rights_ends(control, candidate), _advances(control, candidate, horizon)])
     stakes = pd.concat([stakes, _stakes(refused["number"], "unsupported", 0)], ignore_index=True)
     stakes = _tolerated(stakes, how.tolerances)
-    return _per_stoppage(stakes, totals)
+    return numbers.named(_per_stoppage(stakes, totals))
+
+
+class Numbers:
+    """The stoppage numbers of two ledgers as integers (their rank among the sorted distinct numbers), and back.
+
+    Payees become integers too, coded over both ledgers alike: 0 for the
+    insured (engines need not name them alike), one code an employer's id.
+    """
+
+    def __init__(self, *ledgers: Ledger) -> None:
+        parts = [frame["number"] for ledger in ledgers for frame in (ledger.lines, ledger.outcomes)]
+        codes, text = pd.factorize(pd.concat(parts, ignore_index=True), sort=True)
+        self.text = pd.Index(text)
+        numbers = iter(_split(codes, parts))
+        payees = iter(_split(_payee_codes([ledger.lines for ledger in ledgers]), [ledger.lines for ledger in ledgers]))
+        self.ledgers = [_coded(ledger, next(numbers), next(numbers), next(payees)) for ledger in ledgers]
+
+    def horizon(self, horizon: pd.Series) -> pd.Series:
+        return pd.Series(horizon.reindex(self.text).to_numpy(), index=np.arange(len(self.text)))
+
+    def named(self, found: pd.DataFrame) -> pd.DataFrame:
+        """The divergences with their numbers as text again."""
+        if found.empty:
+            return found
+        return found.assign(number=self.text.take(found["number"].to_numpy()))
+
+
+def _split(codes: np.ndarray, parts: list) -> list[np.ndarray]:
+    return np.split(np.asarray(codes, dtype=np.int64), np.cumsum([len(part) for part in parts])[:-1])
+
+
+def _payee_codes(lines: list[pd.DataFrame]) -> np.ndarray:
+    ids = pd.concat([frame["payee_id"] for frame in lines], ignore_index=True).fillna("").astype(str)
+    insured = pd.concat([frame["payee_kind"] for frame in lines], ignore_index=True) == "insured"
+    return np.where(insured.to_numpy(), 0, pd.factorize(ids)[0] + 1)
+
+
+def _coded(ledger: Ledger, lines_numbers: np.ndarray, outcomes_numbers: np.ndarray, payees: np.ndarray) -> Ledger:
+    lines = ledger.lines[["scheme", "payee_kind", "first_day", "last_day", "daily_cents"]]
+    lines = lines.assign(number=lines_numbers, payee_id=payees)
+    return Ledger(lines, ledger.outcomes.assign(number=outcomes_numbers), ledger.knows_rights_end)
 
 
 def _stakes(number: object, kind: str | np.ndarray, stake: object) -> pd.DataFrame:
-    """Rows of (stoppage number, kind, cents at stake)."""
-    number = np.asarray(number, dtype=object)
+    """Rows of (stoppage number code, kind, cents at stake)."""
+    number = np.asarray(number, dtype=np.int64)
     return pd.DataFrame(
         {
             "number": number,
@@ -77,9 +123,16 @@ def _unsupported_streams(*ledgers: Ledger) -> pd.DataFrame:
 
 
 def _comparable(lines: pd.DataFrame, refused: pd.DataFrame) -> pd.DataFrame:
-    """The lines of the streams both engines computed, the insured person's payee id made common."""
-    keys = pd.MultiIndex.from_frame(lines[STREAM])
-    return common_payee(lines[~keys.isin(pd.MultiIndex.from_frame(refused))] if len(refused) else lines)
+    """The lines of the streams both engines computed (payees already coded alike for the insured)."""
+    if not len(refused):
+        return lines
+    return lines[~np.isin(_stream_key(lines), _stream_key(refused))]
+
+
+def _stream_key(frame: pd.DataFrame) -> np.ndarray:
+    """One integer a stoppage number code and scheme."""
+    scheme = pd.Categorical(frame["scheme"], categories=SCHEMES).codes.astype(np.int64) + 1  # 0: another scheme
+    return frame["number"].to_numpy(np.int64) * (len(SCHEMES) + 1) + scheme
 
 
 def common_payee(lines: pd.DataFrame) -> pd.DataFrame:

@@ -80,10 +80,12 @@ def sickness_daily_base(lookups: Lookups, months: np.ndarray, reference: np.ndar
     return capped_sum(months, coefficient * monthly_smic(lookups, reference)) / divisor
 
 
-def sickness_daily(lookups: Lookups, months: np.ndarray, reference: np.ndarray, start: np.ndarray) -> Exact:
-    """Sickness allowance = 50 % of the daily base (R323-5)."""
+def sickness_daily(
+    lookups: Lookups, months: np.ndarray, reference: np.ndarray, start: np.ndarray, base: Exact | None = None
+) -> Exact:
+    """Sickness allowance = 50 % of the daily base (R323-5); ``base``: :func:`sickness_daily_base`, if already known."""
     rate = lookups.value("sickness_rate", start, 100)
-    return sickness_daily_base(lookups, months, reference, start) * rate
+    return (sickness_daily_base(lookups, months, reference, start) if base is None else base) * rate
 
 
 def part_time_daily_loss(lookups: Lookups, months: np.ndarray, part_time_pay: np.ndarray, start: np.ndarray) -> Exact:

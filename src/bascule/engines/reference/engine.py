@@ -27,6 +27,7 @@ from bascule.engines.reference.gaps import Gaps, gaps_before_extensions
 from bascule.engines.reference.parameters import Parameter
 
 SCOPE = (np.datetime64("2022-01-01"), np.datetime64("2026-12-31"))
+SALARY_COLUMNS = ["salary_1", "salary_2", "salary_3"]  # the reference months' salaries in cents, -1 when missing
 DEFAULT_CONVENTIONS = Conventions()
 PART_TIME_LIMIT_REACHED = (
     "self-employed therapeutic part-time is paid for at most 90 days a chain (270 for an ALD): "
@@ -61,7 +62,7 @@ def compute_reference(
     stoppages = inputs.stoppages_with_references(rows)
     in_force = attestations_in_force(rows)
     streams = _streams(stoppages)
-    streams["months"] = list(inputs.reference_salaries(streams, rows, in_force))
+    streams[SALARY_COLUMNS] = inputs.reference_salaries(streams, rows, in_force)
     lookups = amounts.Lookups(len(streams), table)
     window = _payable_days(streams, rows, in_force, lookups, conventions, np.datetime64(extraction_date, "D"))
     refused = _refusals(streams, rows, window.periods, window.first, window.last)
@@ -145,7 +146,7 @@ def _refusals(
     nature, modality = streams["nature"].to_numpy(), streams["modality"].to_numpy()
     salaried = (streams["scheme_stream"] == "SA").to_numpy()
     chain_start = streams["chain_start"].to_numpy(dtype="datetime64[D]")
-    months = np.stack(streams["months"].to_numpy())
+    months = streams[SALARY_COLUMNS].to_numpy(dtype=np.int64)
     checks = [
         (
             (chain_start < SCOPE[0]) | (chain_start > SCOPE[1]),
@@ -183,7 +184,7 @@ def _refusals(
 
 
 def _three_months_after(day: np.ndarray) -> np.ndarray:
-    return (pd.to_datetime(day) + pd.DateOffset(months=3)).to_numpy(dtype="datetime64[D]")
+    return limits.months_later(day, 3)
 
 
 def _self_employed_part_time_limit(
@@ -254,7 +255,7 @@ def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, conventions:
         at = np.flatnonzero(mask)
         if not len(at):
             continue
-        group = ChainGroup(amounts.Lookups(len(at), lookups.table), streams.iloc[at], conventions)
+        group = ChainGroup(amounts.Lookups(len(at), lookups.table), streams, at, conventions)
         _compute_group(rule, group, at, found)
         _keep_refusals(lookups, group.lookups, at)
     return found
@@ -262,24 +263,25 @@ def _daily_amounts(streams: pd.DataFrame, lookups: amounts.Lookups, conventions:
 
 @dataclass(frozen=True)
 class ChainGroup:
-    """The streams one amount rule computes, with what the rule reads of them."""
+    """The streams one amount rule computes (``streams`` at the positions ``at``), with what the rule reads of them."""
 
     lookups: amounts.Lookups
     streams: pd.DataFrame
+    at: np.ndarray
     conventions: Conventions
 
     @property
     def months(self) -> np.ndarray:
-        return np.maximum(np.stack(self.streams["months"].to_numpy()), 0).astype(object)
+        return np.maximum(self.streams[SALARY_COLUMNS].to_numpy(dtype=np.int64)[self.at], 0).astype(object)
 
     @property
     def start(self) -> np.ndarray:
         """The chain's initial stoppage's first day."""
-        return self.streams["chain_start"].to_numpy(dtype="datetime64[D]")
+        return self.streams["chain_start"].to_numpy(dtype="datetime64[D]")[self.at]
 
     @property
     def reference(self) -> np.ndarray:
-        return self.streams["reference_date"].to_numpy(dtype="datetime64[D]")
+        return self.streams["reference_date"].to_numpy(dtype="datetime64[D]")[self.at]
 
     @property
     def pass_day(self) -> np.ndarray:
@@ -288,15 +290,16 @@ class ChainGroup:
 
     @property
     def income(self) -> np.ndarray:
-        return self.streams["self_employed_income_cents"].to_numpy()
+        return self.streams["self_employed_income_cents"].to_numpy()[self.at]
 
 
 def _compute_group(rule: str, group: ChainGroup, at: np.ndarray, found: DailyAmounts) -> None:
     lookups, rounding, months = group.lookups, group.conventions.rounding, group.months
     if rule == "sickness_daily":
-        exact = amounts.sickness_daily(lookups, months, group.reference, group.start)
+        base = amounts.sickness_daily_base(lookups, months, group.reference, group.start)
+        exact = amounts.sickness_daily(lookups, months, group.reference, group.start, base)
         found.first[at] = found.later[at] = exact.cents(rounding)
-        found.base[at] = amounts.sickness_daily_base(lookups, months, group.reference, group.start).cents()
+        found.base[at] = base.cents()
         found.rate_pct[at] = "50"
     elif rule == "work_accident_daily":
         first, later = amounts.work_accident_daily(lookups, months[:, 2], group.pass_day, group.start)
@@ -422,12 +425,24 @@ def _month_starts(first: np.ndarray, last: np.ndarray, which: np.ndarray) -> pd.
 def _rules(
     streams: pd.DataFrame, daily: DailyAmounts, row: np.ndarray, runs: pd.DataFrame, switch: np.ndarray, gaps: Gaps
 ) -> np.ndarray:
+    """The rules of each run, written once a distinct combination (a few dozen) and taken for every run."""
+    rule, rule_names = pd.factorize(daily.rule[row])
     later = (daily.rule[row] == "work_accident_daily") & (runs["first_day"].to_numpy() >= switch[row])
-    rules = np.where(later, "payable_window,work_accident_daily,later_days", "payable_window," + daily.rule[row])
-    rules = np.where(streams["waits"].to_numpy()[row], rules + ",waiting_days", rules)
-    waited_for_gap = gaps.serves_waiting[row] & streams["waits"].to_numpy()[row]
-    rules = np.where(waited_for_gap, rules + ",extension_gap_waiting_days", rules)
-    return np.where(runs["in_gap"].to_numpy(), rules + ",extension_gap_paid_days", rules)
+    waits = streams["waits"].to_numpy()[row]
+    flags = np.stack([later, waits, gaps.serves_waiting[row] & waits, runs["in_gap"].to_numpy()], axis=1)
+    combination = rule * 16 + flags.astype(np.int64) @ np.array([8, 4, 2, 1])
+    distinct, at = np.unique(combination, return_inverse=True)
+    bits = (distinct[:, None] >> np.array([3, 2, 1, 0])) & 1 == 1
+    return _rules_text(np.asarray(rule_names, dtype=object)[distinct // 16], *bits.T)[at]
+
+
+def _rules_text(
+    rule: np.ndarray, later: np.ndarray, waits: np.ndarray, gap_waits: np.ndarray, in_gap: np.ndarray
+) -> np.ndarray:
+    rules = np.where(later, "payable_window,work_accident_daily,later_days", "payable_window," + rule)
+    rules = np.where(waits, rules + ",waiting_days", rules)
+    rules = np.where(gap_waits, rules + ",extension_gap_waiting_days", rules)
+    return np.where(in_gap, rules + ",extension_gap_paid_days", rules)
 
 
 def _part_time_amounts(
@@ -461,7 +476,7 @@ def _part_time_amounts(
     for position in tp["row"].to_numpy()[missing]:
         refused[position] = "a therapeutic part-time month has no P salary line: the loss cannot be computed"
     tp_rows = tp["row"].to_numpy()
-    group = ChainGroup(amounts.Lookups(len(tp), table), streams.iloc[tp_rows], conventions)
+    group = ChainGroup(amounts.Lookups(len(tp), table), streams, tp_rows, conventions)
     lookups, months, start = group.lookups, group.months, group.start
     pay_of_month = np.nan_to_num(month_pay).astype(np.int64)
     first, later = amounts.work_accident_daily(lookups, months[:, 2], group.pass_day, start)
@@ -502,17 +517,17 @@ def _payees(streams: pd.DataFrame, runs: pd.DataFrame, periods: pd.DataFrame, ga
     Paid gap days go to the payee of the day before the gap (docs/RULES.md section 0).
     """
     runs = runs.reset_index(drop=True)
-    runs["payee_kind"] = "insured"
-    runs["payee_id"] = streams["nir"].to_numpy()[runs["row"].to_numpy()]
-    if periods.empty:
-        return runs.drop(columns="in_gap")
-    before_gap = gaps.first_day[runs["row"].to_numpy()] - days.DAY
-    runs["payee_day"] = np.where(
-        runs["in_gap"].to_numpy(), before_gap, runs["first_day"].to_numpy(dtype="datetime64[D]")
-    )
-    matched = runs.reset_index().merge(periods, on="row")
-    inside = matched[(matched["payee_day"] >= matched["day"]) & (matched["payee_day"] <= matched["end"])]
-    runs.loc[inside["index"], "payee_kind"] = "employer"
-    runs.loc[inside["index"], "payee_id"] = inside["siret"].to_numpy()
-    runs.loc[inside["index"], "rules"] = runs.loc[inside["index"], "rules"] + ",subrogation"
-    return runs.drop(columns=["in_gap", "payee_day"])
+    row = runs["row"].to_numpy()
+    kind = np.full(len(runs), "insured", dtype=object)
+    payee = streams["nir"].to_numpy()[row]
+    rules = runs["rules"].to_numpy(dtype=object).copy()
+    if not periods.empty:
+        before_gap = gaps.first_day[row] - days.DAY
+        payee_day = np.where(runs["in_gap"].to_numpy(), before_gap, runs["first_day"].to_numpy(dtype="datetime64[D]"))
+        matched = pd.DataFrame({"run": np.arange(len(runs)), "row": row, "payee_day": payee_day}).merge(
+            periods, on="row"
+        )
+        inside = matched[(matched["payee_day"] >= matched["day"]) & (matched["payee_day"] <= matched["end"])]
+        at = inside["run"].to_numpy()
+        kind[at], payee[at], rules[at] = "employer", inside["siret"].to_numpy(), rules[at] + ",subrogation"
+    return runs.drop(columns="in_gap").assign(payee_kind=kind, payee_id=payee, rules=rules)

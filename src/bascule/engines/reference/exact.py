@@ -19,6 +19,13 @@ from bascule.engines.reference.conventions import Rounding
 def whole(values: object) -> np.ndarray:
     """Python ints in an object array: exact whatever their size."""
     array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype(object)  # numpy's own conversion: exact, and a C loop
+    if array.dtype.kind == "O":
+        try:  # Python ints that fit in 64 bits (every amount of a dossier) go through numpy's C loop
+            return array.astype(np.int64).astype(object)
+        except (OverflowError, TypeError):
+            pass
     return np.array([int(v) for v in array.ravel()], dtype=object).reshape(array.shape)
 
 

@@ -53,16 +53,19 @@ def reference_salaries(stoppages: pd.DataFrame, rows: Rows, in_force: pd.DataFra
     if lines is None or lines.empty or in_force.empty:
         return missing
     totals = monthly_salaries(lines, "REFERENCE_MONTH", in_force.set_index("record_index")["stoppage_index"])
+    by_key = pd.Series(totals.to_numpy(), index=month_keys(*(totals.index.get_level_values(k) for k in (0, 1))))
+    chain = stoppages["chain"].to_numpy(dtype=np.int64)
     for column in range(3):
-        keys = pd.MultiIndex.from_arrays(
-            [
-                stoppages["chain"].to_numpy(dtype=np.int64),
-                stoppages[f"month_{column + 1}"].to_numpy(dtype="datetime64[M]"),
-            ]
-        )
-        found = totals.reindex(keys).to_numpy()
+        found = by_key.reindex(month_keys(chain, stoppages[f"month_{column + 1}"])).to_numpy(dtype=float)
         missing[:, column] = np.where(np.isnan(found), -1, np.nan_to_num(found)).astype(np.int64)
     return missing
+
+
+def month_keys(owner: object, month: object) -> np.ndarray:
+    """One integer an owner (a record index) and a calendar month: a hash look-up on integers, not on pairs."""
+    months = np.asarray(month).astype("datetime64[M]")
+    keys = np.asarray(owner, dtype=np.int64) * (1 << 20) + (months.astype(np.int64) + (1 << 19))  # 40,000 years
+    return np.where(np.isnat(months), -1, keys)  # no month: no key matches
 
 
 def monthly_salaries(lines: pd.DataFrame, nature: str, owner_of_attestation: pd.Series) -> pd.Series:
