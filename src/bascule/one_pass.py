@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,7 +32,7 @@ from bascule.compare.partition import PartitionTask, run_partition
 from bascule.compare.record import write_parts
 from bascule.engines.inputs import with_every_table
 from bascule.engines.interface import Engine, EngineSpec, PartEngines
-from bascule.legacy_adapters.reader import PartFacts, PartReader, PartSummary
+from bascule.legacy_adapters.reader import ExtractChunk, PartFacts, PartReader, PartSummary
 from bascule.migrate.database import open_database
 from bascule.migrate.migration import load_chunk
 from bascule.migrate.model import MigrationChunk
@@ -93,21 +94,42 @@ def run_part(job: PartJob) -> PartDone:
     done = PartDone(part.number, chunk.record_count * job.reader.layout.record_size, reading)
     done.persons = len(model_rows.get("AS", ()))
     done.seconds["read"] = time.perf_counter() - started
-    if job.loading is not None:
-        started = time.perf_counter()
-        database, run_id = _database(job.loading.database), job.loading.run_id
-        if not _committed(database, run_id, part.first_index):  # a retried part was perhaps loaded before
-            try:
-                with database.begin() as connection:
-                    load_chunk(connection, run_id, chunk, frames, migration_problems, model_rows, job.reader)
-            except IntegrityError:
-                if not _committed(database, run_id, part.first_index):
-                    raise
-                # a twin of this part (a task the cluster thought lost) committed it first: the rows are there
-        done.seconds["load"] = time.perf_counter() - started
-    if job.computing is not None:
-        _compute(job.computing, part.number, with_every_table(model_rows), done)
+    # The load runs beside the computation: a SQLite writer that waits for another worker's transaction
+    # (and the database's own work, done without Python's lock) does not hold the part's engines back.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bascule-load") as writer:
+        loading = job.loading
+        loaded = (
+            writer.submit(_load, loading, job.reader, chunk, frames, migration_problems, model_rows)
+            if loading
+            else None
+        )
+        if job.computing is not None:
+            _compute(job.computing, part.number, with_every_table(dict(model_rows)), done)
+        if loaded is not None:
+            done.seconds["load"] = loaded.result()
     return done
+
+
+def _load(
+    loading: Loading,
+    reader: PartReader,
+    chunk: ExtractChunk,
+    frames: dict[str, pd.DataFrame],
+    migration_problems: pd.DataFrame,
+    model_rows: dict[str, pd.DataFrame],
+) -> float:
+    """Load the part in its own transaction, once; returns the seconds it took."""
+    started = time.perf_counter()
+    database, run_id, first = _database(loading.database), loading.run_id, chunk.first_index
+    if not _committed(database, run_id, first):  # a retried part was perhaps loaded before
+        try:
+            with database.begin() as connection:
+                load_chunk(connection, run_id, chunk, frames, migration_problems, model_rows, reader)
+        except IntegrityError:
+            if not _committed(database, run_id, first):
+                raise
+            # a twin of this part (a task the cluster thought lost) committed it first: the rows are there
+    return time.perf_counter() - started
 
 
 def _compute(computing: Computing, number: int, rows: dict[str, pd.DataFrame], done: PartDone) -> None:
