@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import Date, create_engine, select, text
 from sqlalchemy.orm import Session
 
 from bascule.legacy_adapters.reader import ExtractReader
@@ -169,7 +169,7 @@ def test_rows_read_back_natively_hold_what_the_orm_reads(migrated: tuple[str, in
         column_type = table.__table__.c[name].type.python_type
         if column_type is int and not table.__table__.c[name].nullable:
             assert values.dtype == np.int64, name
-        if name.endswith("date") or name in ("received_on", "legacy_rights_end", "paid_on"):
+        if isinstance(table.__table__.c[name].type, Date):
             assert values.dtype == np.dtype("datetime64[D]"), name
         for row, value in zip(expected, values, strict=True):
             assert _plain(value) == _orm_plain(getattr(row, name)), (name, row.record_index)
