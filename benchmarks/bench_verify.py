@@ -127,14 +127,9 @@ def per_thousand(spent: Spent, stoppages: int) -> str:
 @click.option("--db", "kinds", type=click.Choice(["sqlite", "postgresql", "both"]), default="both", show_default=True)
 @click.option("--repeat", type=int, default=3, show_default=True, help="Repeats; the best of each stage is kept.")
 @click.option("--workers", type=int, default=1, show_default=True, help="verify-migration's workers, if it has any.")
-@click.option("--without-adbc", is_flag=True, help="Read SQLite back through the sqlite3 cursor, as without ADBC.")
-def main(
-    extract: Path | None, persons: int, out: Path, kinds: str, repeat: int, workers: int, without_adbc: bool
-) -> None:
+def main(extract: Path | None, persons: int, out: Path, kinds: str, repeat: int, workers: int) -> None:
     click.echo(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
-    if without_adbc:
-        sys.modules["adbc_driver_sqlite"] = None  # type: ignore[assignment]  # its import now fails, as if absent
-    click.echo(f"bascule from {Path(bascule.__file__).parent}; ADBC for SQLite: {adbc_installed()}")
+    click.echo(f"bascule from {Path(bascule.__file__).parent}")
     path = extract or extract_for(persons, out)
     stoppages = stoppages_of(path)
     click.echo(f"{path}: {path.stat().st_size / 2**20:,.0f} MiB, {stoppages:,} stoppages")
@@ -146,14 +141,6 @@ def main(
         verifying = min((r[1] for r in runs), key=lambda s: s.cpu)
         click.echo(f"{kind:10} migrate {per_thousand(migrating, stoppages)}")
         click.echo(f"{kind:10} verify  {per_thousand(verifying, stoppages)}  (workers {workers})")
-
-
-def adbc_installed() -> bool:
-    try:
-        import adbc_driver_sqlite.dbapi  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def stoppages_of(path: Path) -> int:

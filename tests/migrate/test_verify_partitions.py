@@ -12,6 +12,7 @@ damaged, through the ORM, never from the verification's own output.
 from __future__ import annotations
 
 import random
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -213,3 +214,19 @@ def test_a_value_sqlite_let_in_against_its_type_is_reported_not_a_crash(
     assert list(result.losses) == [("PA", field)]
     example = result.losses[("PA", field)].examples[0]
     assert example["record_index"] == target.record_index and example["migrated"] == migrated_value
+
+
+def test_a_sqlite_database_verified_keeps_the_commits_of_a_connection_open_meanwhile(tmp_path: Path) -> None:
+    """One copy of SQLite in the process: a second one (ADBC's) removed the write-ahead log under the first's feet."""
+    path = tmp_path / "bascule.db"
+    database = f"sqlite:///{path}"
+    run_id = migrate_extract(EXTRACT, database, chunk_bytes=SMALL_CHUNKS).run_id
+    engine = open_database(database, existing=True)
+    with engine.connect() as kept_open:  # a connection of the run store's, open while verifying
+        kept_open.exec_driver_sql("SELECT count(*) FROM migration_run").scalar()
+        assert verify_migration(database, run_id).survived
+        kept_open.exec_driver_sql("UPDATE migration_run SET caisse_name = 'AFTER'")
+        kept_open.commit()
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as reader:
+            assert reader.execute("SELECT caisse_name FROM migration_run").fetchone() == ("AFTER",)
+    engine.dispose()
