@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -119,8 +119,12 @@ def shadow(
 ) -> ShadowResult:
     """Compute every stoppage of ``extract`` under the engines, compare day by day, store and return the run."""
     options = ShadowOptions(
-        _spec(control), _spec(candidate), _spec(referee) if referee else None, workers,
-        copybook=str(copybook) if copybook else None, scheduler=scheduler,
+        _spec(control),
+        _spec(candidate),
+        _spec(referee) if referee else None,
+        workers,
+        copybook=str(copybook) if copybook else None,
+        scheduler=scheduler,
     )
     ExtractReader(extract, copybook=copybook)  # every input checked before the database is opened (or made)
     acceptances = load_waivers(Path(waivers) if waivers else None)
@@ -152,11 +156,20 @@ def dry_run(
     chosen = load_policy(Path(policy) if policy else None)
     accepted = acceptances if acceptances is not None else load_waivers(Path(waivers) if waivers else None)
     options = ShadowOptions(
-        EngineSpec("progres-replay"), _spec(candidate), EngineSpec("reference"), workers,
-        copybook=str(copybook) if copybook else None, scheduler=scheduler,
+        EngineSpec("progres-replay"),
+        _spec(candidate),
+        EngineSpec("reference"),
+        workers,
+        copybook=str(copybook) if copybook else None,
+        scheduler=scheduler,
     )
     run_id = dry_run_pass(
-        extract, database, options, accepted, Path(store) if store else None, family,
+        extract,
+        database,
+        options,
+        accepted,
+        Path(store) if store else None,
+        family,
         calibrate_under=chosen if calibrate else None,
     )
     engine = open_database(database)
@@ -168,12 +181,24 @@ def dry_run(
 
 def _rendered(render: Callable[[Console], None], console: Console, options: ConsoleOptions) -> Text:
     """What a report renderer prints, as one renderable for the console printing the result."""
+    printed = io.StringIO()
     into = Console(
-        file=io.StringIO(), width=options.max_width, color_system=console.color_system,
-        force_terminal=console.is_terminal, no_color=console.no_color,
+        file=printed,
+        width=options.max_width,
+        color_system=_color_system(console),
+        force_terminal=console.is_terminal,
+        no_color=console.no_color,
     )
     render(into)
-    return Text.from_ansi(into.file.getvalue())  # type: ignore[attr-defined]
+    return Text.from_ansi(printed.getvalue())
+
+
+def _color_system(console: Console) -> Literal["standard", "256", "truecolor", "windows"] | None:
+    """The console's colour system, as ``Console(color_system=...)`` takes it (None: no colour)."""
+    match console.color_system:
+        case "standard" | "256" | "truecolor" | "windows" as name:
+            return name
+    return None
 
 
 def _spec(engine: Engine) -> EngineSpec:

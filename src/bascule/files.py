@@ -62,7 +62,7 @@ def read_text(path: str | Path, what: str, error: type[BasculeError] = UnusableF
 class _Loader(yaml.SafeLoader):
     """YAML's safe loader, with a date that is not one of the calendar refused where it is written."""
 
-    def construct_yaml_timestamp(self, node: yaml.Node) -> dt.date | dt.datetime:
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> dt.date | dt.datetime:
         try:
             return super().construct_yaml_timestamp(node)
         except (ValueError, OverflowError):
@@ -114,7 +114,9 @@ def check_writable_folder(path: str | Path, what: str, error: type[BasculeError]
 def _probe(folder: Path, target: Path, what: str, error: type[BasculeError]) -> None:
     shown = folder if str(folder) not in ("", ".") else Path.cwd()
     if not folder.exists():
-        raise error(f"cannot write the {what} {target}: the folder {shown} does not exist; create it or write elsewhere")
+        raise error(
+            f"cannot write the {what} {target}: the folder {shown} does not exist; create it or write elsewhere"
+        )
     if not folder.is_dir():
         raise error(f"cannot write the {what} {target}: {shown} is a file, not a folder")
     try:

@@ -201,6 +201,14 @@ def test_an_unknown_control_policy_or_field_is_refused(tmp_path: Path) -> None:
         read(tmp_path, "01 R.\n   05 NAME PIC X.\n", b"A", controls={"NOPE": "keep"})
 
 
+def test_an_unknown_record_or_float_format_is_refused(tmp_path: Path) -> None:
+    # a library caller's word outside the Literal is an error, not a silent IEEE read
+    with pytest.raises(DecodeError, match="record format 'U': give one of F, V, VB"):
+        read(tmp_path, "01 R.\n   05 NAME PIC X.\n", b"A", record_format="U")
+    with pytest.raises(DecodeError, match="float format 'IEEE': give one of ibm, ieee"):
+        read(tmp_path, "01 R.\n   05 NAME PIC X.\n", b"A", float_format="IEEE")
+
+
 EVERYTHING = """
 01 R.
    05 E1 PIC -ZZ9.99.

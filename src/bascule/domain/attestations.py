@@ -29,7 +29,7 @@ def attestations_in_force(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return latest[latest["reason"] != CANCELLATION]
 
 
-def attestations_in_force_query(run_id: int) -> Select[tuple[SalaryAttestation]]:
+def attestations_in_force_query(run_id: int) -> Select[SalaryAttestation]:
     """The same rule in SQL: rank every version, keep the highest unless it is a cancellation."""
     ranked = (
         select(

@@ -46,9 +46,13 @@ class Batch:
 
 @runtime_checkable
 class Engine(Protocol):
-    name: str
-    version: str
-    traces: bool  # its ledger lines name the rules that shaped them
+    # read-only: an engine may be a frozen dataclass (plain data, so it travels to the workers)
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def traces(self) -> bool: ...  # its ledger lines name the rules that shaped them
 
     def compute(self, batch: Batch) -> Ledger: ...
 

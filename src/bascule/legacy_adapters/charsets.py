@@ -72,7 +72,7 @@ def _ascii_family(name: str) -> Charset:
     digits[0x30:0x3A] = np.arange(10)
     sign_digits = digits.copy()  # a plain digit on the last byte reads as positive
     negative = np.zeros(256, dtype=bool)
-    for value, (plus, minus) in enumerate(zip("{ABCDEFGHI", "}JKLMNOPQR")):
+    for value, (plus, minus) in enumerate(zip("{ABCDEFGHI", "}JKLMNOPQR", strict=True)):
         sign_digits[ord(plus)] = value
         sign_digits[ord(minus)] = value
         negative[ord(minus)] = True

@@ -112,7 +112,7 @@ def _nir_problems(code: str, frame: pd.DataFrame, expected: np.ndarray) -> pd.Da
     wrong_key = (expected != NO_KEY) & (expected != given)
     for reason, hit in ((Reason.NIR_INVALID, expected == NO_KEY), (Reason.NIR_KEY, wrong_key)):
         if hit.any():
-            shown = [f"{nir}{key:02d}" for nir, key in zip(frame[NIR].to_numpy()[hit], given[hit])]
+            shown = [f"{nir}{key:02d}" for nir, key in zip(frame[NIR].to_numpy()[hit], given[hit], strict=True)]
             found.append(problem_frame(indexes[hit], code, reason, NIR_KEY, shown))
     return concat_problems(found)
 
@@ -136,7 +136,8 @@ def _siret_verdicts(numbers: np.ndarray) -> np.ndarray:
     valid = np.zeros(len(numbers), dtype=bool)
     valid[plain] = siret_valid(numbers[plain])
     valid[~plain] = [stdnum_siret.is_valid(number) for number in numbers[~plain]]
-    return np.where(valid, None, Reason.SIRET_INVALID)
+    verdicts: np.ndarray = np.where(valid, np.asarray(None, dtype=object), Reason.SIRET_INVALID)
+    return verdicts
 
 
 def siret_valid(numbers: np.ndarray) -> np.ndarray:
@@ -150,21 +151,24 @@ def siret_valid(numbers: np.ndarray) -> np.ndarray:
     post_office = (digits[:, :9] == _digits(np.array(["356000000"]), 9)).all(axis=1)
     post_office &= np.asarray(numbers, dtype=object) != "35600000000048"
     own = np.where(post_office, digits.sum(axis=1) % 5 == 0, luhn_valid(digits))
-    return own & luhn_valid(digits[:, :9])
+    valid: np.ndarray = own & luhn_valid(digits[:, :9])
+    return valid
 
 
 def luhn_valid(digits: np.ndarray) -> np.ndarray:
     """The Luhn check of each row of digits: every second digit from the right doubled (less 9 above 9)."""
     doubled = (digits.shape[1] - 1 - np.arange(digits.shape[1])) % 2 == 1
     values = np.where(doubled, 2 * digits - 9 * (digits >= 5), digits)
-    return values.sum(axis=1) % 10 == 0
+    valid: np.ndarray = values.sum(axis=1) % 10 == 0
+    return valid
 
 
 def _classify(values: pd.Series, verdicts: Callable[[np.ndarray], np.ndarray]) -> pd.Series:
     """Apply a check to the distinct values at once (``verdicts``: one verdict, or None, a value), then by code."""
     codes, distinct = pd.factorize(values)
-    table = np.append(np.asarray(verdicts(np.asarray(distinct, dtype=object)), dtype=object), None)
-    return pd.Series(table[codes], index=values.index, dtype=object)  # code -1 (missing): the None at the end
+    table = np.full(len(distinct) + 1, None, dtype=object)  # code -1 (missing): the None at the end
+    table[:-1] = verdicts(np.asarray(distinct, dtype=object))
+    return pd.Series(table[codes], index=values.index, dtype=object)
 
 
 def lookup(table: pd.Series, keys: pd.Series, missing: object) -> np.ndarray:
@@ -173,12 +177,12 @@ def lookup(table: pd.Series, keys: pd.Series, missing: object) -> np.ndarray:
     (``Series.map`` on pandas string columns re-infers the result type
     value by value, which costs more than the look-up itself.)
     """
-    at = table.index.get_indexer(keys.to_numpy(dtype=object))
+    at = table.index.get_indexer(pd.Index(keys.to_numpy(dtype=object)))  # the Index get_indexer would make
     values = table.to_numpy()
     if not len(values):
         return np.full(len(keys), missing, dtype=object)
     found = values[at.clip(min=0)]
-    return np.where(at >= 0, found, np.asarray(missing, dtype=found.dtype) if missing is not None else None)
+    return np.where(at >= 0, found, np.asarray(missing, dtype=found.dtype if missing is not None else object))
 
 
 def _verdict_problems(code: str, frame: pd.DataFrame, verdicts: pd.Series, field: str) -> pd.DataFrame:
@@ -296,24 +300,32 @@ def _follows_its_parent(frame: pd.DataFrame, valid: pd.DataFrame, link: str, key
         return np.zeros(len(frame), dtype=bool)
     at = np.searchsorted(valid[RECORD_INDEX].to_numpy(), frame[RECORD_INDEX].to_numpy()) - 1
     before = valid.iloc[at.clip(min=0)]
-    return (
+    follows: np.ndarray = (
         (at >= 0)
         & (before[key].to_numpy(dtype=object) == frame[link].to_numpy(dtype=object))
         & (before[owner].to_numpy(dtype=object) == frame[owner].to_numpy(dtype=object))
     )
+    return follows
 
 
-def _parent_lookup(
-    frame: pd.DataFrame, valid: pd.DataFrame, link: str, key: str, owner: str, what: str
-) -> np.ndarray:
+def _parent_lookup(frame: pd.DataFrame, valid: pd.DataFrame, link: str, key: str, owner: str, what: str) -> np.ndarray:
     table = valid.set_index(key)
     keys = frame[link]
     parent_index = lookup(table[RECORD_INDEX].astype(float), keys, np.nan).astype(float)
     same_owner = lookup(table[owner].astype(object), keys, None)
     message = np.select(
-        [np.isnan(parent_index), parent_index > frame[RECORD_INDEX].to_numpy(),
-         same_owner != frame[owner].to_numpy(dtype=object)],
-        [f"its {what} {{}} is missing or rejected", f"its {what} {{}} comes after it", f"its {what} {{}} belongs to another"],
+        [
+            np.isnan(parent_index),
+            parent_index > frame[RECORD_INDEX].to_numpy(),
+            same_owner != frame[owner].to_numpy(dtype=object),
+        ],
+        [
+            f"its {what} {{}} is missing or rejected",
+            f"its {what} {{}} comes after it",
+            f"its {what} {{}} belongs to another",
+        ],
         default="",
     )
-    return np.array([m.format(k) if m else None for m, k in zip(message, keys.to_numpy(dtype=object))], dtype=object)
+    return np.array(
+        [m.format(k) if m else None for m, k in zip(message, keys.to_numpy(dtype=object), strict=True)], dtype=object
+    )

@@ -18,7 +18,7 @@ with a :class:`CopybookError` naming the line, never skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -102,7 +102,11 @@ class Layout:
         raise KeyError(f"no record or item {name!r} in the copybook")
 
     def fields(
-        self, choose: dict[str, str] | None = None, *, record: str | None = None, counts: dict[str, int] | None = None
+        self,
+        choose: Mapping[str, str] | None = None,
+        *,
+        record: str | None = None,
+        counts: dict[str, int] | None = None,
     ) -> list[Field]:
         """Elementary fields of one view of a record, FILLER left out.
 
@@ -274,4 +278,6 @@ def _qualified(placed: list[Placement]) -> list[Field]:
     if len(set(names)) < len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
         raise CopybookError(f"fields {', '.join(twice)} have the same name and the same groups; rename one")
-    return [p.field if name == p.field.name else replace(p.field, name=name) for p, name in zip(placed, names)]
+    return [
+        p.field if name == p.field.name else replace(p.field, name=name) for p, name in zip(placed, names, strict=True)
+    ]

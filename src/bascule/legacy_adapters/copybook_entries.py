@@ -65,7 +65,7 @@ _IGNORED_WORDS = {
     "LEFT",
     "GROUP-USAGE",
 }
-_FIGURATIVE = {
+_FIGURATIVE: dict[str, Value] = {
     "SPACE": " ",
     "SPACES": " ",
     "ZERO": 0,

@@ -59,7 +59,11 @@ class Item:
             return "text" if category == "alphanumeric" else category
         if category == "edited":
             return "edited"
-        return "zoned" if usage == "display" else usage  # type: ignore[return-value]
+        match usage:
+            case "packed" | "binary":
+                return usage
+            case _:  # DISPLAY: the copybook's checks allow no other usage with a numeric PIC
+                return "zoned"
 
 
 @dataclass(frozen=True)

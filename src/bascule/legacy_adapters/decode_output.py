@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Literal, TextIO
 
 import numpy as np
@@ -110,7 +111,7 @@ def _column(series: pd.Series, f: Field, kind: pa.DataType) -> pa.Array:
         return pa.array(series.to_numpy(dtype=np.float64, na_value=np.nan), type=kind, from_pandas=True)
     missing = series.isna().to_numpy()
     if series.dtype == object:  # more than 18 digits: Python ints
-        units = [None if m else decimal.Decimal(int(v)).scaleb(-f.scale) for v, m in zip(series, missing)]
+        units = [None if m else decimal.Decimal(int(v)).scaleb(-f.scale) for v, m in zip(series, missing, strict=True)]
         return pa.array(units, type=kind if pa.types.is_decimal(kind) else pa.decimal128(38, 0)).cast(kind)
     values = series.to_numpy(dtype=np.int64, na_value=0)
     if f.scale < 0:
@@ -180,9 +181,11 @@ class _Managed:
         self.sink = _Sink(temporary, self.schema, self.format)
         return self.sink
 
-    def __exit__(self, *exc: object) -> bool | None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> bool | None:
         self.sink.close()
-        return self._written.__exit__(*exc)  # type: ignore[arg-type]
+        return self._written.__exit__(kind, error, trace)
 
 
 def _sink(path: Path, schema: pa.Schema, output_format: OutputFormat) -> _Managed:

@@ -52,9 +52,12 @@ def row_any(mask: np.ndarray) -> np.ndarray:
     rows, width = mask.shape
     if width == 0:
         return np.zeros(rows, dtype=bool)
+    any_set: np.ndarray
     if mask.flags.f_contiguous and width > 1:
-        return np.logical_or.reduce(mask, axis=1)
-    return np.ascontiguousarray(mask).view(np.uint8).view(f"S{width}").reshape(rows) != b""
+        any_set = np.logical_or.reduce(mask, axis=1)
+    else:
+        any_set = np.ascontiguousarray(mask).view(np.uint8).view(f"S{width}").reshape(rows) != b""
+    return any_set
 
 
 def columnar(
@@ -92,7 +95,7 @@ def decode_national(block: np.ndarray, control: ControlPolicy = "reject") -> tup
     rows, width = block.shape
     points = np.ascontiguousarray(block).view(">u2").astype(np.uint32)
     marked = (points < 0x20) | ((points >= 0x7F) & (points < 0xA0)) | ((points >= 0xD800) & (points < 0xE000))
-    bad = marked.any(axis=1)
+    bad = row_any(marked)
     if bad.any() and control != "reject":
         points[marked] = 0x20 if control == "blank" else points[marked]
         points[(points >= 0xD800) & (points < 0xE000)] = 0xFFFD  # a lone surrogate cannot be kept
@@ -280,7 +283,8 @@ def _accumulate(digits: np.ndarray, base: int = 10) -> np.ndarray:
     if width > fits:
         low = _accumulate(digits[:, width - fits :], base)
         high = _accumulate(digits[:, : width - fits], base)
-        return high.astype(object) * base**fits + low.astype(object)
+        joined: np.ndarray = high.astype(object) * base**fits + low.astype(object)
+        return joined
     if width == 0:
         return np.zeros(digits.shape[0], dtype=np.int64)
     values = digits[:, 0].astype(np.int64)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from bascule.legacy_adapters.charsets import Charset
 from bascule.legacy_adapters.copybook import Field
@@ -64,6 +65,7 @@ def decode_records(
 
 
 Faults = list[tuple[np.ndarray, Reason]]
+Column = np.ndarray | ExtensionArray  # a decoded field: numbers and dates in numpy, text in a pandas string array
 ROW_KINDS = ("text", "national", "dbcs", "float")  # read from each record's bytes in a row
 
 
@@ -86,7 +88,7 @@ def decode_field(
     is_date: bool = False,
     control: ControlPolicy = "reject",
     ibm_float: bool = True,
-) -> tuple[object, Faults]:
+) -> tuple[Column, Faults]:
     """Values of one field, and the records where it did not decode, by reason.
 
     Text comes back as a pandas string array, numbers as int64 in units of
@@ -104,14 +106,15 @@ def decode_field(
     if field.kind == "float":
         values, bad = decode_float(block, ibm_float)
         return values, [(bad, Reason.NOT_NUMERIC)]
-    values, bad = _decode_number(block, field, charset)
+    values, bad = decode_number(block, field, charset)
     if not is_date:
         return values, [(bad, Reason.NOT_NUMERIC)]
     dates, not_a_day = to_dates(values)
     return dates, [(bad, Reason.NOT_NUMERIC), (not_a_day & ~bad, Reason.INVALID_DATE)]
 
 
-def _decode_number(block: np.ndarray, field: Field, charset: Charset) -> tuple[np.ndarray, np.ndarray]:
+def decode_number(block: np.ndarray, field: Field, charset: Charset) -> tuple[np.ndarray, np.ndarray]:
+    """A zoned, packed, binary or edited field's values (int64 units, object past 18 digits), and where not numeric."""
     if field.kind == "packed":
         wide = field.size * 2 - 1 > INT64_DIGITS >= field.digits  # 18 digits in 10 bytes: int64 past the pad
         return decode_packed(block, field.digits if wide else None)

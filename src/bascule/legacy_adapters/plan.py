@@ -107,7 +107,11 @@ class ExtractPlan:
 
 
 def plan_extract(
-    path: str | Path, layout: ProgresLayout, charset: Charset, chunk_bytes: int = DEFAULT_CHUNK_BYTES, *,
+    path: str | Path,
+    layout: ProgresLayout,
+    charset: Charset,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    *,
     digest: bool = False,
 ) -> ExtractPlan:
     """Scan the extract once: its parts of whole persons, and what spans them; ``digest``: hash it too (SHA-256)."""
@@ -222,14 +226,16 @@ class _Scan:
 
     def duplicates(self) -> np.ndarray:
         """Every record whose identifier an earlier record of its type holds, as a sorted array of indexes."""
-        found = [_later_occurrences(*map(np.concatenate, zip(*pairs))) for pairs in self.ids.values() if pairs]
+        found = [
+            _later_occurrences(*map(np.concatenate, zip(*pairs, strict=True))) for pairs in self.ids.values() if pairs
+        ]
         return np.sort(np.concatenate(found)) if found else np.array([], dtype=np.int64)
 
     def stoppages(self) -> dict[str, np.ndarray]:
         pairs = self.ids[STOPPAGE]
         if not pairs:
             return {}
-        ids, indexes = map(np.concatenate, zip(*pairs))
+        ids, indexes = map(np.concatenate, zip(*pairs, strict=True))
         return {"stoppage_ids": ids, "stoppage_indexes": indexes}
 
 

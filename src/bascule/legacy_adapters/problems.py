@@ -63,7 +63,8 @@ _ADVICE = {
     Reason.ORPHAN: "its person, stoppage or attestation is missing, rejected or comes after it",
     Reason.DUPLICATE_ID: "its identifier was already used by an earlier record",
     Reason.TRAILER_MISMATCH: "the FT control totals do not match the records read: records were lost or added",
-    Reason.UNKNOWN_CODE: "a code field holds a value docs/PROGRES-LAYOUT.md does not define; the model will not guess its meaning",
+    Reason.UNKNOWN_CODE: "a code field holds a value docs/PROGRES-LAYOUT.md does not define; "
+    "the model will not guess its meaning",
     Reason.PREFIX_MISMATCH: "the caisse, NIR or stoppage number of the prefix disagrees with the record's person, "
     "or is set where it must be blank",
     Reason.EXTENSION_WITHOUT_INITIAL: "AR-ARRET-INITIAL names no stoppage of the same person in the extract",
@@ -111,7 +112,9 @@ def concat_problems(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return _NO_PROBLEMS
     if len(frames) == 1:
         return frames[0].sort_values(["record_index", "reason"], kind="stable", ignore_index=True)
-    return pd.concat(frames, ignore_index=True).sort_values(["record_index", "reason"], kind="stable", ignore_index=True)
+    return pd.concat(frames, ignore_index=True).sort_values(
+        ["record_index", "reason"], kind="stable", ignore_index=True
+    )
 
 
 def show_bytes(raw: bytes, charset: Charset, binary: bool = False) -> str:

@@ -301,7 +301,9 @@ class PartReader:
 
     def _count(self, types: np.ndarray, frames: Frames) -> PartSummary:
         codes, counts = np.unique(types, return_counts=True)
-        summary = PartSummary(records=len(types), counts=Counter(dict(zip(codes.tolist(), counts.tolist()))))
+        summary = PartSummary(
+            records=len(types), counts=Counter(dict(zip(codes.tolist(), counts.tolist(), strict=True)))
+        )
         header = frames.get(HEADER)
         if header is not None and header[RECORD_INDEX].iloc[0] == 0:
             summary.header = _described(header.iloc[0])
@@ -361,7 +363,7 @@ def read_extract(
 def _split_rejects(raw: RawChunk, frames: Frames, problems: pd.DataFrame) -> ExtractChunk:
     """Move every record with a problem out of the frames into the rejects."""
     by_record = problems.groupby(RECORD_INDEX, sort=True)
-    reasons = by_record["reason"].agg(lambda r: tuple(dict.fromkeys(r)))
+    reasons: pd.Series = by_record["reason"].agg(lambda r: tuple(dict.fromkeys(r)))  # each record's, in order
     kinds = by_record["record_type"].first()
     touched = set(kinds)
     kept = {
@@ -393,7 +395,9 @@ def _type_table(codes: list[str], charset: Charset) -> tuple[np.ndarray, np.ndar
 
 
 def _type_keys(records: np.ndarray) -> np.ndarray:
-    return records[:, 0].astype(np.intp) << 8 | records[:, 1]
+    """Each record's first two bytes as one number, the index into the type table."""
+    keys: np.ndarray = records[:, 0].astype(np.intp) << 8 | records[:, 1]
+    return keys
 
 
 def _first_bytes(path: Path) -> bytes:

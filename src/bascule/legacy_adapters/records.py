@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ from bascule.files import check_regular
 from bascule.legacy_adapters.charsets import Charset, charset_named
 from bascule.legacy_adapters.copybook import Field, Layout
 from bascule.legacy_adapters.decoders import CONTROL_POLICIES, ControlPolicy, columnar
-from bascule.legacy_adapters.frames import TEXT, decode_field, field_block, numeric_spans
+from bascule.legacy_adapters.frames import TEXT, Column, decode_field, decode_number, field_block, numeric_spans
 from bascule.legacy_adapters.framing import RECORD_FORMATS, Framed, RecordFormat, frames
 from bascule.legacy_adapters.layout_walk import view_size
 from bascule.legacy_adapters.problems import show_bytes
@@ -41,6 +41,8 @@ RECORD_INDEX, OFFSET = "record_index", "offset"
 REJECT_COLUMNS = [RECORD_INDEX, OFFSET, "record_type", "reason", "field", "raw", "detail"]
 DEFAULT_CHUNK_BYTES = 64 * 2**20
 UNKNOWN = "??"
+FloatFormat = Literal["ibm", "ieee"]
+FLOAT_FORMATS: tuple[FloatFormat, ...] = ("ibm", "ieee")
 
 
 class DecodeReason(StrEnum):
@@ -63,7 +65,7 @@ class DecodeOptions:
     record_format: RecordFormat = "F"
     record_types: tuple[RecordChoice, ...] = ()
     controls: Mapping[str, ControlPolicy] = field(default_factory=dict)  # field name, or "*" for every field
-    float_format: Literal["ibm", "ieee"] | None = None  # None: IBM in EBCDIC, IEEE 754 in ASCII
+    float_format: FloatFormat | None = None  # None: IBM in EBCDIC, IEEE 754 in ASCII
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
 
     def to_dict(self) -> dict[str, object]:
@@ -86,12 +88,20 @@ def general_options(
     chunk_mb: int,
 ) -> DecodeOptions:
     """Options from their command-line words: ``KIND=H:HEADER``, ``NAME=keep`` or ``blank``."""
+    # The words are cast as they are: RecordReader checks every option, and its errors name them.
     policies: dict[str, ControlPolicy] = {}
     for text in controls:
         name, _, policy = text.rpartition("=")
-        policies[name.strip().upper() or "*"] = policy.strip().lower()  # type: ignore[assignment]
+        policies[name.strip().upper() or "*"] = cast(ControlPolicy, policy.strip().lower())
     choices = tuple(RecordChoice.parse(t) for t in record_types)
-    return DecodeOptions(encoding, record_format, choices, policies, float_format, chunk_mb * 2**20)  # type: ignore[arg-type]
+    return DecodeOptions(
+        encoding,
+        cast(RecordFormat, record_format),
+        choices,
+        policies,
+        cast(FloatFormat | None, float_format),
+        chunk_mb * 2**20,
+    )
 
 
 @dataclass
@@ -144,6 +154,8 @@ class RecordReader:
         self.options = options or DecodeOptions()
         if self.options.record_format not in RECORD_FORMATS:
             raise DecodeError(f"record format {self.options.record_format!r}: give one of {', '.join(RECORD_FORMATS)}")
+        if self.options.float_format not in (None, *FLOAT_FORMATS):
+            raise DecodeError(f"float format {self.options.float_format!r}: give one of {', '.join(FLOAT_FORMATS)}")
         try:
             self.charset: Charset = charset_named(self.options.encoding)
         except ValueError as exc:
@@ -309,8 +321,8 @@ class _TypeDecoder:
         """The value of each counter, per record, and the records whose counts are not in their range."""
         counts, problems = {}, []
         for counter in self.counters:
-            values, faults = decode_field(block[:, counter.offset : counter.end], counter, self.charset)
-            bad = faults[0][0]
+            # a counter is a number (the copybook's checks hold it to zoned, packed or binary)
+            values, bad = decode_number(block[:, counter.offset : counter.end], counter, self.charset)
             low, high = self.reader.layout.occurs_range(counter.name)
             outside = ~bad & ((values < low) | (values > high))
             for mask, reason, detail in (
@@ -344,7 +356,7 @@ class _TypeDecoder:
         tables, found = [], []
         for number, combo in enumerate(unique):
             members = np.flatnonzero(group_of.reshape(-1) == number)
-            chosen = dict(zip(names, (int(c) for c in combo)))
+            chosen = dict(zip(names, (int(c) for c in combo), strict=True))
             layout = self.reader.layout
             fields = tuple(layout.fields(self.kind.choose, record=self.kind.record, counts=chosen))
             size = self._size(chosen)
@@ -417,7 +429,7 @@ class _TypeDecoder:
             if mask.any():
                 detail = [
                     f"{n:,} bytes; the layout of {self.kind.name} gives {e:,}"
-                    for n, e in zip(lengths[mask].tolist(), expected[mask].tolist())
+                    for n, e in zip(lengths[mask].tolist(), expected[mask].tolist(), strict=True)
                 ]
                 shown = [show_bytes(r.tobytes()[:64], self.charset) for r in block[mask]]
                 found.append(rejects_frame(indexes[mask], offsets[mask], self.kind.name, reason, "", shown, detail))
@@ -481,12 +493,13 @@ def _concat(frames_: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(present, ignore_index=True) if len(present) > 1 else present[0]
 
 
-def _nulled(values: object, absent: np.ndarray) -> object:
+def _nulled(values: Column, absent: np.ndarray) -> Column:
     """The values, null where the occurrence is past its counter."""
+    nulled: Column
     if isinstance(values, np.ndarray) and values.dtype.kind in "if":
         nulled = pd.array(values, dtype="Int64" if values.dtype.kind == "i" else "Float64")
     else:
-        nulled = values.copy()  # type: ignore[attr-defined]
+        nulled = values.copy()
     nulled[absent] = None
     return nulled
 

@@ -85,8 +85,14 @@ def check_trailer(
     )
     wrong = [c for c in controls if not c.matches and c.field not in unreadable]
     problems = [
-        problem_frame([last_index], TRAILER, Reason.TRAILER_MISMATCH, c.field, [str(c.declared)],
-                      f"read {'an unreadable amount' if c.found is None else c.found}")
+        problem_frame(
+            [last_index],
+            TRAILER,
+            Reason.TRAILER_MISMATCH,
+            c.field,
+            [str(c.declared)],
+            f"read {'an unreadable amount' if c.found is None else c.found}",
+        )
         for c in wrong
     ]
     return TrailerCheck(True, controls), concat_problems(problems)

@@ -15,6 +15,7 @@ import datetime as dt
 import math
 import struct
 from collections.abc import Iterable, Mapping, Sequence
+from typing import SupportsFloat
 
 from bascule.legacy_adapters.charsets import Charset
 from bascule.legacy_adapters.copybook import Field
@@ -66,10 +67,10 @@ def encode_value(
         raw = str(value or "").encode("utf-16-be")
         return raw + " ".encode("utf-16-be") * ((field.size - len(raw)) // 2)
     if field.kind == "float":
-        number = float(value or 0.0)  # type: ignore[arg-type]
+        real = _real(field, value)
         if ibm_float:
-            return ibm_hex_float(number, field.size)
-        return struct.pack(">f" if field.size == 4 else ">d", number)
+            return ibm_hex_float(real, field.size)
+        return struct.pack(">f" if field.size == 4 else ">d", real)
     if is_date:
         value = 0 if value is None else int(value.strftime("%Y%m%d")) if isinstance(value, dt.date) else value
     number = 0 if value is None else value
@@ -90,6 +91,14 @@ def encode_value(
         body = f"{abs(number):0{field.digits}d}".encode(charset.name)
         return sign + body if field.sign_leading else body + sign
     return zone_decimal(number, field.digits, field.signed, charset, leading=field.sign_leading)
+
+
+def _real(field: Field, value: object) -> float:
+    """A float field's value as a float (no value is 0.0)."""
+    value = value or 0.0
+    if not isinstance(value, SupportsFloat | str):
+        raise EncodingFailure(f"{field.name}: {value!r} is not a number")
+    return float(value)
 
 
 def _text(field: Field, text: str, charset: Charset) -> bytes:
