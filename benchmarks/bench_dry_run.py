@@ -78,13 +78,26 @@ def cpu_seconds() -> float:
 @click.option("--scheduler", help="local[:N] or a Dask scheduler's address.")
 @click.option("--partition-mb", type=int, default=64, show_default=True)
 @click.option("--db", "database", help="A PostgreSQL URL [default: a fresh SQLite file].")
-def main(persons: int, seed: int, workers: int, scheduler: str | None, partition_mb: int, database: str | None) -> None:
+@click.option("--then-candidate", help="Then a cached rerun with this candidate (e.g. reference): timed alone.")
+def main(
+    persons: int,
+    seed: int,
+    workers: int,
+    scheduler: str | None,
+    partition_mb: int,
+    database: str | None,
+    then_candidate: str | None,
+) -> None:
     extract = extract_for(persons, "cp1147", seed)
     candidate = new_system_for(extract)
     chosen = {"scheduler": scheduler} if scheduler else {}  # (a version of bascule before --scheduler runs too)
     options = ShadowOptions(
-        EngineSpec("progres-replay"), EngineSpec("external", str(candidate)), EngineSpec("reference"),
-        workers, partition_mb * 2**20, **chosen,
+        EngineSpec("progres-replay"),
+        EngineSpec("external", str(candidate)),
+        EngineSpec("reference"),
+        workers,
+        partition_mb * 2**20,
+        **chosen,
     )
     with tempfile.TemporaryDirectory(prefix="bench-dry-run-") as scratch:
         url = database or f"sqlite:///{scratch}/bench.db"
@@ -93,15 +106,34 @@ def main(persons: int, seed: int, workers: int, scheduler: str | None, partition
             run_id = dry_run(extract, url, options, Acceptances(), store_root=Path(scratch) / "runs")
         wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         run = load_run(open_database(url), run_id).run
+        if then_candidate:
+            rerun(extract, url, Path(scratch), options, EngineSpec.parse(then_candidate))
     stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in run.timings.items())
     click.echo(
-        f"{extract.name}: {extract.stat().st_size / 1e6:,.0f} MB, {run.stoppages:,} stoppages, {run.persons:,} persons\n"
+        f"{extract.name}: {extract.stat().st_size / 1e6:,.0f} MB, "
+        f"{run.stoppages:,} stoppages, {run.persons:,} persons\n"
         f"workers {workers}, scheduler {scheduler or 'process pool'}, parts of {partition_mb} MiB\n"
         f"wall {wall:.1f} s, CPU {cpu:.1f} s (this process and its children"
         f"{'; Dask workers not counted' if scheduler else ''}) = {cpu / run.stoppages * 1e3:.3f} ms a stoppage\n"
         f"peak memory of all processes {memory.peak / 2**30:.2f} GiB\n"
         f"stage seconds summed over workers: {stages}\n"
         f"divergent {run.divergent:,}, unresolved {run.unresolved:,}"
+    )
+
+
+def rerun(extract: Path, url: str, scratch: Path, options: ShadowOptions, candidate: EngineSpec) -> None:
+    """The same extract again with another candidate: migrated already, control and referee read, not computed."""
+    chosen = ShadowOptions(**{**options.__dict__, "candidate": candidate})
+    cpu, started = cpu_seconds(), time.perf_counter()
+    with PeakMemory() as memory:
+        run_id = dry_run(extract, url, chosen, Acceptances(), store_root=scratch / "runs")
+    wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    run = load_run(open_database(url), run_id).run
+    reused = {role: d.get("reused_from_run") for role, d in run.engines.items()}
+    click.echo(
+        f"cached rerun with candidate {candidate}: wall {wall:.1f} s, CPU {cpu:.1f} s, "
+        f"peak {memory.peak / 2**30:.2f} GiB, "
+        f"reused {reused}, migration {run.migration['books']['outcome']}"
     )
 
 
