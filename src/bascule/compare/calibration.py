@@ -13,7 +13,13 @@ Two measurements, before anyone trusts a difference (scientist, Diffy):
   unresolved, the clusters and verdicts, and whether the policy says
   NO-GO. A defect that touches nothing says this corpus cannot show it.
 
-Runs go to a scratch run store, so the family's history is not touched.
+It is one pass over the extract, part by part in the workers
+(:mod:`bascule.compare.calibration_part`): each engine computes a part
+once, each defect is put into its correct ledger, and every pair and
+defect is compared there, as its own shadow run would compare it. Each
+defect's run then goes to a scratch run store
+(:mod:`bascule.compare.calibration_store`), so the family's history is
+not touched, where the judge decides on it as on any stored run.
 """
 
 from __future__ import annotations
@@ -26,18 +32,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import pandas as pd
 from sqlalchemy import Engine
 
-from bascule.compare.diff import Comparison, compare
-from bascule.compare.due import horizons
-from bascule.compare.record import unresolved
-from bascule.compare.runner import ShadowOptions, shadow
-from bascule.compare.runs import load_run
+from bascule.compare import record
+from bascule.compare.calibration_part import VISIBLE, Calibrating, CalibrationJob, PartCalibrated, calibrate_part
+from bascule.compare.calibration_store import FAMILY, ScratchStore, StoredDefect, described_engines
+from bascule.compare.due import SETTLEMENT_LAG_DAYS
+from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
+from bascule.compare.reading import PARTITION_BYTES, stoppage_numbers
+from bascule.compare.runner import ShadowOptions
 from bascule.compare.waivers import Acceptances
-from bascule.engines.inputs import rows_from_extract
-from bascule.engines.interface import Batch, EngineSpec, load_engine
-from bascule.engines.ledger import Ledger
-from bascule.migrate.database import ensure_schema, open_database
+from bascule.engines.inputs import extraction_date_of
+from bascule.engines.interface import Engine as ComputingEngine
+from bascule.engines.interface import EngineSpec, load_engine
+from bascule.legacy_adapters.plan import ExtractPlan
+from bascule.legacy_adapters.reader import ExtractReader, facts_of
+from bascule.scheduling import each_done, executor_for
 
 DEFECTS = EngineSpec("defect")
 
@@ -59,6 +70,7 @@ class CalibrationOptions:
     defects: str = "all"
     workers: int = 1
     copybook: str | None = None
+    scheduler: str | None = None  # a Dask scheduler's address, or local[:N]; None: a local process pool
 
 
 @dataclass(frozen=True)
@@ -142,15 +154,39 @@ def calibrate(
 ) -> Calibration:
     """Measure the noise and the detection power of the harness on ``extract``; ``judge`` decides each run."""
     catalogue = _catalogue(options.defects)  # the defects and every engine checked before any work
-    for spec in (options.control, options.referee, options.candidate, options.candidate_twin):
-        if spec is not None:
-            load_engine(spec)
+    engines = _checked_engines(extract, options, catalogue)
     step = on_step or (lambda _: None)
+    reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=PARTITION_BYTES)
+    step("scan")
+    plan = reader.plan(digest=True)
     with tempfile.TemporaryDirectory(prefix="bascule-calibration-") as scratch:
-        store = _Scratch(Path(scratch), extract, options)
-        noise = tuple(store.noise(pair, step) for pair in _pairs(options))
-        ledgers = _Ledgers(extract, options)
-        detections = tuple(store.detection(name, text, ledgers, judge, step) for name, text in catalogue.items())
+        folder = Path(scratch)
+        header = reader.parts.header() or {}
+        extraction = extraction_date_of(reader.path, str(header.get("extraction_date", "")))
+        calibrating = Calibrating(
+            extraction,
+            options.control,
+            options.referee,
+            tuple(_pairs(options)),
+            tuple(catalogue),
+            SETTLEMENT_LAG_DAYS,
+            str(folder),
+            _split(engines, reader, plan, folder / "inputs"),
+        )
+        step("noise and detection power, part by part")
+        found = _Found()
+        jobs = (CalibrationJob(reader.parts, facts_of(plan, part), calibrating) for part in plan.parts)
+        with executor_for(options.workers, options.scheduler) as executor:
+            for done in each_done(calibrate_part, jobs, executor, in_flight=2 * options.workers):
+                found.add(done)
+        noise = tuple(
+            Noise(f"{first} against {second}", found.stoppages, divergent)
+            for (first, second), divergent in zip(calibrating.pairs, found.noise, strict=True)
+        )
+        store = ScratchStore(folder, _described_run(reader, plan, header, extraction, options, engines))
+        detections = tuple(
+            _detection(store, name, text, engines, options, found, judge, step) for name, text in catalogue.items()
+        )
         store.close()
     return Calibration(str(extract), noise, detections, judge.source)
 
@@ -168,71 +204,123 @@ def _pairs(options: CalibrationOptions) -> list[tuple[EngineSpec, EngineSpec]]:
     return pairs
 
 
-class _Ledgers:
-    """The whole extract's ledgers the touched stoppages are found with: control, correct, and each injected."""
-
-    def __init__(self, extract: str | Path, options: CalibrationOptions) -> None:
-        rows, extraction = rows_from_extract(extract, options.copybook)
-        self.batch = Batch(rows, extraction)
-        self.control = load_engine(options.control).compute(self.batch)
-        self.correct = load_engine(options.referee).compute(self.batch)
-        horizon = horizons(rows["AR"], self.control, extraction, ShadowOptions().settlement_lag)
-        self.how = Comparison(horizon)
-
-    def touched(self, defect: str) -> tuple[set[str], set[str]]:
-        """Stoppages the defect changes, and those of them the control pays the same way."""
-        injected: Ledger = load_engine(dataclasses.replace(DEFECTS, source=defect)).compute(self.batch)
-        touched = set(compare(self.correct, injected, self.how)["number"])
-        visible = set(compare(self.control, injected, self.how)["number"]) & touched
-        return touched, touched - visible
+def _checked_engines(
+    extract: str | Path, options: CalibrationOptions, catalogue: dict[str, str]
+) -> dict[EngineSpec, ComputingEngine]:
+    """Every engine the calibration runs, built, and checked against the extract when it checks (an external one)."""
+    specs = [options.control, options.referee, options.candidate, options.candidate_twin]
+    specs += [dataclasses.replace(DEFECTS, source=name) for name in catalogue]
+    engines = {spec: load_engine(spec) for spec in dict.fromkeys(specs) if spec is not None}
+    checking = [engine for engine in engines.values() if hasattr(engine, "check_extract")]
+    if checking:
+        numbers = stoppage_numbers(extract, options.copybook)
+        for engine in checking:
+            engine.check_extract(numbers)  # type: ignore[attr-defined]
+    return engines
 
 
-class _Scratch:
-    """A scratch run store for the calibration's shadow runs."""
+def _split(
+    engines: dict[EngineSpec, ComputingEngine], reader: ExtractReader, plan: ExtractPlan, folder: Path
+) -> dict[EngineSpec, object]:
+    """The results of the engines that read them from a file, split by part once, so each worker reads its own."""
+    splitting = {spec: engine for spec, engine in engines.items() if hasattr(engine, "split")}
+    if not splitting:
+        return {}
+    numbers, parts = plan.stoppages_by_part(reader.charset)
+    return {
+        spec: engine.split(numbers, parts, folder / str(position))  # type: ignore[attr-defined]
+        for position, (spec, engine) in enumerate(splitting.items())
+    }
 
-    def __init__(self, folder: Path, extract: str | Path, options: CalibrationOptions) -> None:
-        self.database = open_database(f"sqlite:///{folder / 'calibration.db'}")
-        ensure_schema(self.database)
-        self.folder, self.extract, self.options = folder, extract, options
 
-    def run(self, control: EngineSpec, candidate: EngineSpec, referee: EngineSpec | None) -> int:
-        options = ShadowOptions(
-            control=control,
-            candidate=candidate,
-            referee=referee,
-            workers=self.options.workers,
-            copybook=self.options.copybook,
-        )
-        return shadow(self.extract, options, Acceptances(), self.database, self.folder / "runs", family="calibration")
+class _Found:
+    """What the parts found, summed as they finish."""
 
-    def noise(self, pair: tuple[EngineSpec, EngineSpec], step: Callable[[str], None]) -> Noise:
-        step(f"noise: {pair[0]} against {pair[1]}")
-        stored = load_run(self.database, self.run(pair[0], pair[1], None))
-        return Noise(f"{pair[0]} against {pair[1]}", stored.run.stoppages, len(stored.divergences))
+    def __init__(self) -> None:
+        self.persons = self.stoppages = 0
+        self.noise: list[int] = []
+        self.touched: dict[str, int] = {}
+        self.shared: dict[str, int] = {}
+        self.categories = pd.Series(dtype="int64")
 
-    def detection(
-        self, defect: str, description: str, ledgers: _Ledgers, judge: Judge, step: Callable[[str], None]
-    ) -> Detection:
-        step(f"detection: {defect}")
-        touched, shared = ledgers.touched(defect)
-        candidate = dataclasses.replace(DEFECTS, source=defect)
-        run_id = self.run(self.options.control, candidate, self.options.referee)
-        stored = load_run(self.database, run_id)
-        divergences = stored.divergences
-        visible = divergences[divergences["number"].isin(touched - shared)]
-        signatures = stored.clusters.set_index("cluster")["signature"]
-        flagged = visible[unresolved(visible)] if len(visible) else visible
-        return Detection(
-            defect=defect,
-            description=description,
-            touched=len(touched),
-            shared_with_control=len(shared),
-            flagged=flagged["number"].nunique(),
-            missed=tuple(sorted(touched - shared - set(flagged["number"]))),
-            clusters=tuple(sorted(set(visible["cluster"].map(signatures).dropna()))),
-            verdicts={str(k): int(v) for k, v in visible["verdict"].value_counts().items()},
-            decision=judge(self.database, run_id),
-        )
+    def add(self, done: PartCalibrated) -> None:
+        self.persons += done.persons
+        self.stoppages += done.stoppages
+        if done.noise:
+            self.noise = [mine + theirs for mine, theirs in zip(self.noise or [0] * len(done.noise), done.noise)]
+        for defect, count in done.touched.items():
+            self.touched[defect] = self.touched.get(defect, 0) + count
+            self.shared[defect] = self.shared.get(defect, 0) + done.shared[defect]
+        self.categories = self.categories.add(done.categories, fill_value=0).astype("int64")
 
-    def close(self) -> None:
-        self.database.dispose()
+
+def _described_run(
+    reader: ExtractReader,
+    plan: ExtractPlan,
+    header: dict[str, object],
+    extraction: dt.date,
+    options: CalibrationOptions,
+    engines: dict[EngineSpec, ComputingEngine],
+) -> dict[str, object]:
+    """What every defect's run records alike, as a shadow run of the extract records it."""
+    caisse = str(header.get("caisse", ""))
+    declared = {getattr(engines[spec], "parameters_version", "") for spec in (options.control, options.referee)}
+    chosen = ShadowOptions(
+        control=options.control,
+        referee=options.referee,
+        workers=options.workers,
+        copybook=options.copybook,
+        scheduler=options.scheduler,
+    )
+    return {
+        "extract_path": str(reader.path.resolve()),
+        "extract_sha256": plan.sha256,
+        "family": FAMILY,
+        "caisse": int(caisse) if caisse.isdigit() else None,
+        "extraction_date": extraction,
+        "parameters_version": ",".join(sorted(v for v in declared if v))[:40],
+        "waivers": record.waivers_of(Acceptances()),
+        "options": chosen.to_dict() | {"partition_bytes": plan.chunk_bytes},
+    }
+
+
+def _detection(
+    store: ScratchStore,
+    defect: str,
+    description: str,
+    engines: dict[EngineSpec, ComputingEngine],
+    options: CalibrationOptions,
+    found: _Found,
+    judge: Judge,
+    step: Callable[[str], None],
+) -> Detection:
+    """The defect's run stored, judged, and what it shows of the stoppages the defect touches."""
+    step(f"detection: {defect}")
+    candidate = dataclasses.replace(DEFECTS, source=defect)
+    roles = {CONTROL: options.control, CANDIDATE: candidate, REFEREE: options.referee}
+    stored = store.store(
+        defect,
+        described_engines({role: (spec, engines[spec]) for role, spec in roles.items()}),
+        {"persons": found.persons, "stoppages": found.stoppages},
+        found.categories,
+    )
+    touched, shared = found.touched.get(defect, 0), found.shared.get(defect, 0)
+    return _seen(defect, description, touched, shared, stored, judge(store.database, stored.run_id))
+
+
+def _seen(defect: str, description: str, touched: int, shared: int, stored: StoredDefect, decision: str) -> Detection:
+    divergences = stored.divergences
+    visible = divergences[divergences[VISIBLE].to_numpy(dtype=bool)]
+    signatures = stored.clusters.set_index("cluster")["signature"]
+    flagged = visible[record.unresolved(visible)] if len(visible) else visible
+    return Detection(
+        defect=defect,
+        description=description,
+        touched=touched,
+        shared_with_control=shared,
+        flagged=flagged["number"].nunique(),
+        missed=tuple(sorted(set(visible["number"]) - set(flagged["number"]))),
+        clusters=tuple(sorted(set(visible["cluster"].map(signatures).dropna()))),
+        verdicts={str(k): int(v) for k, v in visible["verdict"].value_counts().items()},
+        decision=decision,
+    )

@@ -21,7 +21,7 @@ import bascule
 from bascule.domain.attestations import attestations_in_force
 from bascule.domain.chains import stoppages_with_chains
 from bascule.domain.subrogation import subrogation_periods
-from bascule.engines.interface import Batch, EngineError
+from bascule.engines.interface import Batch, EngineError, EngineSpec
 from bascule.engines.ledger import UNSUPPORTED, Ledger
 from bascule.engines.reference.engine import compute_reference
 from bascule.engines.reference.parameters import WINDOW, Parameter, parameters
@@ -232,6 +232,7 @@ class DefectEngine:
 
     name = "defect"
     traces = True
+    correct = EngineSpec("reference")  # the engine whose ledger the defects break: what the law says
 
     def __init__(self, defects: str = "") -> None:
         if not defects.strip():
@@ -244,6 +245,13 @@ class DefectEngine:
         """What the defect does, in one line (its injector's docstring)."""
         return (INJECTORS[defect].__doc__ or defect).strip().splitlines()[0]
 
-    def compute(self, batch: Batch) -> Ledger:
-        correct = compute_reference(batch.rows, batch.extraction_date)
+    def inject(self, correct: Ledger, batch: Batch) -> Ledger:
+        """These defects put into the batch's correct ledger, already computed (``correct``'s engine's ledger).
+
+        The calibration computes the correct ledger of a part once and puts
+        every defect into it in turn, rather than computing it again a defect.
+        """
         return injected(correct, batch.rows, batch.extraction_date, self.defects)
+
+    def compute(self, batch: Batch) -> Ledger:
+        return self.inject(compute_reference(batch.rows, batch.extraction_date), batch)

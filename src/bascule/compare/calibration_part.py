@@ -1,0 +1,181 @@
+"""One part of an extract calibrated by one worker: each engine computed once, every A/A pair and defect compared.
+
+A worker reads its part alone (as a shadow run's worker does), computes
+the control's, the referee's and the correct ledger once, and then, for
+each defect of the catalogue, puts it into that correct ledger
+(``defect:NAME``'s ``inject``: the reference is not computed again) and
+compares exactly as a shadow run of ``defect:NAME`` would: the
+divergences control against injected with the referee's verdicts, and
+correct against injected for the stoppages the defect touches. The A/A
+pairs are compared the same way. A defect's divergences go to the
+calibration's scratch folder (they are stored as its run, for the judge);
+only counts come back, so memory follows the part, not the extract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bascule.compare.diff import Comparison, compare
+from bascule.compare.due import horizons
+from bascule.compare.partition import (
+    CANDIDATE,
+    CONTROL,
+    REFEREE,
+    _described,
+    engine_for,
+    money_due,
+    unsupported_streams,
+)
+from bascule.compare.verdicts import verdicts
+from bascule.domain.features import case_features, category
+from bascule.engines.inputs import with_every_table
+from bascule.engines.interface import Batch, Engine, EngineSpec
+from bascule.engines.ledger import Ledger, checked
+from bascule.legacy_adapters.reader import PartFacts, PartReader
+from bascule.migrate.translate import to_rows
+from bascule.migrate.validate import accepted
+
+DEFECT = "defect"
+STOPPAGES = "stoppages"  # the scratch folder's dataset of every stoppage's features, which the judge reads
+VISIBLE = "visible"  # a divergence's stoppage is touched by the defect (its legacy does not pay it the same way)
+
+
+@dataclass(frozen=True)
+class Calibrating:
+    """What every part is calibrated with: plain data, so that it travels to the workers."""
+
+    extraction_date: dt.date
+    control: EngineSpec
+    referee: EngineSpec
+    pairs: tuple[tuple[EngineSpec, EngineSpec], ...]  # the A/A pairs
+    defects: tuple[str, ...]
+    settlement_lag: int
+    folder: str  # the scratch folder: each defect's divergences and unsupported streams, the stoppages
+    # spec → an engine with ``of(part)``: an external system's results split by part once, read part by part
+    given: dict[EngineSpec, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CalibrationJob:
+    reader: PartReader
+    facts: PartFacts
+    calibrating: Calibrating
+
+
+@dataclass
+class PartCalibrated:
+    """What a part gives back: counts, whatever the part's size."""
+
+    number: int
+    size_bytes: int
+    persons: int = 0
+    stoppages: int = 0
+    noise: tuple[int, ...] = ()  # divergent stoppages of each A/A pair
+    touched: dict[str, int] = field(default_factory=dict)  # defect → stoppages it changes
+    shared: dict[str, int] = field(default_factory=dict)  # defect → of those, paid the same way by the control
+    categories: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+
+
+def calibrate_part(job: CalibrationJob) -> PartCalibrated:
+    """Read the part, then compare its A/A pairs and each defect; the divergences go to the scratch folder."""
+    chunk, _ = job.reader.read(job.facts)
+    frames, _ = accepted(chunk.frames)
+    model_rows = to_rows(frames)
+    number = job.facts.part.number
+    done = PartCalibrated(number, chunk.record_count * job.reader.layout.record_size, len(model_rows.get("AS", ())))
+    rows = with_every_table(model_rows)
+    if len(rows["AR"]):  # a part of no stoppage has nothing to compare (as in a shadow run)
+        _calibrate(job.calibrating, number, Batch(rows, job.calibrating.extraction_date), done)
+    return done
+
+
+class Ledgers:
+    """The part's ledger under each engine, computed once whatever the number of runs that compare it."""
+
+    def __init__(self, batch: Batch, given: dict[EngineSpec, object], part: int) -> None:
+        self.batch, self.given, self.part = batch, given, part
+        self.computed: dict[EngineSpec, Ledger] = {}
+
+    def __getitem__(self, spec: EngineSpec) -> Ledger:
+        if spec not in self.computed:
+            source = self.given.get(spec)
+            engine: Engine = source.of(self.part) if source is not None else engine_for(spec)  # type: ignore[attr-defined]
+            self.computed[spec] = checked(engine.compute(self.batch), str(spec))
+        return self.computed[spec]
+
+    def injected(self, defect: str) -> Ledger:
+        """The correct ledger with ``defect`` put in, as ``defect:NAME`` computes it, without computing it again."""
+        spec = EngineSpec(DEFECT, defect)
+        engine = engine_for(spec)
+        return checked(engine.inject(self[engine.correct], self.batch), str(spec))  # type: ignore[attr-defined]
+
+
+def _calibrate(calibrating: Calibrating, number: int, batch: Batch, done: PartCalibrated) -> None:
+    ledgers = Ledgers(batch, calibrating.given, number)
+    done.noise = tuple(_noise(ledgers, pair, calibrating.settlement_lag) for pair in calibrating.pairs)
+    control = ledgers[calibrating.control]
+    horizon = horizons(batch.rows["AR"], control, batch.extraction_date, calibrating.settlement_lag)
+    stoppages = _stoppages(batch, horizon)
+    _write(stoppages, Path(calibrating.folder) / STOPPAGES, number)
+    done.stoppages = len(stoppages)
+    done.categories = stoppages["category"].value_counts()
+    run = _DefectRuns(ledgers, calibrating, stoppages, Comparison(horizon))
+    for defect in calibrating.defects:
+        found, unsupported, touched = run.of(defect)
+        folder = Path(calibrating.folder) / DEFECT / defect
+        _write(found.assign(kinds=found["kinds"].map("+".join)), folder / "divergences", number, empty=True)
+        _write(unsupported, folder / "unsupported", number)
+        done.touched[defect] = touched
+        done.shared[defect] = touched - int(found[VISIBLE].sum())
+
+
+def _noise(ledgers: Ledgers, pair: tuple[EngineSpec, EngineSpec], settlement_lag: int) -> int:
+    """An A/A pair's divergent stoppages, compared as a shadow run of the first against the second compares them."""
+    first, second = ledgers[pair[0]], ledgers[pair[1]]
+    batch = ledgers.batch
+    horizon = horizons(batch.rows["AR"], first, batch.extraction_date, settlement_lag)
+    return len(compare(first, second, Comparison(horizon)))
+
+
+def _stoppages(batch: Batch, horizon: pd.Series) -> pd.DataFrame:
+    """Every stoppage's case features, category and horizon, as a shadow run stores them."""
+    stoppages = case_features(batch.rows)
+    stoppages["category"] = category(stoppages)
+    stoppages["horizon"] = horizon.reindex(stoppages["number"].to_numpy()).to_numpy()
+    return stoppages
+
+
+class _DefectRuns:
+    """Each defect compared as the shadow run of control, ``defect:NAME`` and referee compares the part."""
+
+    def __init__(self, ledgers: Ledgers, calibrating: Calibrating, stoppages: pd.DataFrame, how: Comparison) -> None:
+        self.ledgers, self.stoppages, self.how = ledgers, stoppages, how
+        self.control, self.referee = ledgers[calibrating.control], ledgers[calibrating.referee]
+        self.referee_due = money_due(self.referee, how.horizon)  # the same whatever the defect
+
+    def of(self, defect: str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+        """The divergences (each marked visible or not), the unsupported streams, and the stoppages touched."""
+        injected = self.ledgers.injected(defect)
+        roles = {CONTROL: self.control, CANDIDATE: injected, REFEREE: self.referee}
+        found = compare(self.control, injected, self.how)
+        found["verdict"] = verdicts(found["number"], self.control, injected, self.referee, self.how)
+        found["referee_cents"] = self.referee_due.reindex(found["number"]).fillna(0).to_numpy(np.int64)
+        unsupported = unsupported_streams(roles)
+        found = _described(found, self.stoppages, unsupported, roles)
+        # touched: what the defect changed against the referee's (correct) ledger; visible: the control differs too
+        touched = compare(self.referee, injected, self.how)["number"]
+        found[VISIBLE] = found["number"].isin(touched).to_numpy()
+        return found, unsupported, len(touched)
+
+
+def _write(frame: pd.DataFrame, folder: Path, number: int, empty: bool = False) -> None:
+    """One part's Parquet file of a dataset; ``empty``: even with no row (it still gives the dataset's columns)."""
+    if len(frame) or empty:
+        folder.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(folder / f"part-{number:05d}.parquet", index=False)
