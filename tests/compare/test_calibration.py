@@ -95,3 +95,82 @@ def test_calibrate_renders_text_and_html_and_refuses_an_unknown_defect(tmp_path:
     assert unknown.exit_code == 2 and "no defect named tpyo" in unknown.output
     with pytest.raises(EngineError):
         calibrate(EXTRACT, CalibrationOptions(defects="tpyo"), PolicyJudge(load_policy()))
+
+
+# ---------------------------------------------------------------- one pass
+# The calibration is one pass over the extract, part by part; what it finds is checked against the way it was
+# found before: the whole extract's ledgers in memory for the stoppages each defect touches, and a whole shadow
+# run of defect:NAME, judged, for what the harness flagged of them.
+def whole_extract_touched(extract: Path) -> dict[str, tuple[set[str], set[str]]]:
+    """Per defect, the stoppages defect:NAME changes against the referee, and those the control pays alike."""
+    from bascule.compare.diff import Comparison, compare
+    from bascule.compare.due import SETTLEMENT_LAG_DAYS, horizons
+    from bascule.engines.defects import INJECTORS
+    from bascule.engines.inputs import rows_from_extract
+    from bascule.engines.interface import Batch, load_engine
+
+    rows, extraction = rows_from_extract(extract)
+    batch = Batch(rows, extraction)
+    control = load_engine(EngineSpec("progres-replay")).compute(batch)
+    correct = load_engine(EngineSpec("reference")).compute(batch)
+    how = Comparison(horizons(rows["AR"], control, extraction, SETTLEMENT_LAG_DAYS))
+    found = {}
+    for name in INJECTORS:
+        injected = load_engine(EngineSpec("defect", name)).compute(batch)  # the reference computed again
+        touched = set(compare(correct, injected, how)["number"])
+        found[name] = (touched, touched - set(compare(control, injected, how)["number"]))
+    return found
+
+
+@pytest.fixture(scope="module")
+def touched() -> dict[str, tuple[set[str], set[str]]]:
+    return whole_extract_touched(EXTRACT)
+
+
+def test_each_defect_touches_what_the_whole_extracts_ledgers_show(
+    calibrated: Calibration, touched: dict[str, tuple[set[str], set[str]]]
+) -> None:
+    found = {d.defect: (d.touched, d.shared_with_control) for d in calibrated.detections}
+    assert found == {name: (len(mine), len(shared)) for name, (mine, shared) in touched.items()}
+
+
+@pytest.mark.parametrize("defect", ["part_time_unpaid", "advances_unregularised"])
+def test_a_defect_is_flagged_clustered_and_judged_as_its_own_shadow_run_is(
+    calibrated: Calibration, touched: dict[str, tuple[set[str], set[str]]], defect: str, tmp_path: Path
+) -> None:
+    from bascule.compare.record import unresolved
+    from bascule.compare.runner import ShadowOptions, shadow
+    from bascule.compare.runs import load_run
+    from bascule.compare.waivers import Acceptances
+    from bascule.migrate.database import ensure_schema, open_database
+
+    database = open_database(f"sqlite:///{tmp_path / 'runs.db'}")
+    ensure_schema(database)
+    options = ShadowOptions(candidate=EngineSpec("defect", defect), referee=EngineSpec("reference"), reuse=False)
+    run_id = shadow(EXTRACT, options, Acceptances(), database, tmp_path / "runs", family="calibration")
+    stored = load_run(database, run_id)
+    mine, shared = touched[defect]
+    visible = stored.divergences[stored.divergences["number"].isin(mine - shared)]
+    flagged = visible[unresolved(visible)]
+    signatures = stored.clusters.set_index("cluster")["signature"]
+    detection = next(d for d in calibrated.detections if d.defect == defect)
+    assert detection.flagged == flagged["number"].nunique() > 0
+    assert detection.missed == tuple(sorted(mine - shared - set(flagged["number"])))
+    assert set(detection.clusters) == set(visible["cluster"].map(signatures))
+    assert detection.verdicts == visible["verdict"].value_counts().to_dict()
+    assert detection.decision == PolicyJudge(load_policy())(database, run_id)
+    database.dispose()
+
+
+def test_parts_and_workers_change_nothing(calibrated: Calibration) -> None:
+    several = CalibrationOptions(candidate=NEW_SYSTEM, workers=2, partition_bytes=200_000)  # five parts, a pool
+    assert calibrate(EXTRACT, several, PolicyJudge(load_policy())).to_dict() == calibrated.to_dict()
+
+
+def test_a_dask_cluster_calibrates_as_this_process_does(calibrated: Calibration) -> None:
+    pytest.importorskip("distributed")  # the optional extra bascule[dask]
+    defects = "part_time_unpaid,advances_unregularised"
+    options = CalibrationOptions(defects=defects, scheduler="local:2", partition_bytes=300_000)
+    on_dask = calibrate(EXTRACT, options, PolicyJudge(load_policy()))
+    assert on_dask.noise == calibrated.noise[:2]
+    assert on_dask.detections == tuple(d for d in calibrated.detections if d.defect in defects.split(","))

@@ -97,3 +97,24 @@ def test_the_defect_engine_is_named_like_any_engine() -> None:
         load_engine(EngineSpec.parse("defect:tpyo"))
     with pytest.raises(EngineError, match="name the defect"):
         load_engine(EngineSpec.parse("defect"))
+
+
+def test_inject_puts_the_defects_into_a_correct_ledger_given_as_compute_does_and_leaves_it_as_it_was() -> None:
+    from pandas.testing import assert_frame_equal
+
+    from bascule.engines.inputs import rows_from_extract
+    from bascule.engines.interface import Batch
+    from tests.conftest import SAMPLE
+
+    rows, extraction = rows_from_extract(SAMPLE / "progres_441_latin1.dat")  # every injector finds stoppages there
+    batch = Batch(rows, extraction)
+    engine = load_engine(EngineSpec.parse("defect:all"))
+    correct = load_engine(engine.correct).compute(batch)
+    kept = (correct.lines.copy(), correct.outcomes.copy())
+    for name in INJECTORS:  # each alone, on the same correct ledger: none may change it in place
+        load_engine(EngineSpec("defect", name)).inject(correct, batch)
+        assert_frame_equal(correct.lines, kept[0])
+        assert_frame_equal(correct.outcomes, kept[1])
+    given, computed = engine.inject(correct, batch), engine.compute(batch)
+    assert_frame_equal(given.lines, computed.lines)
+    assert_frame_equal(given.outcomes, computed.outcomes)

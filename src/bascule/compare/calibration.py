@@ -71,6 +71,7 @@ class CalibrationOptions:
     workers: int = 1
     copybook: str | None = None
     scheduler: str | None = None  # a Dask scheduler's address, or local[:N]; None: a local process pool
+    partition_bytes: int = PARTITION_BYTES  # the parts the workers calibrate (those of a shadow run by default)
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def calibrate(
     catalogue = _catalogue(options.defects)  # the defects and every engine checked before any work
     engines = _checked_engines(extract, options, catalogue)
     step = on_step or (lambda _: None)
-    reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=PARTITION_BYTES)
+    reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=options.partition_bytes)
     step("scan")
     plan = reader.plan(digest=True)
     with tempfile.TemporaryDirectory(prefix="bascule-calibration-") as scratch:
