@@ -631,6 +631,7 @@ def _with_store_waivers(database: str, family: str, acceptances: Any) -> Any:
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML decision policy over the built-in one: each injected defect must make it say NO-GO.")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8")
+@scheduler_option
 @copybook_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True)
@@ -638,7 +639,7 @@ def _with_store_waivers(database: str, family: str, acceptances: Any) -> Any:
 @click.pass_context
 def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec | None,
                       candidate_twin: EngineSpec | None, defects: str, policy: Path | None, workers: int,
-                      copybook: Path | None, output_format: str, output: Path | None) -> None:
+                      scheduler: str | None, copybook: Path | None, output_format: str, output: Path | None) -> None:
     """What this harness would catch on this corpus: A/A noise, and each defect of the 2024 pilot injected.
 
     Exit code 0 when there is no noise and every defect the corpus can show is caught on every stoppage
@@ -655,7 +656,7 @@ def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec |
     if output is not None:
         check_writable_file(output, "calibration report")
     options = CalibrationOptions(candidate=candidate, candidate_twin=candidate_twin, defects=defects, workers=workers,
-                                 copybook=str(copybook) if copybook else None)
+                                 copybook=str(copybook) if copybook else None, scheduler=scheduler)
     err = _console(stderr=True)
     step = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
     found = calibrate(extract, options, PolicyJudge(chosen), step)

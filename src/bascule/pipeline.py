@@ -100,6 +100,8 @@ def dry_run(
         run.close(migration=migration)
     if calibrate_under is not None:
         stage("calibrate")
-        chosen = CalibrationOptions(candidate=options.candidate, workers=options.workers, copybook=options.copybook)
+        chosen = CalibrationOptions(
+            candidate=options.candidate, workers=options.workers, copybook=options.copybook, scheduler=options.scheduler
+        )
         keep_calibration(engine, run.run_id, calibrate(extract, chosen, PolicyJudge(calibrate_under)).to_dict())
     return run.run_id
