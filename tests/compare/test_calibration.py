@@ -174,3 +174,30 @@ def test_a_dask_cluster_calibrates_as_this_process_does(calibrated: Calibration)
     on_dask = calibrate(EXTRACT, options, PolicyJudge(load_policy()))
     assert on_dask.noise == calibrated.noise[:2]
     assert on_dask.detections == tuple(d for d in calibrated.detections if d.defect in defects.split(","))
+
+
+def test_a_defect_compared_on_the_stoppages_it_changed_finds_what_comparing_every_stoppage_finds() -> None:
+    from pandas.testing import assert_frame_equal
+
+    from bascule.compare.calibration_part import Calibrating, DefectRuns, Ledgers, _stoppages
+    from bascule.compare.diff import Comparison
+    from bascule.compare.due import SETTLEMENT_LAG_DAYS, horizons
+    from bascule.engines.defects import INJECTORS
+    from bascule.engines.inputs import rows_from_extract
+    from bascule.engines.interface import Batch
+
+    rows, extraction = rows_from_extract(EXTRACT)
+    batch = Batch(rows, extraction)
+    options = CalibrationOptions()
+    calibrating = Calibrating(extraction, options.control, options.referee, (), (), SETTLEMENT_LAG_DAYS, "")
+    ledgers = Ledgers(batch, {}, 0)
+    horizon = horizons(rows["AR"], ledgers[options.control], extraction, SETTLEMENT_LAG_DAYS)
+    runs = DefectRuns(ledgers, calibrating, _stoppages(batch, horizon), Comparison(horizon))
+    for defect in INJECTORS:
+        (found, unsupported, touched), (everywhere, unsupported_everywhere, touched_everywhere) = (
+            runs.of(defect, restricted=True),
+            runs.of(defect, restricted=False),
+        )
+        assert touched == touched_everywhere, defect
+        assert_frame_equal(found, everywhere, obj=defect)
+        assert_frame_equal(unsupported, unsupported_everywhere, obj=defect)

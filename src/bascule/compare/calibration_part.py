@@ -28,6 +28,7 @@ from bascule.compare.partition import (
     CONTROL,
     REFEREE,
     _described,
+    _traces,
     engine_for,
     money_due,
     unsupported_streams,
@@ -109,11 +110,12 @@ class Ledgers:
             self.computed[spec] = checked(engine.compute(self.batch), str(spec))
         return self.computed[spec]
 
-    def injected(self, defect: str) -> Ledger:
-        """The correct ledger with ``defect`` put in, as ``defect:NAME`` computes it, without computing it again."""
+    def injected(self, defect: str) -> tuple[EngineSpec, Ledger]:
+        """The correct ledger's engine, and that ledger with ``defect`` put in, as ``defect:NAME`` computes it."""
         spec = EngineSpec(DEFECT, defect)
         engine = engine_for(spec)
-        return checked(engine.inject(self[engine.correct], self.batch), str(spec))  # type: ignore[attr-defined]
+        correct: EngineSpec = engine.correct  # type: ignore[attr-defined]
+        return correct, checked(engine.inject(self[correct], self.batch), str(spec))  # type: ignore[attr-defined]
 
 
 def _calibrate(calibrating: Calibrating, number: int, batch: Batch, done: PartCalibrated) -> None:
@@ -125,7 +127,7 @@ def _calibrate(calibrating: Calibrating, number: int, batch: Batch, done: PartCa
     _write(stoppages, Path(calibrating.folder) / STOPPAGES, number)
     done.stoppages = len(stoppages)
     done.categories = stoppages["category"].value_counts()
-    run = _DefectRuns(ledgers, calibrating, stoppages, Comparison(horizon))
+    run = DefectRuns(ledgers, calibrating, stoppages, Comparison(horizon))
     for defect in calibrating.defects:
         found, unsupported, touched = run.of(defect)
         folder = Path(calibrating.folder) / DEFECT / defect
@@ -151,27 +153,87 @@ def _stoppages(batch: Batch, horizon: pd.Series) -> pd.DataFrame:
     return stoppages
 
 
-class _DefectRuns:
-    """Each defect compared as the shadow run of control, ``defect:NAME`` and referee compares the part."""
+class DefectRuns:
+    """Each defect compared as the shadow run of control, ``defect:NAME`` and referee compares the part.
+
+    A defect changes few stoppages: the comparison is a function of each
+    stoppage's own lines and outcomes, so on the stoppages where the
+    injected ledger is the correct one, line for line, its run finds what
+    the correct ledger's run finds. That run is done once, and each defect
+    compares only the stoppages it changed (all of them when it changes
+    what the comparison reads of a ledger as a whole: whether it traces,
+    whether it knows rights ends).
+    """
 
     def __init__(self, ledgers: Ledgers, calibrating: Calibrating, stoppages: pd.DataFrame, how: Comparison) -> None:
         self.ledgers, self.stoppages, self.how = ledgers, stoppages, how
         self.control, self.referee = ledgers[calibrating.control], ledgers[calibrating.referee]
         self.referee_due = money_due(self.referee, how.horizon)  # the same whatever the defect
+        self.unchanged: dict[EngineSpec, tuple[pd.DataFrame, pd.Series]] = {}  # the correct ledger's run
 
-    def of(self, defect: str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-        """The divergences (each marked visible or not), the unsupported streams, and the stoppages touched."""
-        injected = self.ledgers.injected(defect)
-        roles = {CONTROL: self.control, CANDIDATE: injected, REFEREE: self.referee}
-        found = compare(self.control, injected, self.how)
-        found["verdict"] = verdicts(found["number"], self.control, injected, self.referee, self.how)
-        found["referee_cents"] = self.referee_due.reindex(found["number"]).fillna(0).to_numpy(np.int64)
-        unsupported = unsupported_streams(roles)
-        found = _described(found, self.stoppages, unsupported, roles)
-        # touched: what the defect changed against the referee's (correct) ledger; visible: the control differs too
-        touched = compare(self.referee, injected, self.how)["number"]
-        found[VISIBLE] = found["number"].isin(touched).to_numpy()
+    def of(self, defect: str, restricted: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+        """The divergences (each marked visible or not), the unsupported streams, and the stoppages touched.
+
+        ``restricted``: compare only the stoppages the defect changed (False: every stoppage, the same result).
+        """
+        correct_spec, injected = self.ledgers.injected(defect)
+        correct = self.ledgers[correct_spec]
+        changed = _changed(correct, injected) if restricted and _alike(correct, injected) else None
+        found, touched = self._run(injected, changed)
+        if changed is not None:
+            found_before, touched_before = self._unchanged(correct_spec)
+            found = _joined(found_before[~found_before["number"].isin(changed)], found)
+            touched = pd.concat([touched_before[~touched_before.isin(changed)], touched], ignore_index=True)
+        found[VISIBLE] = found["number"].isin(touched).to_numpy()  # touched, and the control pays otherwise
+        unsupported = unsupported_streams({CONTROL: self.control, CANDIDATE: injected, REFEREE: self.referee})
         return found, unsupported, len(touched)
+
+    def _unchanged(self, correct_spec: EngineSpec) -> tuple[pd.DataFrame, pd.Series]:
+        if correct_spec not in self.unchanged:
+            self.unchanged[correct_spec] = self._run(self.ledgers[correct_spec], None)
+        return self.unchanged[correct_spec]
+
+    def _run(self, candidate: Ledger, numbers: set[str] | None) -> tuple[pd.DataFrame, pd.Series]:
+        """A shadow run's divergences of the candidate, and the stoppages it changes against the referee.
+
+        ``numbers``: on these stoppages only (what the run reads of a ledger as a whole is read on all of it).
+        """
+        control, referee, mine = self.control, self.referee, candidate
+        if numbers is not None:
+            control, referee, mine = control.only(numbers), referee.only(numbers), candidate.only(numbers)
+        roles = {CONTROL: self.control, CANDIDATE: candidate, REFEREE: self.referee}
+        found = compare(control, mine, self.how)
+        found["verdict"] = verdicts(found["number"], self.control, candidate, self.referee, self.how)
+        found["referee_cents"] = self.referee_due.reindex(found["number"]).fillna(0).to_numpy(np.int64)
+        found = _described(found, self.stoppages, unsupported_streams(roles), roles)
+        # touched: what the candidate changed against the referee's (correct) ledger
+        return found, compare(referee, mine, self.how)["number"]
+
+
+def _alike(correct: Ledger, injected: Ledger) -> bool:
+    """Whether what a comparison reads of each ledger as a whole is the same: rights ends known, rules traced."""
+    return correct.knows_rights_end == injected.knows_rights_end and _traces(correct) == _traces(injected)
+
+
+def _changed(correct: Ledger, injected: Ledger) -> set[str]:
+    """The stoppages whose lines or outcomes are not the same rows, counted alike, in both ledgers."""
+    found: set[str] = set()
+    for mine, theirs in ((correct.lines, injected.lines), (correct.outcomes, injected.outcomes)):
+        if mine is theirs:
+            continue
+        both = pd.concat([mine.assign(_side=1), theirs.assign(_side=-1)], ignore_index=True)
+        columns = [column for column in both.columns if column != "_side"]
+        balance = both.groupby(columns, dropna=False, sort=False)["_side"].sum()
+        found.update(balance[balance != 0].index.get_level_values("number"))
+    return found
+
+
+def _joined(unchanged: pd.DataFrame, changed: pd.DataFrame) -> pd.DataFrame:
+    """The divergences of both, by stoppage number as one run gives them."""
+    found = [frame for frame in (unchanged, changed) if len(frame)]
+    if len(found) < 2:
+        return (found[0] if found else changed).reset_index(drop=True)
+    return pd.concat(found, ignore_index=True).sort_values("number", kind="stable", ignore_index=True)
 
 
 def _write(frame: pd.DataFrame, folder: Path, number: int, empty: bool = False) -> None:
