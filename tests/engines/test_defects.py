@@ -118,3 +118,9 @@ def test_inject_puts_the_defects_into_a_correct_ledger_given_as_compute_does_and
     given, computed = engine.inject(correct, batch), engine.compute(batch)
     assert_frame_equal(given.lines, computed.lines)
     assert_frame_equal(given.outcomes, computed.outcomes)
+
+
+def test_waiting_days_on_extension_change_nothing_where_there_is_no_extension() -> None:
+    rows, extraction = scenario("S16")  # two maternity stoppages: no sickness extension (a part may have none)
+    correct = compute_reference(rows, extraction)
+    assert runs(INJECTORS["waiting_days_on_extension"](correct, rows, extraction)) == runs(correct)

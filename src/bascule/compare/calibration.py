@@ -175,20 +175,18 @@ def calibrate(
             _split(engines, reader, plan, folder / "inputs"),
         )
         step("noise and detection power, part by part")
-        found = _Found()
-        jobs = (CalibrationJob(reader.parts, facts_of(plan, part), calibrating) for part in plan.parts)
-        with executor_for(options.workers, options.scheduler) as executor:
-            for done in each_done(calibrate_part, jobs, executor, in_flight=2 * options.workers):
-                found.add(done)
+        found = _calibrated_parts(reader, plan, calibrating, options)
         noise = tuple(
             Noise(f"{first} against {second}", found.stoppages, divergent)
             for (first, second), divergent in zip(calibrating.pairs, found.noise, strict=True)
         )
         store = ScratchStore(folder, _described_run(reader, plan, header, extraction, options, engines))
-        detections = tuple(
-            _detection(store, name, text, engines, options, found, judge, step) for name, text in catalogue.items()
-        )
-        store.close()
+        try:
+            detections = tuple(
+                _detection(store, name, text, engines, options, found, judge, step) for name, text in catalogue.items()
+            )
+        finally:
+            store.close()
     return Calibration(str(extract), noise, detections, judge.source)
 
 
@@ -216,7 +214,7 @@ def _checked_engines(
     if checking:
         numbers = stoppage_numbers(extract, options.copybook)
         for engine in checking:
-            engine.check_extract(numbers)  # type: ignore[attr-defined]
+            engine.check_extract(numbers)
     return engines
 
 
@@ -229,17 +227,29 @@ def _split(
         return {}
     numbers, parts = plan.stoppages_by_part(reader.charset)
     return {
-        spec: engine.split(numbers, parts, folder / str(position))  # type: ignore[attr-defined]
+        spec: engine.split(numbers, parts, folder / str(position))
         for position, (spec, engine) in enumerate(splitting.items())
     }
+
+
+def _calibrated_parts(
+    reader: ExtractReader, plan: ExtractPlan, calibrating: Calibrating, options: CalibrationOptions
+) -> _Found:
+    """Every part calibrated by the workers (or a Dask cluster), what they found summed as each finishes."""
+    found = _Found(len(calibrating.pairs))
+    jobs = (CalibrationJob(reader.parts, facts_of(plan, part), calibrating) for part in plan.parts)
+    with executor_for(options.workers, options.scheduler) as executor:
+        for done in each_done(calibrate_part, jobs, executor, in_flight=2 * options.workers):
+            found.add(done)
+    return found
 
 
 class _Found:
     """What the parts found, summed as they finish."""
 
-    def __init__(self) -> None:
+    def __init__(self, pairs: int) -> None:
         self.persons = self.stoppages = 0
-        self.noise: list[int] = []
+        self.noise = [0] * pairs
         self.touched: dict[str, int] = {}
         self.shared: dict[str, int] = {}
         self.categories = pd.Series(dtype="int64")
@@ -247,8 +257,8 @@ class _Found:
     def add(self, done: PartCalibrated) -> None:
         self.persons += done.persons
         self.stoppages += done.stoppages
-        if done.noise:
-            self.noise = [mine + theirs for mine, theirs in zip(self.noise or [0] * len(done.noise), done.noise)]
+        if done.noise:  # a part of no stoppage compares nothing
+            self.noise = [mine + theirs for mine, theirs in zip(self.noise, done.noise, strict=True)]
         for defect, count in done.touched.items():
             self.touched[defect] = self.touched.get(defect, 0) + count
             self.shared[defect] = self.shared.get(defect, 0) + done.shared[defect]

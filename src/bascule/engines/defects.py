@@ -149,6 +149,8 @@ def waiting_days_on_extension(ledger: Ledger, rows: Rows, extraction_date: dt.da
     ar = rows["AR"]
     extension = (ar["nature"] == "SICKNESS") & (ar["modality"] == "FULL_TIME") & ar["initial_stoppage_index"].notna()
     starts = ar.loc[extension.to_numpy(), ["number", "start_date"]].set_index("number")["start_date"]
+    if starts.empty:  # (pandas cannot map by an empty series of dates)
+        return ledger
     lines = ledger.lines
     served = pd.to_datetime(lines["number"].map(starts)) + pd.Timedelta(days=3)
     hit = lines["number"].isin(starts.index).to_numpy()
