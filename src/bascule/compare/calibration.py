@@ -72,6 +72,7 @@ class CalibrationOptions:
     copybook: str | None = None
     scheduler: str | None = None  # a Dask scheduler's address, or local[:N]; None: a local process pool
     partition_bytes: int = PARTITION_BYTES  # the parts the workers calibrate (those of a shadow run by default)
+    scratch: str | None = None  # where the scratch run store goes (shared storage on a cluster); None: a temporary one
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def calibrate(
     reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=options.partition_bytes)
     step("scan")
     plan = reader.plan(digest=True)
-    with tempfile.TemporaryDirectory(prefix="bascule-calibration-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="bascule-calibration-", dir=options.scratch) as scratch:
         folder = Path(scratch)
         header = reader.parts.header() or {}
         extraction = extraction_date_of(reader.path, str(header.get("extraction_date", "")))
