@@ -38,14 +38,14 @@ from sqlalchemy import Engine
 from bascule.compare import record
 from bascule.compare.calibration_part import VISIBLE, Calibrating, CalibrationJob, PartCalibrated, calibrate_part
 from bascule.compare.calibration_store import FAMILY, ScratchStore, StoredDefect, described_engines
-from bascule.compare.due import SETTLEMENT_LAG_DAYS
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
-from bascule.compare.reading import PARTITION_BYTES, stoppage_numbers
+from bascule.compare.reading import stoppage_numbers
 from bascule.compare.runner import ShadowOptions
 from bascule.compare.waivers import Acceptances
+from bascule.defaults import PARTITION_BYTES, SETTLEMENT_LAG_DAYS
 from bascule.engines.inputs import extraction_date_of
 from bascule.engines.interface import Engine as ComputingEngine
-from bascule.engines.interface import EngineSpec, load_engine
+from bascule.engines.interface import EngineSpec, PartEngines, SplitsByPart, load_engine
 from bascule.legacy_adapters.plan import ExtractPlan
 from bascule.legacy_adapters.reader import ExtractReader, facts_of
 from bascule.scheduling import each_done, executor_for
@@ -221,9 +221,9 @@ def _checked_engines(
 
 def _split(
     engines: dict[EngineSpec, ComputingEngine], reader: ExtractReader, plan: ExtractPlan, folder: Path
-) -> dict[EngineSpec, object]:
+) -> dict[EngineSpec, PartEngines]:
     """The results of the engines that read them from a file, split by part once, so each worker reads its own."""
-    splitting = {spec: engine for spec, engine in engines.items() if hasattr(engine, "split")}
+    splitting = {spec: engine for spec, engine in engines.items() if isinstance(engine, SplitsByPart)}
     if not splitting:
         return {}
     numbers, parts = plan.stoppages_by_part(reader.charset)

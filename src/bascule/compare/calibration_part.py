@@ -36,7 +36,7 @@ from bascule.compare.partition import (
 from bascule.compare.verdicts import verdicts
 from bascule.domain.features import case_features, category
 from bascule.engines.inputs import with_every_table
-from bascule.engines.interface import Batch, Engine, EngineSpec
+from bascule.engines.interface import Batch, Engine, EngineSpec, PartEngines
 from bascule.engines.ledger import Ledger, checked
 from bascule.legacy_adapters.reader import PartFacts, PartReader
 from bascule.migrate.translate import to_rows
@@ -59,7 +59,7 @@ class Calibrating:
     settlement_lag: int
     folder: str  # the scratch folder: each defect's divergences and unsupported streams, the stoppages
     # spec → an engine with ``of(part)``: an external system's results split by part once, read part by part
-    given: dict[EngineSpec, object] = field(default_factory=dict)
+    given: dict[EngineSpec, PartEngines] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,14 +99,14 @@ def calibrate_part(job: CalibrationJob) -> PartCalibrated:
 class Ledgers:
     """The part's ledger under each engine, computed once whatever the number of runs that compare it."""
 
-    def __init__(self, batch: Batch, given: dict[EngineSpec, object], part: int) -> None:
+    def __init__(self, batch: Batch, given: dict[EngineSpec, PartEngines], part: int) -> None:
         self.batch, self.given, self.part = batch, given, part
         self.computed: dict[EngineSpec, Ledger] = {}
 
     def __getitem__(self, spec: EngineSpec) -> Ledger:
         if spec not in self.computed:
             source = self.given.get(spec)
-            engine: Engine = source.of(self.part) if source is not None else engine_for(spec)  # type: ignore[attr-defined]
+            engine: Engine = source.of(self.part) if source is not None else engine_for(spec)
             self.computed[spec] = checked(engine.compute(self.batch), str(spec))
         return self.computed[spec]
 
