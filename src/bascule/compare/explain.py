@@ -27,7 +27,8 @@ class Explanation:
     stoppage: dict[str, object]  # its features, category, horizon and lineage (records of the extract)
     divergence: dict[str, object] | None  # as stored, None when the engines agree
     timeline: pd.DataFrame  # scheme, payee, first_day, last_day, one column of cents a day per engine, diverges, due
-    ledgers: dict[str, Ledger]  # each engine's own lines (its trace: rules, records) and outcomes
+    # each engine's own lines (its trace: rules, records) and outcomes; None: the run stored none of that role
+    ledgers: dict[str, Ledger | None]
     engines: dict[str, dict[str, object]]
 
 
@@ -38,23 +39,33 @@ def explain(stored: StoredRun, number: str, reveal: bool = False) -> Explanation
     roles = [role for role in ROLES if role in stored.run.engines]
     ledgers = {role: stored.ledger(role, [number]) for role in roles}
     divergent = stored.divergences[stored.divergences["number"] == number]
-    facts = {**stoppage.iloc[0].to_dict(), "records": stored.lineage(number)}
     return Explanation(
         number,
         stored.persons(stoppage["nir"], reveal).iloc[0],
-        facts,
-        divergent.iloc[0].to_dict() if len(divergent) else None,
-        _timeline(ledgers, facts.get("horizon")),
+        {**_by_column(stoppage.iloc[0]), "records": stored.lineage(number)},
+        _by_column(divergent.iloc[0]) if len(divergent) else None,
+        _timeline(ledgers, _last_day_due(stoppage)),
         ledgers,
         stored.run.engines,
     )
 
 
-def _timeline(ledgers: dict[str, Ledger | None], horizon: object) -> pd.DataFrame:
+def _by_column(row: pd.Series) -> dict[str, object]:
+    return {str(column): value for column, value in row.items()}
+
+
+def _last_day_due(stoppage: pd.DataFrame) -> np.datetime64:
+    """The stoppage's horizon as a day; NaT when it has none (every day is due)."""
+    if "horizon" not in stoppage:
+        return np.datetime64("NaT")
+    day: np.datetime64 = pd.to_datetime(stoppage["horizon"]).to_numpy(dtype="datetime64[D]")[0]
+    return day
+
+
+def _timeline(ledgers: dict[str, Ledger | None], limit: np.datetime64) -> pd.DataFrame:
     """The engines' money per day on the bounds of all of them, payee by payee."""
     sides = {role: common_payee(ledger.lines) for role, ledger in ledgers.items() if ledger is not None}
     found = pieces(sides, TIMELINE_KEYS).sort_values(["first_day", "scheme", "payee_kind"]).reset_index(drop=True)
     found["diverges"] = found["control"] != found["candidate"]
-    limit = np.datetime64("NaT") if horizon is None or pd.isna(horizon) else np.datetime64(pd.Timestamp(horizon).date())
     found["due"] = True if np.isnat(limit) else (found["first_day"].to_numpy(dtype="datetime64[D]") <= limit)
     return found

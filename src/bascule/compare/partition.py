@@ -83,7 +83,7 @@ def run_partition(task: PartitionTask) -> PartitionResult:
 def money_due(ledger: Ledger, horizon: pd.Series) -> pd.Series:
     """Per stoppage number, the cents a ledger pays on its due days."""
     found = clip(pieces({"money": ledger.lines}, ["number"]), horizon)
-    return (found["money"] * lengths(found)).groupby(found["number"]).sum()
+    return found["money"].mul(lengths(found)).groupby(found["number"]).sum()
 
 
 def unsupported_streams(ledgers: dict[str, Ledger]) -> pd.DataFrame:
@@ -111,7 +111,7 @@ def _described(
 
 
 def _traces(ledger: Ledger) -> bool:
-    return "rules" in ledger.lines and ledger.lines["rules"].fillna("").ne("").any()
+    return "rules" in ledger.lines and bool(ledger.lines["rules"].fillna("").ne("").any())
 
 
 def _rules_differing(numbers: pd.Series, control: Ledger, candidate: Ledger) -> np.ndarray:

@@ -101,11 +101,15 @@ def close_run(
 def categories(counts: pd.Series, divergences: pd.DataFrame) -> dict[str, dict[str, int]]:
     """Per case category: stoppages compared, divergent, and left unresolved."""
     if divergences.empty:
-        return {name: {"stoppages": int(n), "divergent": 0, "unresolved": 0} for name, n in counts.items()}
+        return {str(name): {"stoppages": int(n), "divergent": 0, "unresolved": 0} for name, n in counts.items()}
     divergent = divergences.groupby("category").size()
     open_ = divergences[unresolved(divergences)].groupby("category").size()
     return {
-        name: {"stoppages": int(n), "divergent": int(divergent.get(name, 0)), "unresolved": int(open_.get(name, 0))}
+        str(name): {
+            "stoppages": int(n),
+            "divergent": int(divergent.get(name, 0)),
+            "unresolved": int(open_.get(name, 0)),
+        }
         for name, n in counts.items()
     }
 
@@ -126,7 +130,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
     """Rows as plain Python values (None for missing) for the database driver."""
     plain = frame.astype(object).where(frame.notna(), None)
     return [
-        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in plain.to_dict("records")
+        {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        for row in plain.to_dict("records")
     ]
 
 

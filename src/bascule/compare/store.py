@@ -9,11 +9,14 @@ beside the database: reports read both and never recompute.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bascule.migrate.model import Base, RunStatus, code
+
+Json = dict[str, Any]  # a JSON column's object, as the database gives it back
 
 
 class ShadowRun(Base):
@@ -32,20 +35,20 @@ class ShadowRun(Base):
     family: Mapped[str] = mapped_column(String(80), index=True)  # the dry runs compared over time (trend, chain)
     caisse: Mapped[int | None] = mapped_column(Integer)
     extraction_date: Mapped[dt.date] = mapped_column(Date)
-    engines: Mapped[dict] = mapped_column(JSON)  # role → {spec, name, version, traces}
+    engines: Mapped[Json] = mapped_column(JSON)  # role → {spec, name, version, traces}
     parameters_version: Mapped[str] = mapped_column(String(40))
-    waivers: Mapped[dict] = mapped_column(JSON)  # file, sha256, text, tolerances, each waiver's use
-    options: Mapped[dict] = mapped_column(JSON)
-    timings: Mapped[dict] = mapped_column(JSON)  # seconds per stage and per engine
+    waivers: Mapped[Json] = mapped_column(JSON)  # file, sha256, text, tolerances, each waiver's use
+    options: Mapped[Json] = mapped_column(JSON)
+    timings: Mapped[Json] = mapped_column(JSON)  # seconds per stage and per engine
     store_path: Mapped[str] = mapped_column(Text)  # the folder of the run's Parquet files
     persons: Mapped[int] = mapped_column(BigInteger)
     stoppages: Mapped[int] = mapped_column(BigInteger)
     divergent: Mapped[int] = mapped_column(BigInteger)
     accepted: Mapped[int] = mapped_column(BigInteger)
     unresolved: Mapped[int] = mapped_column(BigInteger)  # neither accepted nor a legacy defect fixed
-    categories: Mapped[dict] = mapped_column(JSON)  # case category → {stoppages, divergent, unresolved}
-    migration: Mapped[dict | None] = mapped_column(JSON)  # a dry run's reading, migration books and verification
-    calibration: Mapped[dict | None] = mapped_column(JSON)  # bascule calibrate's noise and detection power, if run
+    categories: Mapped[Json] = mapped_column(JSON)  # case category → {stoppages, divergent, unresolved}
+    migration: Mapped[Json | None] = mapped_column(JSON)  # a dry run's reading, migration books and verification
+    calibration: Mapped[Json | None] = mapped_column(JSON)  # bascule calibrate's noise and detection power, if run
     manifest_sha256: Mapped[str | None] = mapped_column(String(64))  # its evidence pack, once written
 
 

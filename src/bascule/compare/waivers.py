@@ -78,8 +78,8 @@ class Waiver:
 
     def matches(self, divergences: pd.DataFrame) -> np.ndarray:
         hit = np.ones(len(divergences), dtype=bool)
-        if self.kinds is not None:
-            hit &= divergences["kinds"].map(lambda k: set(k) <= self.kinds).to_numpy(dtype=bool)
+        if (kinds := self.kinds) is not None:  # a name, so that the lambda sees it narrowed
+            hit &= divergences["kinds"].map(lambda k: set(k) <= kinds).to_numpy(dtype=bool)
         for name, value in self.features.items():
             hit &= (divergences[name] == value).to_numpy(dtype=bool)
         if self.clusters is not None:
@@ -89,7 +89,7 @@ class Waiver:
         return hit
 
     def to_dict(self) -> dict[str, object]:
-        select = {
+        select: dict[str, object] = {
             k: sorted(v)
             for k, v in (("kinds", self.kinds), ("clusters", self.clusters), ("stoppages", self.stoppages))
             if v is not None
@@ -134,7 +134,8 @@ def waivers_yaml(acceptances: Acceptances) -> str:
     if acceptances.tolerances:
         document["tolerances"] = {kind: vars(t) for kind, t in acceptances.tolerances.items()}
     document["waivers"] = [
-        {**waiver.to_dict(), "expires": waiver.expires} for waiver in acceptances.waivers  # a YAML date, not a text
+        {**waiver.to_dict(), "expires": waiver.expires}  # a YAML date, not a text
+        for waiver in acceptances.waivers
     ]
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
 

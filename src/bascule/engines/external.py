@@ -20,8 +20,8 @@ A stoppage with no row is one the new system pays nothing for.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, replace
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -66,8 +66,10 @@ class ExternalEngine:
         results = external_results(self.source)
         absent = results[~results["number"].isin(numbers)]
         if len(absent):
-            shown = "; ".join(f"line {line}, stoppage {number!r}" for line, number in
-                              zip(absent["records"][:SHOWN_ROWS], absent["number"][:SHOWN_ROWS], strict=True))
+            shown = "; ".join(
+                f"line {line}, stoppage {number!r}"
+                for line, number in zip(absent["records"][:SHOWN_ROWS], absent["number"][:SHOWN_ROWS], strict=True)
+            )
             stoppages = absent["number"].nunique()
             raise EngineError(
                 f"{self.source}: {len(absent):,} row(s) for {stoppages:,} stoppage(s) the extract does not hold "
@@ -88,7 +90,8 @@ class ExternalEngine:
         at = np.searchsorted(numbers, results["number"].to_numpy(dtype=str)).clip(max=max(len(numbers) - 1, 0))
         part = parts[at] if len(numbers) else np.zeros(len(results), dtype=np.int64)
         folder.mkdir(parents=True, exist_ok=True)
-        for number, rows in results.groupby(part, sort=True):
+        # grouped by an Index, not the bare array: pandas-stubs would type each group's key a tuple
+        for number, rows in results.groupby(pd.Index(part), sort=True):
             rows.to_parquet(folder / part_file(int(number)), index=False)
         return ExternalPart(str(folder), "rights_end" in results, self.version)
 
@@ -243,6 +246,6 @@ def _refuse_bad_rows(raw: pd.DataFrame, checks: dict[str, pd.Series], source: st
         count = int(sum(bad.sum() for bad in checks.values()))
         raise EngineError(
             f"{source}: {count} value(s) cannot be read ({'; '.join(problems[:SHOWN_ROWS])}). "
-            f"daily_cents is whole cents from 0 to {MAX_DAILY_CENTS:,}, days are YYYY-MM-DD, scheme SA or TI, payee_kind insured or employer "
-            "(with payee_siret)"
+            f"daily_cents is whole cents from 0 to {MAX_DAILY_CENTS:,}, days are YYYY-MM-DD, scheme SA or TI, "
+            "payee_kind insured or employer (with payee_siret)"
         )

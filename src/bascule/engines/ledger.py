@@ -21,6 +21,7 @@ record indexes in the extract the run comes from), ``daily_base_cents``,
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
@@ -47,7 +48,7 @@ class Ledger:
     outcomes: pd.DataFrame
     knows_rights_end: bool = True  # False: the engine gives no rights end dates, none is compared
 
-    def only(self, numbers: object) -> Ledger:
+    def only(self, numbers: Collection[str]) -> Ledger:
         """The part of the ledger about some stoppage numbers."""
         return Ledger(
             self.lines[self.lines["number"].isin(numbers)].reset_index(drop=True),

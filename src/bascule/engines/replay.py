@@ -65,7 +65,7 @@ def _day_lines(payments: pd.DataFrame) -> pd.DataFrame:
             "payment": payments["nature"].to_numpy(),
         }
     )
-    uneven = remainder != 0
+    uneven: np.ndarray = remainder != 0  # numpy's stubs type a comparison of untyped arrays Any
     last_day = common[uneven].assign(first_day=last[uneven], daily_cents=remainder[uneven])
     return pd.concat([common, last_day], ignore_index=True).astype(
         {"first_day": "datetime64[s]", "last_day": "datetime64[s]"}

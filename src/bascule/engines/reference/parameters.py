@@ -11,11 +11,13 @@ it, or outside :data:`WINDOW`, is refused with that reason, never guessed.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -55,6 +57,7 @@ class Parameter:
     unit: str
     lookup: str  # the date the rules must look it up at
     values: tuple[DatedValue, ...]  # by start date
+    _starts: np.ndarray = field(init=False, repr=False, compare=False)  # the values' start days, for searchsorted
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_starts", np.array([v.start for v in self.values], dtype="datetime64[D]"))
@@ -105,8 +108,8 @@ class Parameter:
 class _StrictLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing a key given twice (PyYAML keeps the last silently)."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[object] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
@@ -156,5 +159,5 @@ def _dated_value(name: str, start: object, entry: object) -> DatedValue:
 def parameters(folder: str | None = None) -> dict[str, Parameter]:
     """Every parameter of a folder (the shipped ones by default), by name."""
     root = Path(folder) if folder else FILES
-    files = sorted(p for p in root.iterdir() if p.name.endswith(".yaml"))
+    files = sorted((p for p in root.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
     return {f.name[:-5]: load_parameter(f.name[:-5], f.read_text(encoding="utf-8")) for f in files}

@@ -90,8 +90,9 @@ def trace_stoppage(
     own = _rows_of_person(rows, person)
     ledger = compute_reference(own, extraction_date, conventions)
     chains = inputs.stoppages_with_references(own)
-    row = chains[chains["number"] == number].iloc[0]
-    months = inputs.reference_salaries(chains, own, attestations_in_force(own))[chains.index.get_loc(row.name)]
+    at = int(np.flatnonzero(chains["number"] == number)[0])  # the stoppage's position, in the arrays as in the frame
+    row = chains.iloc[at]
+    months = inputs.reference_salaries(chains, own, attestations_in_force(own))[at]
     names = [f"month_{i}" for i in (1, 2, 3)]
     reference_months = [
         (str(pd.Timestamp(row[n]).strftime("%Y-%m")), None if m < 0 else int(m))
@@ -99,7 +100,7 @@ def trace_stoppage(
     ]
     reference = pd.Timestamp(row["reference_date"]).date()
     start = pd.Timestamp(row["chain_start"]).date()
-    gap_day = previous_end(chains)[chains.index.get_loc(row.name)] + DAY
+    gap_day = previous_end(chains)[at] + DAY
     read_at = {
         REFERENCE: reference,
         START: start,
