@@ -469,7 +469,7 @@ def test_a_bug_exits_3_with_the_command_to_report_it(env: Env, monkeypatch: pyte
     def broken(*_: object) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("bascule.cli.list_runs", broken)
+    monkeypatch.setattr("bascule.reports.history.list_runs", broken)
     result = invoke(["runs", "--db", env.db])
     assert result.exit_code == 3 and "Traceback" not in result.output
     said = error_lines(result)
@@ -478,7 +478,7 @@ def test_a_bug_exits_3_with_the_command_to_report_it(env: Env, monkeypatch: pyte
 
 
 def test_debug_shows_the_traceback_of_a_bug(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bascule.cli.list_runs", lambda *_: 1 / 0)
+    monkeypatch.setattr("bascule.reports.history.list_runs", lambda *_: 1 / 0)
     result = invoke(["--debug", "runs", "--db", env.db])
     assert result.exit_code != 0 and isinstance(result.exception, ZeroDivisionError)
 
