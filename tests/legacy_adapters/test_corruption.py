@@ -22,6 +22,19 @@ for _name, _path in VALID.items():
 # as a whole (exit code 2, "give --copybook"), which is not what this test is about.
 _VERSION = shipped_layout(1).specs[HEADER].field(VERSION_FIELD)
 
+def corrupted(encoding: str, edits: list[tuple[float, bytes]], cut: int | None) -> bytes:
+    """The valid extract with garbage written over it at some places, and its end cut off."""
+    data = bytearray(VALID[encoding].read_bytes())
+    for where, garbage in edits:
+        at = 2 + int(where * (len(data) - 2 - len(garbage)))  # keep the HD marker: it tells the encoding
+        data[at : at + len(garbage)] = garbage
+    valid = VALID[encoding].read_bytes()
+    data[_VERSION.offset : _VERSION.end] = valid[_VERSION.offset : _VERSION.end]
+    if cut is not None:
+        del data[-cut:]
+    return bytes(data)
+
+
 edits = st.lists(
     st.tuples(st.floats(min_value=0, max_value=1, exclude_max=True), st.binary(min_size=1, max_size=12)),
     min_size=1,
@@ -39,17 +52,10 @@ edits = st.lists(
 def test_corruption_never_crashes_and_never_loses_a_record(
     encoding: str, edits: list[tuple[float, bytes]], cut: int | None, chunk_records: int
 ) -> None:
-    data = bytearray(VALID[encoding].read_bytes())
-    for where, garbage in edits:
-        at = 2 + int(where * (len(data) - 2 - len(garbage)))  # keep the HD marker: it tells the encoding
-        data[at : at + len(garbage)] = garbage
-    valid = VALID[encoding].read_bytes()
-    data[_VERSION.offset : _VERSION.end] = valid[_VERSION.offset : _VERSION.end]
-    if cut is not None:
-        del data[-cut:]
+    data = corrupted(encoding, edits, cut)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "corrupt.dat"
-        path.write_bytes(bytes(data))
+        path.write_bytes(data)
         extract = read_extract(path, chunk_bytes=200 * chunk_records)
     records = -(-len(data) // 200)
     rows = sum(len(frame) for frame in extract.frames.values())
@@ -77,17 +83,10 @@ def test_parts_read_alone_in_any_order_reject_what_one_reading_of_the_file_rejec
     Duplicates of an identifier in an earlier part, the trailer's totals, misplaced HD and FT records: the
     scan knows them before any part is read.
     """
-    data = bytearray(VALID[encoding].read_bytes())
-    for where, garbage in edits:
-        at = 2 + int(where * (len(data) - 2 - len(garbage)))
-        data[at : at + len(garbage)] = garbage
-    valid = VALID[encoding].read_bytes()
-    data[_VERSION.offset : _VERSION.end] = valid[_VERSION.offset : _VERSION.end]
-    if cut is not None:
-        del data[-cut:]
+    data = corrupted(encoding, edits, cut)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "corrupt.dat"
-        path.write_bytes(bytes(data))
+        path.write_bytes(data)
         whole = read_extract(path, chunk_bytes=len(data) + 200)  # one chunk: nothing spans chunks
         reader = ExtractReader(path, chunk_bytes=200 * chunk_records)
         plan = reader.plan()

@@ -40,12 +40,12 @@ from bascule.compare.calibration_part import VISIBLE, Calibrating, CalibrationJo
 from bascule.compare.calibration_store import FAMILY, ScratchStore, StoredDefect, described_engines
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
 from bascule.compare.reading import stoppage_numbers
-from bascule.compare.runner import ShadowOptions
+from bascule.compare.runner import ShadowOptions, split_results
 from bascule.compare.waivers import Acceptances
 from bascule.defaults import PARTITION_BYTES, SETTLEMENT_LAG_DAYS
 from bascule.engines.inputs import extraction_date_of
 from bascule.engines.interface import Engine as ComputingEngine
-from bascule.engines.interface import EngineSpec, PartEngines, SplitsByPart, load_engine
+from bascule.engines.interface import EngineSpec, load_engine
 from bascule.legacy_adapters.plan import ExtractPlan
 from bascule.legacy_adapters.reader import ExtractReader, facts_of
 from bascule.scheduling import each_done, executor_for
@@ -173,7 +173,7 @@ def calibrate(
             tuple(catalogue),
             SETTLEMENT_LAG_DAYS,
             str(folder),
-            _split(engines, reader, plan, folder / "inputs"),
+            split_results(engines, reader, plan, folder / "inputs"),
         )
         step("noise and detection power, part by part")
         found = _calibrated_parts(reader, plan, calibrating, options)
@@ -217,20 +217,6 @@ def _checked_engines(
         for engine in checking:
             engine.check_extract(numbers)
     return engines
-
-
-def _split(
-    engines: dict[EngineSpec, ComputingEngine], reader: ExtractReader, plan: ExtractPlan, folder: Path
-) -> dict[EngineSpec, PartEngines]:
-    """The results of the engines that read them from a file, split by part once, so each worker reads its own."""
-    splitting = {spec: engine for spec, engine in engines.items() if isinstance(engine, SplitsByPart)}
-    if not splitting:
-        return {}
-    numbers, parts = plan.stoppages_by_part(reader.charset)
-    return {
-        spec: engine.split(numbers, parts, folder / str(position))
-        for position, (spec, engine) in enumerate(splitting.items())
-    }
 
 
 def _calibrated_parts(

@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -39,6 +40,7 @@ from bascule.migrate.migration import file_sha256
 from bascule.one_pass import Computing, Loading, PartDone, PartJob, run_part
 from bascule.scheduling import default_workers, each_done, executor_for
 
+Key = TypeVar("Key")  # an engine's role in a run, or its spec in a calibration
 INPUTS = "inputs"  # in a run's folder while it runs: the external results split by part
 
 __all__ = ["ShadowOptions", "default_store_root", "default_workers", "prepared_engines", "shadow"]
@@ -179,7 +181,7 @@ class StoredRun:
             store_path=str(store_root.resolve()),
         )
         self.folder = store_root / f"run-{self.run_id}"
-        split = _split(engines, reader, plan, self.folder / INPUTS)
+        split = split_results(engines, reader, plan, self.folder / INPUTS)
         given: dict[str, PartEngines] = {**split, **reused}
         self.computing = Computing(
             options.engines, extraction, options.settlement_lag, acceptances.tolerances, str(self.folder), given
@@ -221,15 +223,18 @@ class StoredRun:
             self.store_root.rmdir()
 
 
-def _split(
-    engines: dict[str, ComputingEngine], reader: ExtractReader, plan: ExtractPlan, folder: Path
-) -> dict[str, PartEngines]:
+def split_results(
+    engines: Mapping[Key, ComputingEngine], reader: ExtractReader, plan: ExtractPlan, folder: Path
+) -> dict[Key, PartEngines]:
     """The results of the engines that read them from a file, split by part once, so each worker reads its own."""
-    splitting = {role: engine for role, engine in engines.items() if isinstance(engine, SplitsByPart)}
+    splitting = {key: engine for key, engine in engines.items() if isinstance(engine, SplitsByPart)}
     if not splitting:
         return {}
     numbers, parts = plan.stoppages_by_part(reader.charset)
-    return {role: engine.split(numbers, parts, folder / role) for role, engine in splitting.items()}
+    return {
+        key: engine.split(numbers, parts, folder / str(position))
+        for position, (key, engine) in enumerate(splitting.items())
+    }
 
 
 def run_parts(
