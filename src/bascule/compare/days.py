@@ -130,6 +130,7 @@ def clip(found: pd.DataFrame, horizon: pd.Series) -> pd.DataFrame:
     limit = horizon.reindex(numbers).to_numpy(dtype="datetime64[D]")[codes]
     bounded = ~np.isnat(limit)
     last = found["last_day"].to_numpy(dtype="datetime64[D]")
-    kept = ~bounded | (found["first_day"].to_numpy(dtype="datetime64[D]") <= limit)
+    # annotated: numpy's stubs type a comparison of untyped arrays Any, and the frame indexed by it too
+    kept: np.ndarray = ~bounded | (found["first_day"].to_numpy(dtype="datetime64[D]") <= limit)
     clipped = found.assign(last_day=np.where(bounded & (last > limit), limit, last))
     return clipped[kept].reset_index(drop=True)

@@ -19,6 +19,7 @@ the text comes back on the divergent stoppages only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,7 +90,7 @@ class Numbers:
         return found.assign(number=self.text.take(found["number"].to_numpy()))
 
 
-def _split(codes: np.ndarray, parts: list) -> list[np.ndarray]:
+def _split(codes: np.ndarray, parts: Sequence[Sized]) -> list[np.ndarray]:
     return np.split(np.asarray(codes, dtype=np.int64), np.cumsum([len(part) for part in parts])[:-1])
 
 
@@ -238,9 +239,9 @@ def _combinations(
     bits = 1 << distinct["value"].map({v: i for i, v in enumerate(order)}).to_numpy(np.int64)
     masks = pd.Series(bits, index=distinct["number"].to_numpy()).groupby(level=0).sum()  # distinct bits: sum = or
     combos = {mask: tuple(v for i, v in enumerate(order) if mask >> i & 1) for mask in masks.unique()}
-    if joiner is not None:
-        combos = {mask: joiner.join(found) for mask, found in combos.items()}
-    return masks.map(combos)
+    if joiner is None:
+        return masks.map(combos)
+    return masks.map({mask: joiner.join(found) for mask, found in combos.items()})
 
 
 def direction(found: pd.DataFrame) -> np.ndarray:

@@ -14,7 +14,7 @@ to its convention) or ``reference:rounding=truncate,gap=working_days,pass_date=s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from bascule.errors import BasculeError
@@ -54,11 +54,16 @@ class Conventions:
     @classmethod
     def parse(cls, text: str) -> Conventions:
         """``""``, ``truncate``, or ``rounding=truncate,gap=working_days``: the defaults elsewhere."""
-        chosen = cls()
+        given: dict[str, str] = {}  # convention -> value, the last one given winning
         for item in filter(None, (part.strip() for part in text.split(","))):
             name, _, value = item.rpartition("=")
-            chosen = replace(chosen, **{_field_of(name.strip(), value.strip()): _value_of(value.strip())})
-        return chosen
+            given[_field_of(name.strip(), value.strip())] = value.strip()
+        default = cls()
+        return cls(  # one typed conversion a field, so that each convention gets its own kind of value
+            rounding=Rounding(given.get("rounding", default.rounding)),
+            gap=GapReading(given.get("gap", default.gap)),
+            pass_date=PassDate(given.get("pass_date", default.pass_date)),
+        )
 
     def to_dict(self) -> dict[str, str]:
         return {f.name: str(getattr(self, f.name)) for f in fields(self)}
@@ -81,7 +86,3 @@ def _field_of(name: str, value: str) -> str:
     if name and owners[0] != name:
         raise ConventionError(f"{value!r} is a value of {owners[0]}, not of {name}")
     return owners[0]
-
-
-def _value_of(value: str) -> StrEnum:
-    return next(kind(value) for kind in CHOICES.values() if value in {v.value for v in kind})

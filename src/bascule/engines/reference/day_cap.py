@@ -86,7 +86,8 @@ class _Days:
         some = counted > 0
         ends = np.cumsum(size) - size + counted - 1
         self.last[owner[some]] = position[ends[some]]
-        return (counted == size) & (size > 0)
+        filled: np.ndarray = (counted == size) & (size > 0)  # numpy's stubs type arithmetic on untyped arrays Any
+        return filled
 
     def paid_mask(self) -> np.ndarray:
         mask = np.zeros(len(self.rank_position), dtype=bool)
@@ -100,7 +101,9 @@ def _freed(ordinal: np.ndarray, day: np.ndarray, since: np.ndarray) -> np.ndarra
         return np.zeros(0, dtype=np.int64)
     low = min(int(day.min()), int(since.min()))
     span = max(int(day.max()), int(since.max())) - low + 1
-    return np.searchsorted(ordinal * span + (since - low), ordinal * span + (day - low), side="left")
+    # annotated: numpy's stubs type arithmetic on untyped arrays Any, and searchsorted of them too
+    freed: np.ndarray = np.searchsorted(ordinal * span + (since - low), ordinal * span + (day - low), side="left")
+    return freed
 
 
 def _running_max(values: np.ndarray, block: np.ndarray) -> np.ndarray:
@@ -108,4 +111,6 @@ def _running_max(values: np.ndarray, block: np.ndarray) -> np.ndarray:
     if not len(values):
         return values
     step = 2 * (int(np.abs(values).max()) + 1)
-    return np.maximum.accumulate(values + block * step) - block * step
+    # annotated: numpy's stubs type arithmetic on untyped arrays Any
+    running: np.ndarray = np.maximum.accumulate(values + block * step) - block * step
+    return running

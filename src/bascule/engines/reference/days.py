@@ -96,7 +96,9 @@ def chain_day(stoppages: pd.DataFrame, first: np.ndarray, last: np.ndarray, day_
     order = order.sort_values(["chain", "start"], kind="stable")
     before = order.groupby("chain")["days"].cumsum() - order["days"]
     offset = before.reindex(range(len(stoppages))).to_numpy(dtype=np.int64)
-    return first + (day_number.astype(np.int64) - 1 - offset).astype("timedelta64[D]")
+    # annotated: numpy's stubs type arithmetic on untyped arrays Any
+    dates: np.ndarray = first + (day_number.astype(np.int64) - 1 - offset).astype("timedelta64[D]")
+    return dates
 
 
 def runs(first: np.ndarray, last: np.ndarray, cuts: pd.DataFrame) -> pd.DataFrame:

@@ -270,18 +270,22 @@ class ChainGroup:
     at: np.ndarray
     conventions: Conventions
 
+    # The arrays are annotated: numpy's stubs type indexing by an untyped array (``at``) Any.
     @property
     def months(self) -> np.ndarray:
-        return np.maximum(self.streams[SALARY_COLUMNS].to_numpy(dtype=np.int64)[self.at], 0).astype(object)
+        salaries: np.ndarray = np.maximum(self.streams[SALARY_COLUMNS].to_numpy(dtype=np.int64)[self.at], 0)
+        return salaries.astype(object)
 
     @property
     def start(self) -> np.ndarray:
         """The chain's initial stoppage's first day."""
-        return self.streams["chain_start"].to_numpy(dtype="datetime64[D]")[self.at]
+        day: np.ndarray = self.streams["chain_start"].to_numpy(dtype="datetime64[D]")[self.at]
+        return day
 
     @property
     def reference(self) -> np.ndarray:
-        return self.streams["reference_date"].to_numpy(dtype="datetime64[D]")[self.at]
+        day: np.ndarray = self.streams["reference_date"].to_numpy(dtype="datetime64[D]")[self.at]
+        return day
 
     @property
     def pass_day(self) -> np.ndarray:
@@ -290,7 +294,8 @@ class ChainGroup:
 
     @property
     def income(self) -> np.ndarray:
-        return self.streams["self_employed_income_cents"].to_numpy()[self.at]
+        income: np.ndarray = self.streams["self_employed_income_cents"].to_numpy()[self.at]
+        return income
 
 
 def _compute_group(rule: str, group: ChainGroup, at: np.ndarray, found: DailyAmounts) -> None:
@@ -333,7 +338,7 @@ def _lines(
     window: Window,
     daily: DailyAmounts,
     refused: np.ndarray,
-    table: dict,
+    table: dict[str, Parameter],
     conventions: Conventions,
 ) -> pd.DataFrame:
     """The runs of days of every computed stoppage, each with its amount, payee and rules.
@@ -453,7 +458,7 @@ def _part_time_amounts(
     part_time: np.ndarray,
     switch: np.ndarray,
     refused: np.ndarray,
-    table: dict,
+    table: dict[str, Parameter],
     conventions: Conventions,
 ) -> pd.DataFrame:
     """Each therapeutic part-time month pays min(allowance, that month's loss of earnings) (docs/RULES.md 3).

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bascule.engines.reference.conventions import Rounding
+# Re-exported (the "as" says so to mypy): callers of cents() import it from here.
+from bascule.engines.reference.conventions import Rounding as Rounding
 
 
 def whole(values: object) -> np.ndarray:
@@ -50,11 +51,14 @@ class Exact:
     def __add__(self, other: Exact) -> Exact:
         return Exact(self.num * other.den + other.num * self.den, self.den * other.den)
 
+    # The results are annotated: numpy's stubs type arithmetic and comparisons of untyped arrays Any.
     def __le__(self, other: Exact) -> np.ndarray:
-        return (self.num * other.den <= other.num * self.den).astype(bool)
+        below: np.ndarray = self.num * other.den <= other.num * self.den
+        return below.astype(bool)
 
     def __lt__(self, other: Exact) -> np.ndarray:
-        return (self.num * other.den < other.num * self.den).astype(bool)
+        below: np.ndarray = self.num * other.den < other.num * self.den
+        return below.astype(bool)
 
     def complement(self) -> Exact:
         """1 − this value (a share)."""
@@ -66,9 +70,12 @@ class Exact:
 
     def cents(self, rounding: Rounding = Rounding.HALF_UP) -> np.ndarray:
         """The amount in whole cents (the values are amounts in cents), rounded once."""
+        quotient: np.ndarray
         if rounding is Rounding.TRUNCATE:
-            return (self.num // self.den).astype(np.int64)
-        return ((2 * self.num + self.den) // (2 * self.den)).astype(np.int64)
+            quotient = self.num // self.den
+        else:
+            quotient = (2 * self.num + self.den) // (2 * self.den)
+        return quotient.astype(np.int64)
 
 
 def smallest(a: Exact, b: Exact) -> Exact:

@@ -64,4 +64,4 @@ def working_days(first: np.ndarray, end: np.ndarray, where: np.ndarray) -> np.nd
 def french_public_holidays() -> np.ndarray:
     """The public holidays of metropolitan France over the look-up window and the year after it."""
     years = range(WINDOW[0].year, WINDOW[1].year + 2)
-    return np.array(sorted(holidays.France(years=years)), dtype="datetime64[D]")
+    return np.array(sorted(holidays.country_holidays("FR", years=years)), dtype="datetime64[D]")

@@ -92,7 +92,8 @@ def on_each_date(days: np.ndarray, function: Callable[[np.ndarray], np.ndarray])
     ordinal = _ordinal(days)
     low = int(ordinal.min(initial=0))
     dates = np.arange(low, int(ordinal.max(initial=0)) + 1).astype("datetime64[D]")
-    return function(dates)[ordinal - low]
+    each: np.ndarray = function(dates)[ordinal - low]  # numpy's stubs type indexing by an untyped array Any
+    return each
 
 
 def _person_days(expanded: pd.DataFrame, person: np.ndarray) -> dict[str, np.ndarray]:
