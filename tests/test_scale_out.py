@@ -142,3 +142,18 @@ def test_a_dry_run_interrupted_after_some_parts_resumes_to_the_same_result(
     assert found["migration"]["books"]["outcome"] == "resumed"
     found["migration"]["books"]["outcome"] = in_process["migration"]["books"]["outcome"]
     assert_same(found, in_process)
+
+
+def test_a_scheduler_that_cannot_be_used_is_refused_before_any_work(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bascule.cli import cli
+
+    database = tmp_path / "never.db"
+    found = CliRunner().invoke(cli, ["dry-run", str(EXTRACT), "--db", str(database), "--scheduler", "local:0"])
+    assert found.exit_code == 2, found.output
+    assert "local:N" in found.output and "scan…" not in found.output
+    engine = open_database(f"sqlite:///{database}")
+    with engine.connect() as connection:  # the schema, but no migration run and no shadow run were started
+        assert connection.execute(text("SELECT count(*) FROM migration_run")).scalar_one() == 0
+        assert connection.execute(text("SELECT count(*) FROM shadow_run")).scalar_one() == 0

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from bascule.compare.calibration import CalibrationOptions, calibrate
 from bascule.compare.record import keep_calibration
 from bascule.compare.runner import ShadowOptions, StoredRun, default_store_root, prepared_engines, run_parts
 from bascule.compare.waivers import Acceptances
+from bascule.engines.interface import Engine as ComputingEngine
 from bascule.files import check_writable_folder
 from bascule.legacy_adapters.plan import Part
 from bascule.legacy_adapters.reader import ExtractReader
@@ -62,6 +66,45 @@ def dry_run(
     store_root = store_root or default_store_root(engine)
     check_writable_folder(store_root, "run store")
     ensure_schema(engine)
+    with executor_for(options.workers, options.scheduler) as executor:  # a scheduler that cannot be reached: now
+        run_id = _one_pass(
+            extract,
+            database,
+            reader,
+            engine,
+            engines,
+            options,
+            acceptances,
+            store_root,
+            family,
+            executor,
+            stage,
+            on_progress,
+        )
+    if calibrate_under is not None:
+        stage("calibrate")
+        chosen = CalibrationOptions(
+            candidate=options.candidate, workers=options.workers, copybook=options.copybook, scheduler=options.scheduler
+        )
+        keep_calibration(engine, run_id, calibrate(extract, chosen, PolicyJudge(calibrate_under)).to_dict())
+    return run_id
+
+
+def _one_pass(
+    extract: str | Path,
+    database: str,
+    reader: ExtractReader,
+    engine: Engine,
+    engines: dict[str, ComputingEngine],
+    options: ShadowOptions,
+    acceptances: Acceptances,
+    store_root: Path,
+    family: str | None,
+    executor: Executor | None,
+    stage: Callable[[str], None],
+    on_progress: Callable[[int, int], None] | None,
+) -> int:
+    """Scan, then read, migrate and compute every part, then verify; returns the shadow run's id."""
     stage("scan")
     started = time.perf_counter()
     plan = reader.plan(digest=True)
@@ -76,10 +119,7 @@ def dry_run(
 
     scanned = time.perf_counter() - started
     stage("read, migrate and compute")
-    with (
-        StoredRun(engine, reader, plan, options, engines, acceptances, store_root, family) as run,
-        executor_for(options.workers, options.scheduler) as executor,
-    ):
+    with StoredRun(engine, reader, plan, options, engines, acceptances, store_root, family) as run:
         run.collected.seconds["scan (wall)"] = scanned
         for done in run_parts(reader, plan, options, run.computing, executor, loading, on_progress):
             reader.summary.add(done.reading)
@@ -98,10 +138,4 @@ def dry_run(
             "verification": verification.to_dict(),
         }
         run.close(migration=migration)
-    if calibrate_under is not None:
-        stage("calibrate")
-        chosen = CalibrationOptions(
-            candidate=options.candidate, workers=options.workers, copybook=options.copybook, scheduler=options.scheduler
-        )
-        keep_calibration(engine, run.run_id, calibrate(extract, chosen, PolicyJudge(calibrate_under)).to_dict())
     return run.run_id

@@ -124,14 +124,12 @@ def shadow(
     engines = prepared_engines(extract, options)  # fail early, before reading
     check_writable_folder(store_root, "run store")
     reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=options.partition_bytes)
-    plan = reader.plan(digest=True)
-    with (
-        StoredRun(database, reader, plan, options, engines, acceptances, store_root, family) as run,
-        executor_for(options.workers, options.scheduler) as executor,
-    ):
-        for done in run_parts(reader, plan, options, run.computing, executor, on_progress=on_progress):
-            run.add(done)
-        run.close(today, migration=migration)
+    with executor_for(options.workers, options.scheduler) as executor:  # a scheduler that cannot be reached: now
+        plan = reader.plan(digest=True)
+        with StoredRun(database, reader, plan, options, engines, acceptances, store_root, family) as run:
+            for done in run_parts(reader, plan, options, run.computing, executor, on_progress=on_progress):
+                run.add(done)
+            run.close(today, migration=migration)
     return run.run_id
 
 
