@@ -66,28 +66,34 @@ def dry_run(
     store_root = store_root or default_store_root(engine)
     check_writable_folder(store_root, "run store")
     ensure_schema(engine)
-    with executor_for(options.workers, options.scheduler) as executor:  # a scheduler that cannot be reached: now
-        run_id = _one_pass(
-            extract,
-            database,
-            reader,
-            engine,
-            engines,
-            options,
-            acceptances,
-            store_root,
-            family,
-            executor,
-            stage,
-            on_progress,
-        )
-    if calibrate_under is not None:
-        stage("calibrate")
-        chosen = CalibrationOptions(
-            candidate=options.candidate, workers=options.workers, copybook=options.copybook, scheduler=options.scheduler
-        )
-        keep_calibration(engine, run_id, calibrate(extract, chosen, PolicyJudge(calibrate_under)).to_dict())
-    return run_id
+    try:
+        with executor_for(options.workers, options.scheduler) as executor:  # a scheduler that cannot be used: now
+            run_id = _one_pass(
+                extract,
+                database,
+                reader,
+                engine,
+                engines,
+                options,
+                acceptances,
+                store_root,
+                family,
+                executor,
+                stage,
+                on_progress,
+            )
+        if calibrate_under is not None:
+            stage("calibrate")
+            chosen = CalibrationOptions(
+                candidate=options.candidate,
+                workers=options.workers,
+                copybook=options.copybook,
+                scheduler=options.scheduler,
+            )
+            keep_calibration(engine, run_id, calibrate(extract, chosen, PolicyJudge(calibrate_under)).to_dict())
+        return run_id
+    finally:
+        engine.dispose()  # its connections (and SQLite's page cache) are not kept after the run
 
 
 def _one_pass(

@@ -39,8 +39,7 @@ from bascule.compare import record
 from bascule.compare.calibration_part import VISIBLE, Calibrating, CalibrationJob, PartCalibrated, calibrate_part
 from bascule.compare.calibration_store import FAMILY, ScratchStore, StoredDefect, described_engines
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
-from bascule.compare.reading import stoppage_numbers
-from bascule.compare.runner import ShadowOptions, split_results
+from bascule.compare.runner import ShadowOptions, checked_against, split_results
 from bascule.compare.waivers import Acceptances
 from bascule.defaults import PARTITION_BYTES, SETTLEMENT_LAG_DAYS
 from bascule.engines.inputs import extraction_date_of
@@ -211,11 +210,7 @@ def _checked_engines(
     specs = [options.control, options.referee, options.candidate, options.candidate_twin]
     specs += [dataclasses.replace(DEFECTS, source=name) for name in catalogue]
     engines = {spec: load_engine(spec) for spec in dict.fromkeys(specs) if spec is not None}
-    checking = [engine for engine in engines.values() if hasattr(engine, "check_extract")]
-    if checking:
-        numbers = stoppage_numbers(extract, options.copybook)
-        for engine in checking:
-            engine.check_extract(numbers)
+    checked_against(extract, options.copybook, engines.values())
     return engines
 
 

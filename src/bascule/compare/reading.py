@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +63,7 @@ def stoppage_numbers(extract: str | Path, copybook: str | Path | None = None) ->
     return _numbers(str(path.resolve()), found.st_size, found.st_mtime_ns, str(copybook) if copybook else None)
 
 
-@cache
+@lru_cache(maxsize=1)  # the extract being checked, not every extract of a run over several
 def _numbers(path: str, _size: int, _modified: int, copybook: str | None) -> frozenset[str]:
     reader = ExtractReader(path, copybook=copybook)
     field = reader.layout.specs[STOPPAGE].field(NUMBER_FIELD)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,12 +265,17 @@ def prepared_engines(extract: str | Path, options: ShadowOptions) -> dict[str, C
     for stoppages the extract does not hold.
     """
     engines = {role: load_engine(spec) for role, spec in options.engines.items()}
-    checking = [engine for engine in engines.values() if hasattr(engine, "check_extract")]
+    checked_against(extract, options.copybook, engines.values())
+    return engines
+
+
+def checked_against(extract: str | Path, copybook: str | None, engines: Iterable[ComputingEngine]) -> None:
+    """Let each engine that checks its input against the extract's stoppage numbers do so (one scan for all)."""
+    checking = [engine for engine in engines if hasattr(engine, "check_extract")]
     if checking:
-        numbers = stoppage_numbers(extract, options.copybook)
+        numbers = stoppage_numbers(extract, copybook)
         for engine in checking:
             engine.check_extract(numbers)
-    return engines
 
 
 def _described(options: ShadowOptions, engines: dict[str, ComputingEngine]) -> dict[str, dict[str, object]]:
