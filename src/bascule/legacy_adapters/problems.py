@@ -78,12 +78,12 @@ PROBLEM_COLUMNS = ["record_index", "record_type", "reason", "field", "raw", "det
 def problem_frame(
     record_index: np.ndarray | list[int],
     record_type: str,
-    reason: Reason,
+    reason: StrEnum,
     field: str = "",
     raw: list[str] | None = None,
     detail: list[str] | str = "",
 ) -> pd.DataFrame:
-    """Problems of one kind on some records of one type."""
+    """Problems of one kind on some records of one type (a PROGRES :class:`Reason`, or another reader's)."""
     indexes = np.asarray(record_index, dtype=np.int64)
     count = len(indexes)
     if count == 0:

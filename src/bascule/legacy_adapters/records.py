@@ -34,7 +34,7 @@ from bascule.legacy_adapters.decoders import CONTROL_POLICIES, ControlPolicy, co
 from bascule.legacy_adapters.frames import TEXT, Column, decode_field, decode_number, field_block, numeric_spans
 from bascule.legacy_adapters.framing import RECORD_FORMATS, Framed, RecordFormat, frames
 from bascule.legacy_adapters.layout_walk import view_size
-from bascule.legacy_adapters.problems import show_bytes
+from bascule.legacy_adapters.problems import problem_frame, show_bytes
 from bascule.legacy_adapters.record_types import DecodeError, RecordChoice, RecordType, discriminator, record_types
 
 RECORD_INDEX, OFFSET = "record_index", "offset"
@@ -470,20 +470,9 @@ def rejects_frame(
     raw: list[str] | None = None,
     detail: list[str] | str = "",
 ) -> pd.DataFrame:
-    index_array = np.asarray(indexes, dtype=np.int64)
-    count = len(index_array)
-    return pd.DataFrame(
-        {
-            RECORD_INDEX: index_array,
-            OFFSET: np.asarray(offsets, dtype=np.int64),
-            "record_type": [record_type] * count,
-            "reason": [str(reason)] * count,
-            "field": [field_name] * count,
-            "raw": raw if raw is not None else [""] * count,
-            "detail": detail if isinstance(detail, list) else [detail] * count,
-        },
-        columns=REJECT_COLUMNS,
-    )
+    """Problems of one kind on some records of one type, as :func:`problem_frame` gives them, with their offsets."""
+    found = problem_frame(np.asarray(indexes, dtype=np.int64), record_type, reason, field_name, raw, detail)
+    return found.assign(**{OFFSET: np.asarray(offsets, dtype=np.int64)})[REJECT_COLUMNS]  # a copy: never the shared
 
 
 def _concat(frames_: list[pd.DataFrame]) -> pd.DataFrame:
