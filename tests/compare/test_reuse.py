@@ -102,3 +102,22 @@ def test_a_changed_extract_is_not_reused(store: Store, tmp_path: Path) -> None:
     store.run(options(REFERENCE))
     other = shadow(SAMPLE / "progres_441_cp1147.dat", options(NEW_SYSTEM), Acceptances(), store.database, store.root)
     assert reused_from(store, other) == {"control": None, "candidate": None, "referee": None}
+
+
+def test_the_command_reuses_by_default_and_not_with_no_reuse(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bascule.cli import cli
+
+    database = tmp_path / "cli.db"
+
+    def shadow_command(*more: str) -> None:
+        args = ["shadow", str(EXTRACT), "--db", str(database), "--workers", "1", "--referee", "reference", *more]
+        assert CliRunner().invoke(cli, args).exit_code in (0, 1)
+
+    shadow_command()
+    shadow_command("--candidate", f"external:{NEW_SYSTEM.source}")
+    shadow_command("--candidate", f"external:{NEW_SYSTEM.source}", "--no-reuse")
+    engine = open_database(f"sqlite:///{database}")
+    found = [load_run(engine, run_id).run.engines["control"].get("reused_from_run") for run_id in (2, 3)]
+    assert found == [1, None]
