@@ -27,6 +27,8 @@ class ShadowRun(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[RunStatus] = mapped_column(code(RunStatus))
+    holder: Mapped[str | None] = mapped_column(String(200))  # the process running it: host, pid, start
+    heartbeat: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # its holder's last sign of life
     started: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     finished: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     bascule_version: Mapped[str] = mapped_column(String(40))

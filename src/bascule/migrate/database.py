@@ -160,6 +160,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     before = current_revision(engine)
     with engine.begin() as connection:
         command.upgrade(_config(connection), "head")
+    if engine.dialect.name == "sqlite":
+        engine.dispose()  # a migration may have changed its connection's pragmas (foreign keys): new ones get them
     return before, head_revision()
 
 

@@ -68,8 +68,9 @@ class Base(DeclarativeBase):
 
 
 class RunStatus(PyEnum):
-    RUNNING = "running"  # started, not finished: a rerun resumes it
+    RUNNING = "running"  # started, not finished: its holder is alive, or a rerun resumes it
     COMPLETE = "complete"
+    INTERRUPTED = "interrupted"  # its holder died before the end: never reported, sealed nor used as a baseline
 
 
 # ------------------------------------------------------------ the migration
@@ -90,6 +91,8 @@ class MigrationRun(Base):
     started: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     finished: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[RunStatus] = mapped_column(code(RunStatus))
+    holder: Mapped[str | None] = mapped_column(String(200))  # the process running it: host, pid, start
+    heartbeat: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # its holder's last sign of life
     # The HD header and the FT trailer, migrated into the run itself.
     header_index: Mapped[int | None] = mapped_column(BigInteger)
     caisse: Mapped[int | None] = mapped_column(SmallInteger)  # PRG-CAISSE of HD
@@ -314,3 +317,14 @@ class LegacyPayment(Lineage, Base):
 
 
 MODEL_TABLES = (InsuredPerson, Stoppage, Employer, SalaryAttestation, SalaryLine, SubrogationPeriod, LegacyPayment)
+
+
+# ------------------------------------------------------ the database's identity
+class DatabaseIdentity(Base):
+    """The one row that names this database: files kept outside it (the run store) are keyed by it."""
+
+    __tablename__ = "database_identity"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUID, made with the schema
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    store: Mapped[str | None] = mapped_column(Text)  # the run store's folder, configured once for a server database
