@@ -162,6 +162,15 @@ def test_without_a_database_only_the_folder_is_checked_and_it_says_so(pack: Path
     assert "NOT CHECKED: the seal" in shown
 
 
+def test_a_seal_given_is_checked_without_a_database(family: Family, pack: Path) -> None:
+    result = run("evidence", "verify", pack, "--seal", _seal(family, family.second), "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert [c["name"] for c in document["checks"]] == ["files", "unlisted", "given_seal"]
+    assert document["not_checked"] and not any(item.startswith("the seal") for item in document["not_checked"])
+    assert run("evidence", "verify", pack, "--seal", "ab" * 32).exit_code == 1
+
+
 # ------------------------------------------------------------------ tampering, each found
 def test_a_byte_changed_in_the_report_is_found(family: Family, pack: Path) -> None:
     data = bytearray((pack / "report.json").read_bytes())
@@ -190,7 +199,8 @@ def test_a_report_and_manifest_rewritten_together_are_caught_by_the_seal(family:
     assert verify_evidence(pack).verified  # consistent on its own: the folder alone cannot tell
     found = verify_evidence(pack, family.database)
     assert differences(found) == [("seal", f"seal of run {family.second}", sealed, sha256(rewritten))]
-    assert not verify_evidence(pack, seal=sealed).verified  # a seal printed on the signed report catches it too
+    given = verify_evidence(pack, seal=sealed.upper())  # a seal known otherwise catches it too, without a database
+    assert differences(given) == [("given_seal", "manifest.json", sealed, sha256(rewritten))]
     assert run("evidence", "verify", pack, "--db", family.url).exit_code == 1
 
 

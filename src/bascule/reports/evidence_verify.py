@@ -17,7 +17,7 @@ import json
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ class Verification:
     database: str | None  # the database the seal was checked against (no password), None when none was given
     checks: tuple[Check, ...]
     not_checked: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     @property
     def differences(self) -> list[tuple[str, Difference]]:
@@ -136,7 +136,9 @@ def read_pack(folder: Path) -> Pack:
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EvidenceError(f"{path} is not valid JSON ({exc}): the manifest is damaged, the pack cannot be verified")
+        raise EvidenceError(
+            f"{path} is not valid JSON ({exc}): the manifest is damaged, the pack cannot be verified"
+        ) from None
     problem = _manifest_problem(manifest)
     if problem:
         raise EvidenceError(f"{path} is not a manifest bascule writes ({problem}): the pack cannot be verified")
@@ -215,19 +217,15 @@ def verify_evidence(folder: Path, database: Engine | None = None, seal: str | No
     pack = read_pack(folder)
     checks = [*folder_checks(pack)]
     if seal is not None:
-        if not HEX64.fullmatch(seal.strip().lower()):
-            raise EvidenceError(f"--seal {seal!r} is not a SHA-256 (64 hexadecimal digits): give the run's seal")
-        checks.append(_given_seal_check(pack, seal.strip().lower()))
-    if database is None:
-        return Verification(
-            folder, pack.sha256, pack.manifest["run_id"], pack.manifest["family"], None, tuple(checks), _UNCHECKED
-        )
-    with Session(database) as session:
-        found, notes = database_checks(session, pack)
-    shown = database.url.render_as_string(hide_password=True)
-    return Verification(
-        folder, pack.sha256, pack.manifest["run_id"], pack.manifest["family"], shown, (*checks, *found), (), notes
-    )
+        checks.append(_given_seal_check(pack, seal))
+    shown, unchecked, notes = None, _UNCHECKED[1:] if seal else _UNCHECKED, ()
+    if database is not None:
+        with Session(database) as session:
+            found, notes = database_checks(session, pack)
+        checks += found
+        shown, unchecked = database.url.render_as_string(hide_password=True), ()
+    run_id, family = pack.manifest["run_id"], pack.manifest["family"]
+    return Verification(folder, pack.sha256, run_id, family, shown, tuple(checks), unchecked, notes)
 
 
 _UNCHECKED = (
@@ -238,10 +236,15 @@ _UNCHECKED = (
 
 
 def _given_seal_check(pack: Pack, seal: str) -> Check:
+    """The manifest against a seal known otherwise (printed on a copy of the report, or signed)."""
+    seal = seal.strip().lower()
+    if not HEX64.fullmatch(seal):
+        raise EvidenceError(f"--seal {seal!r} is not a SHA-256 (64 hexadecimal digits): give the run's seal")
     description = "the manifest's SHA-256 is the seal given (--seal)"
     if seal == pack.sha256:
-        return Check("seal", description)
-    return Check("seal", description, (Difference(MANIFEST, seal, pack.sha256, "the manifest is not the one sealed"),))
+        return Check("given_seal", description)
+    why = "the manifest is not the one that was sealed"
+    return Check("given_seal", description, (Difference(MANIFEST, seal, pack.sha256, why),))
 
 
 def database_checks(session: Session, pack: Pack) -> tuple[list[Check], tuple[str, ...]]:
@@ -262,8 +265,9 @@ def _seal_check(pack: Pack, run: ShadowRun) -> Check:
     differences = []
     if run.manifest_sha256 != pack.sha256:
         why = (
-            "the manifest is not the one that sealed the run: its files and manifest were rewritten, or it is a "
-            "later pack of the run (another policy, written after signing)"
+            "the manifest is not the one that sealed the run in this database: its files and manifest were "
+            "rewritten together, or it is a later pack of the run (another policy, written after signing), or the "
+            "pack is not from this database"
             if run.manifest_sha256
             else "the run has no seal: no pack of it was ever written to this database"
         )
