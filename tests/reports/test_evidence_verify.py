@@ -13,7 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
@@ -268,6 +268,47 @@ def test_the_committee_signatures_of_the_seal_are_checked(family: Family, pack: 
     finally:
         with family.database.begin() as connection:
             connection.execute(text("DELETE FROM committee_signature WHERE run_id = :r"), {"r": family.second})
+
+
+def test_a_pack_and_its_seal_both_rewritten_are_caught_by_the_signatures(
+    family: Family, pack: Path, seals: dict[int, str]
+) -> None:
+    chair = add_user(family.database, f"chair-{uuid4().hex[:6]}", "approver", "a long password")
+    record_signature(family.database, chair, family.second, "NO-GO", "NO-GO", "blocks")
+    try:
+        forged = _rewritten(pack, lambda manifest: manifest.update(decision="GO"))
+        _set_seal(family, family.second, forged)  # whoever rewrote the pack could write the run's seal too
+        found = verify_evidence(pack, family.database)
+        subject = f"signature {_signature_id(family)} ({chair.name}, NO-GO)"
+        assert differences(found) == [("signatures", subject, seals[family.second], forged)]
+    finally:
+        with family.database.begin() as connection:
+            connection.execute(text("DELETE FROM committee_signature WHERE run_id = :r"), {"r": family.second})
+
+
+def _rewritten(pack: Path, change: Callable[[dict[str, object]], object]) -> str:
+    """Change the manifest, write it back; its new SHA-256."""
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    change(manifest)
+    data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+    (pack / "manifest.json").write_bytes(data)
+    return sha256(data)
+
+
+def test_a_manifest_naming_another_extract_is_found(family: Family, pack: Path, seals: dict[int, str]) -> None:
+    recorded = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))["extract"]["sha256"]
+    _set_seal(family, family.second, _rewritten(pack, lambda manifest: manifest.update(extract={"sha256": "1" * 64})))
+    found = verify_evidence(pack, family.database)
+    assert differences(found) == [("seal", f"extract of run {family.second}", recorded, "1" * 64)]
+
+
+def test_a_chain_to_a_later_run_is_broken(family: Family, tmp_path: Path, seals: dict[int, str]) -> None:
+    first = Path(shutil.copytree(family.packs / "first", tmp_path / "first"))
+    later = {"previous_run_id": family.second, "previous_manifest_sha256": seals[family.second]}
+    _set_seal(family, family.first, _rewritten(first, lambda manifest: manifest.update(later)))
+    [(check, difference)] = verify_evidence(first, family.database).differences
+    assert (check, difference.subject) == ("chain", f"seal of run {family.second}")
+    assert "not an earlier run" in difference.why
 
 
 def _signature_id(family: Family) -> int:

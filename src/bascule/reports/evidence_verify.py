@@ -218,7 +218,9 @@ def verify_evidence(folder: Path, database: Engine | None = None, seal: str | No
     checks = [*folder_checks(pack)]
     if seal is not None:
         checks.append(_given_seal_check(pack, seal))
-    shown, unchecked, notes = None, _UNCHECKED[1:] if seal else _UNCHECKED, ()
+    shown: str | None = None
+    unchecked: tuple[str, ...] = _UNCHECKED[1:] if seal else _UNCHECKED
+    notes: tuple[str, ...] = ()
     if database is not None:
         with Session(database) as session:
             found, notes = database_checks(session, pack)
@@ -296,8 +298,16 @@ def _chain_check(session: Session, pack: Pack, run: ShadowRun) -> Check:
     if previous is not None and previous.manifest_sha256 == named and _earlier_of(previous, run):
         return Check("chain", description)
     found = previous.manifest_sha256 if previous else _latest_earlier_seal(session, run)
-    why = "the previous run's seal in the database is not the one this pack chains to: the chain is broken"
-    return Check("chain", description, (Difference(subject, named, found, why),))
+    return Check("chain", description, (Difference(subject, named, found, _why_broken(pack, run, previous)),))
+
+
+def _why_broken(pack: Pack, run: ShadowRun, previous: ShadowRun | None) -> str:
+    named_run = pack.manifest.get("previous_run_id")
+    if previous is not None and not _earlier_of(previous, run):
+        return f"run {previous.id} is not an earlier run of the family {run.family}: a chain only goes back"
+    if previous is None and named_run is not None and "previous_run_id" in pack.manifest:
+        return f"the previous run the pack names, {named_run}, is not in the database: the chain is broken"
+    return "the previous run's seal in the database is not the one this pack chains to: the chain is broken"
 
 
 def _run(session: Session, run_id: object) -> ShadowRun | None:
