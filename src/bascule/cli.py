@@ -752,7 +752,8 @@ def evidence_group() -> None:
 @click.option("--db", "database", envvar="BASCULE_DB", show_envvar=True,
               help="The run store's database: check the manifest against the run's seal, the chain to the previous "
                    "run and the committee's signatures. Without it, only the folder's own consistency is checked.")
-@click.option("--seal", help="The run's seal (a manifest SHA-256 printed on the signed report) to check against.")
+@click.option("--seal", help="A seal known otherwise (the manifest SHA-256 a copy of the report names, or that the "
+                             "committee signed) to check the manifest against, without a database.")
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 @click.pass_context
 def evidence_verify(ctx: click.Context, folder: Path, database: str | None, seal: str | None,
