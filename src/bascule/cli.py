@@ -689,12 +689,13 @@ def report(ctx: click.Context, run_id: int, output_format: str, output: Path | N
 
     Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
     """
+    from bascule.reports.evidence import check_pack_folder
     from bascule.reports.policy import load_policy
     chosen = load_policy(policy)
     if output is not None:
         check_writable_file(output, "report")
     if evidence is not None:
-        check_writable_folder(evidence, "evidence pack")
+        check_pack_folder(evidence)  # a folder whose files differ from its manifest is kept as it is: refused
     _report(ctx, _stored_runs(database), run_id, chosen, output_format, output, None, evidence)
 
 
@@ -707,7 +708,8 @@ def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_fo
     found = sign_off(engine, run_id, policy)
     if evidence is not None:
         pack = write_evidence(engine, found, evidence)
-        message = f"evidence written to {evidence}, manifest SHA-256 {pack.sha256}"
+        done = "written to" if pack.written else "already in (the same pack, left as it was)"
+        message = f"evidence {done} {evidence}, manifest SHA-256 {pack.sha256}"
         if pack.sealed_with:
             message += f" (the run was sealed earlier with another manifest, {pack.sealed_with})"
         click.echo(message, err=True)
@@ -738,6 +740,36 @@ def _stored_runs(database: str) -> Any:
     engine = open_database(database, existing=True)
     ensure_schema(engine, create=False)
     return engine
+
+
+@cli.group("evidence")
+def evidence_group() -> None:
+    """Evidence packs (bascule report RUN --evidence DIR): verify one."""
+
+
+@evidence_group.command("verify")
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--db", "database", envvar="BASCULE_DB", show_envvar=True,
+              help="The run store's database: check the manifest against the run's seal, the chain to the previous "
+                   "run and the committee's signatures. Without it, only the folder's own consistency is checked.")
+@click.option("--seal", help="A seal known otherwise (the manifest SHA-256 a copy of the report names, or that the "
+                             "committee signed) to check the manifest against, without a database.")
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def evidence_verify(ctx: click.Context, folder: Path, database: str | None, seal: str | None,
+                    output_format: str) -> None:
+    """Verify an evidence pack: every file's hash, files added or missing, the seal, the chain, the signatures.
+
+    Exit code 0 when everything matches, 1 when anything differs (each difference listed), 2 an error of use.
+    """
+    from bascule.reports.evidence_verify import read_pack, render_verification, verify_evidence
+    read_pack(folder)  # not a pack: refused before the database is opened
+    found = verify_evidence(folder, _stored_runs(database) if database is not None else None, seal)
+    if output_format == "json":
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        render_verification(found, _console())
+    ctx.exit(found.exit_code)
 
 
 @cli.command()
