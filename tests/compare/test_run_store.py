@@ -1,8 +1,11 @@
-"""The run store belongs to one database: beside a SQLite file, configured once for a server, refused when not its own."""
+"""The run store belongs to one database: beside a SQLite file, configured once for a server, refused if not its own."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -157,3 +160,57 @@ def identity_of(url: str) -> str:
         return database_identity(database).id
     finally:
         database.dispose()
+
+
+def test_a_person_has_one_pseudonym_from_every_working_folder(
+    postgresql_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with postgresql_database(postgresql_server) as url:
+        assert shadow(url, NEW_SYSTEM, "--store", tmp_path / "runs").exit_code == 1
+        seen = []
+        for folder in ("here", "there"):
+            (tmp_path / folder).mkdir()
+            monkeypatch.chdir(tmp_path / folder)
+            found = json.loads(
+                run(
+                    "shadow", EXTRACT, "--db", url, "--candidate", NEW_SYSTEM, "--workers", 1, "--format", "json"
+                ).output
+            )
+            seen.append({entry["stoppage"]: entry["person"] for entry in found["divergent"]})
+        assert seen[0] == seen[1] and len(seen[0]) >= len(DEFECTS)
+        stored = load_run(open_database(url), 1)
+        key = (tmp_path / "runs" / KEY_FILE).read_bytes().strip()
+        nirs = stored.divergences.set_index("number")["nir"]
+        expected = {n: "P-" + hmac.new(key, nirs[n].encode(), hashlib.sha256).hexdigest()[:20] for n in seen[0]}
+        assert seen[0] == expected
+
+
+def test_files_with_identities_are_their_owners_only_whatever_the_umask(tmp_path: Path) -> None:
+    before = os.umask(0o022)
+    try:
+        database = str(tmp_path / "bascule.db")
+        assert shadow(database, NEW_SYSTEM).exit_code == 1
+        assert (
+            run("worklist", 1, "--output", tmp_path / "named.csv", "--show-identities", "--db", database).exit_code == 0
+        )
+        assert run("worklist", 1, "--output", tmp_path / "pseudonymised.csv", "--db", database).exit_code == 0
+        assert (
+            run("compute", EXTRACT, "--reveal", "--format", "json", "--output", tmp_path / "ledger.json").exit_code == 0
+        )
+    finally:
+        os.umask(before)
+    store = tmp_path / "bascule-runs"
+    files = [
+        tmp_path / "bascule.db",
+        store / KEY_FILE,
+        store / MARKER,
+        tmp_path / "named.csv",
+        tmp_path / "ledger.json",
+    ]
+    files += [p for p in tmp_path.glob("bascule.db-*")]  # SQLite's -wal and -shm, if still there
+    parquet = list(store.rglob("*.parquet"))
+    assert len(parquet) >= 5  # the datasets of the run: stoppages, lineage, each engine's lines and outcomes
+    assert {str(p): p.stat().st_mode & 0o777 for p in files + parquet} == {str(p): 0o600 for p in files + parquet}
+    folders = [store, *(p for p in store.rglob("*") if p.is_dir())]
+    assert {str(p): p.stat().st_mode & 0o777 for p in folders} == {str(p): 0o700 for p in folders}
+    assert (tmp_path / "pseudonymised.csv").stat().st_mode & 0o777 == 0o644  # no identity: an ordinary file
