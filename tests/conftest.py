@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from uuid import uuid4
 
@@ -52,6 +53,13 @@ def unregularised_advances() -> set[str]:
 POSTGRESQL_URL = "BASCULE_TEST_POSTGRESQL_URL"
 
 
+def with_server_store(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Path:
+    """A server database has no run store until one is configured (never the working directory): the tests'
+    PostgreSQL databases get theirs from BASCULE_STORE, as an installation's first command would."""
+    monkeypatch.setenv("BASCULE_STORE", str(folder))
+    return folder
+
+
 @pytest.fixture(params=["latin1", "cp1147"])
 def vector_file(request: pytest.FixtureRequest) -> Path:
     """The independent test vectors, in each encoding."""
@@ -72,17 +80,27 @@ def postgresql_server() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database, on SQLite and on PostgreSQL."""
+def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The URL of an empty database, on SQLite and on PostgreSQL (its run store configured: see below)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'bascule.db'}"
         return
-    server = make_url(request.getfixturevalue("postgresql_server"))
+    with_server_store(monkeypatch, tmp_path / "postgresql-runs")
+    with postgresql_database(request.getfixturevalue("postgresql_server")) as url:
+        yield url
+
+
+@contextmanager
+def postgresql_database(server_url: str) -> Iterator[str]:
+    """The URL of a new, empty database on the server, dropped afterwards."""
+    server = make_url(server_url)
     name = f"bascule_test_{uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-    admin.dispose()
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.dispose()

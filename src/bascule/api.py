@@ -21,7 +21,7 @@ import pandas as pd
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from bascule.compare.runner import ShadowOptions, default_store_root
+from bascule.compare.runner import ShadowOptions
 from bascule.compare.runner import shadow as shadow_run
 from bascule.compare.runs import StoredRun, load_run
 from bascule.compare.waivers import Acceptances, load_waivers
@@ -130,8 +130,8 @@ def shadow(
     acceptances = load_waivers(Path(waivers) if waivers else None)
     engine = open_database(database)
     ensure_schema(engine)
-    root = Path(store) if store else default_store_root(engine)
-    return ShadowResult.of(load_run(engine, shadow_run(extract, options, acceptances, engine, root)))
+    given = Path(store) if store else None  # else the database's run store (bascule.compare.run_store)
+    return ShadowResult.of(load_run(engine, shadow_run(extract, options, acceptances, engine, given)))
 
 
 def dry_run(

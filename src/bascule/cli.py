@@ -179,6 +179,16 @@ def general_reader_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
+def store_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--store", "store_root", type=click.Path(file_okay=False, path_type=Path), envvar="BASCULE_STORE",
+        show_envvar=True,
+        help="The run store's folder (the runs' Parquet ledgers, the pseudonym key), one per database: NAME-runs/ "
+        "beside a SQLite file by default; a server database's is configured by the first one given and kept in it "
+        "(README, 'The run store').",
+    )(function)
+
+
 @cli.command()
 @click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
@@ -393,12 +403,13 @@ def compute(extract: Path, engine: str, number: str | None, output_format: str, 
         return
     ledger = shown_ledger(compute_reference(rows, extraction, conventions), reveal)
     if output_format == "parquet":
-        with written(output, "ledger") as lines, written(outcomes, "outcomes") as outcome_lines:
+        with written(output, "ledger", private=reveal) as lines, \
+                written(outcomes, "outcomes", private=reveal) as outcome_lines:  # NIRs shown: the owner's only
             ledger.lines.to_parquet(lines, index=False)
             ledger.outcomes.to_parquet(outcome_lines, index=False)
     elif output_format == "json":
         text = json.dumps(ledger_to_dict(ledger), indent=2, ensure_ascii=False, default=str)
-        write_text(output, text, "ledger") if output else click.echo(text)
+        write_text(output, text, "ledger", private=reveal) if output else click.echo(text)
     else:
         render_outcomes(ledger, _console())
 
@@ -427,9 +438,7 @@ ENGINE = EngineParam()
 @click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML of accepted differences and tolerances (README, 'Waivers').")
 @database_option
-@click.option("--store", "store_root", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of the runs' Parquet ledgers "
-              "[default: NAME-runs/ beside a SQLite file, else bascule-runs/].")
+@store_option
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8",
               help="Processes computing partitions at once.")
 @scheduler_option
@@ -455,7 +464,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
     candidate fixed, 1 otherwise, 2 on an error of use or input.
     """
     from bascule.compare.reading import default_family
-    from bascule.compare.runner import ShadowOptions, default_store_root, prepared_engines
+    from bascule.compare.runner import ShadowOptions, prepared_engines
     from bascule.compare.runner import shadow as run_shadow
     from bascule.compare.runs import load_run
     from bascule.compare.waivers import load_waivers
@@ -475,8 +484,7 @@ def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: En
     ensure_schema(engine)
     acceptances = family_acceptances(engine, default_family(extract, copybook), acceptances)  # and the store's
     with _counting("computing", enabled=output_format == "text") as advance:
-        run_id = run_shadow(extract, options, acceptances, engine, store_root or default_store_root(engine),
-                            on_progress=advance)
+        run_id = run_shadow(extract, options, acceptances, engine, store_root, on_progress=advance)
     stored = load_run(engine, run_id)
     if output_format == "json":
         click.echo(json.dumps(shadow_to_dict(stored, reveal), indent=2, ensure_ascii=False, default=str))
@@ -518,6 +526,7 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
               help="YAML of accepted differences and tolerances.")
 @click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML sign-off here.")
 @database_option
+@store_option
 @click.option("--family", help="The dry runs compared over time [default: the extract's caisse].")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8")
 @scheduler_option
@@ -529,7 +538,8 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 @click.pass_context
 def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: EngineSpec, policy: Path | None,
-                    waivers: Path | None, html: Path | None, database: str, family: str | None, workers: int,
+                    waivers: Path | None, html: Path | None, database: str, store_root: Path | None,
+                    family: str | None, workers: int,
                     scheduler: str | None, reuse: bool, copybook: Path | None, calibrate: bool,
                     output_format: str) -> None:
     """The main job: read, migrate, verify the migration, shadow-run with the reference as referee, decide.
@@ -571,7 +581,7 @@ def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: E
         stage = (lambda name: err.print(f"[dim]{shown}{name}…[/dim]")) if output_format == "text" else None
         with _counting(f"{shown}dry run", enabled=output_format == "text") as advance:
             accepted = _with_store_waivers(database, family or default_family(path, copybook), acceptances)
-            runs.append(dry_run(path, database, options, accepted, family=family, on_stage=stage,
+            runs.append(dry_run(path, database, options, accepted, store_root, family=family, on_stage=stage,
                                 calibrate_under=chosen if calibrate else None, on_progress=advance))
     engine = open_database(database)
     if len(runs) == 1:
@@ -833,9 +843,7 @@ def worklist(run_id: int, output: Path, show_identities: bool, database: str) ->
 
 @cli.command()
 @database_option
-@click.option("--store", "store_root", type=click.Path(file_okay=False, path_type=Path),
-              help="The run store's folder, where the app keeps its session key "
-              "[default: NAME-runs/ beside a SQLite file, else bascule-runs/].")
+@store_option
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML decision policy over the built-in one, for the sign-offs shown and signed.")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -910,6 +918,23 @@ def db_upgrade(database: str) -> None:
     from bascule.migrate.database import open_database, upgrade
     before, after = upgrade(open_database(database))
     click.echo(f"schema at version {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+@db.command("set-store")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@database_option
+def db_set_store(folder: Path, database: str) -> None:
+    """Keep the database's run store in FOLDER from now on (a server database's must be set once).
+
+    FOLDER must be new, empty, or this database's own. The pseudonym key goes with the store (people keep
+    their pseudonyms); runs already stored stay where they are and are read from there.
+    """
+    from bascule.compare.run_store import set_store
+    from bascule.migrate.database import ensure_schema, open_database
+    check_writable_folder(folder, "run store")
+    engine = open_database(database)
+    ensure_schema(engine)
+    click.echo(f"the run store of this database is {set_store(engine, folder)}")
 
 
 @contextmanager

@@ -14,13 +14,17 @@ import datetime as dt
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from bascule.errors import BasculeError, UnusableFile
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PROBE_PREFIX = ".bascule-probe-"
 
@@ -131,17 +135,25 @@ def _probe(folder: Path, target: Path, what: str, error: type[BasculeError]) -> 
 
 
 @contextmanager
-def written(path: str | Path, what: str, error: type[BasculeError] = UnusableFile) -> Iterator[Path]:
-    """A temporary path to write the output at; renamed to ``path`` when the block ends well, removed otherwise."""
+def written(
+    path: str | Path, what: str, error: type[BasculeError] = UnusableFile, private: bool = False
+) -> Iterator[Path]:
+    """A temporary path to write the output at; renamed to ``path`` when the block ends well, removed otherwise.
+
+    ``private``: the file holds identities, and is readable by its owner only.
+    """
     path = Path(path)
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as exc:
         raise error(f"cannot write the {what} {path}: {exc.strerror}") from None
     os.close(descriptor)
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(temporary, 0o666 & ~mask)  # the mode of a file opened the ordinary way, not mkstemp's 0600
+    if private:
+        os.chmod(temporary, PRIVATE_FILE)
+    else:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)  # the mode of a file opened the ordinary way, not mkstemp's 0600
     try:
         yield Path(temporary)
         os.replace(temporary, path)
@@ -152,6 +164,77 @@ def written(path: str | Path, what: str, error: type[BasculeError] = UnusableFil
             os.unlink(temporary)
 
 
-def write_text(path: str | Path, text: str, what: str, error: type[BasculeError] = UnusableFile) -> None:
-    with written(path, what, error) as temporary:
+def write_text(
+    path: str | Path, text: str, what: str, error: type[BasculeError] = UnusableFile, private: bool = False
+) -> None:
+    with written(path, what, error, private) as temporary:
         temporary.write_text(text, encoding="utf-8")
+
+
+# ------------------------------------------------------------------ private files
+# Files that hold identities (NIRs: the SQLite database, the run store's Parquet files, a worklist
+# with identities shown) or keys are readable by their owner only, whatever the umask: a umask
+# only takes permissions away, so the mode is set explicitly after creating.
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def private_folder(path: str | Path) -> Path:
+    """``path`` as a folder, it and each missing folder above it made readable by their owner only."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        private_folder(path.parent)
+    try:
+        path.mkdir(mode=PRIVATE_FOLDER)
+    except FileExistsError:
+        return path
+    os.chmod(path, PRIVATE_FOLDER)
+    return path
+
+
+def open_private(path: str | Path, exclusive: bool = False) -> int:
+    """A descriptor to write ``path`` at, the file readable by its owner only (``exclusive``: it must not exist)."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    descriptor = os.open(path, flags, PRIVATE_FILE)
+    os.fchmod(descriptor, PRIVATE_FILE)  # an existing file keeps its mode through O_TRUNC
+    return descriptor
+
+
+def create_private(path: str | Path) -> None:
+    """An empty file readable by its owner only, made if missing (SQLite fills it, its -wal and -shm take its mode)."""
+    try:
+        os.close(open_private(path, exclusive=True))
+    except FileExistsError:
+        pass
+
+
+def write_private_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """A frame as a Parquet file readable by its owner only."""
+    with os.fdopen(open_private(path), "wb") as file:
+        frame.to_parquet(file, index=False)
+
+
+def made_once(path: str | Path, make: Callable[[], bytes]) -> bytes:
+    """The content of ``path``, made by ``make()`` and written by the first process to get there.
+
+    Written to a private temporary file in the same folder, then linked to its name: the link fails
+    when another process linked first, whose content is then read. So a reader never sees an empty
+    or partial file, and every process racing to make it reads the same content.
+    """
+    path = Path(path)
+    if path.exists():
+        return path.read_bytes()
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        os.fchmod(descriptor, PRIVATE_FILE)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(make())
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: its content is the one
+    finally:
+        os.unlink(temporary)
+    return path.read_bytes()

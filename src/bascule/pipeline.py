@@ -22,7 +22,8 @@ from sqlalchemy import Engine
 
 from bascule.compare.calibration import CalibrationOptions, calibrate
 from bascule.compare.record import keep_calibration
-from bascule.compare.runner import ShadowOptions, StoredRun, default_store_root, prepared_engines, run_parts
+from bascule.compare.run_store import run_store
+from bascule.compare.runner import ShadowOptions, StoredRun, prepared_engines, run_parts
 from bascule.compare.waivers import Acceptances
 from bascule.engines.interface import Engine as ComputingEngine
 from bascule.files import check_writable_folder
@@ -63,9 +64,10 @@ def dry_run(
     reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=options.partition_bytes)
     engines = prepared_engines(extract, options)  # an unknown engine, an external file that cannot be read
     engine = open_database(database)
-    store_root = store_root or default_store_root(engine)
-    check_writable_folder(store_root, "run store")
+    if store_root is not None:
+        check_writable_folder(store_root, "run store")  # before the database is filled with a schema
     ensure_schema(engine)
+    store_root = check_writable_folder(run_store(engine, store_root), "run store")
     try:
         with executor_for(options.workers, options.scheduler) as executor:  # a scheduler that cannot be used: now
             run_id = _one_pass(

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from bascule.compare.runner import ShadowOptions, default_store_root, shadow
+from bascule.compare.runner import ShadowOptions, shadow
 from bascule.compare.runs import load_run
 from bascule.compare.waivers import Acceptances
 from bascule.engines.interface import EngineSpec
@@ -43,14 +43,7 @@ def test_the_diff_and_the_trend_of_a_family(served: Served) -> None:
     """A second run whose candidate pays what the legacy paid: every divergence of the first is fixed, none new."""
     options = ShadowOptions(candidate=EngineSpec("progres-replay"), workers=1)
     first = load_run(served.database, served.run_id)
-    fixed = shadow(
-        served.extract,
-        options,
-        Acceptances(),
-        served.database,
-        default_store_root(served.database),
-        family=first.run.family,
-    )
+    fixed = shadow(served.extract, options, Acceptances(), served.database, family=first.run.family)
     later = load_run(served.database, fixed)
     client = logged_in(served, "vic")
     page = client.get(f"/diff?before={served.run_id}&after={fixed}").text

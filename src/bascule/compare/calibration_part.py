@@ -38,6 +38,7 @@ from bascule.domain.features import case_features, category
 from bascule.engines.inputs import with_every_table
 from bascule.engines.interface import Batch, Engine, EngineSpec, PartEngines
 from bascule.engines.ledger import Ledger, checked
+from bascule.files import private_folder, write_private_parquet
 from bascule.legacy_adapters.reader import PartFacts, PartReader
 from bascule.migrate.translate import to_rows
 from bascule.migrate.validate import accepted
@@ -239,5 +240,4 @@ def _joined(unchanged: pd.DataFrame, changed: pd.DataFrame) -> pd.DataFrame:
 def _write(frame: pd.DataFrame, folder: Path, number: int, empty: bool = False) -> None:
     """One part's Parquet file of a dataset; ``empty``: even with no row (it still gives the dataset's columns)."""
     if len(frame) or empty:
-        folder.mkdir(parents=True, exist_ok=True)
-        frame.to_parquet(folder / f"part-{number:05d}.parquet", index=False)
+        write_private_parquet(frame, private_folder(folder) / f"part-{number:05d}.parquet")

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from bascule.compare import clusters, record
 from bascule.compare.calibration_part import DEFECT, STOPPAGES, VISIBLE
 from bascule.compare.diff import empty_divergences
+from bascule.compare.run_store import mark_store, run_store
 from bascule.compare.waivers import Acceptances, apply_waivers
 from bascule.engines.interface import Engine as ComputingEngine
 from bascule.engines.interface import EngineSpec
@@ -45,9 +46,9 @@ class ScratchStore:
     """A SQLite run store in the scratch folder, so that the family's history is not touched."""
 
     def __init__(self, folder: Path, described_run: dict[str, object]) -> None:
-        self.folder = folder
         self.database: Engine = open_database(f"sqlite:///{folder / 'calibration.db'}")
         ensure_schema(self.database)
+        self.folder = mark_store(self.database, run_store(self.database, folder))  # the scratch folder is its store
         self.described_run = described_run  # what every run has the same: the extract, its date, the options
 
     def store(

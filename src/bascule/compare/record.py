@@ -14,6 +14,7 @@ from bascule.compare.partition import PartitionResult
 from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
 from bascule.compare.verdicts import FIXED
 from bascule.compare.waivers import Acceptances
+from bascule.files import private_folder, write_private_parquet
 from bascule.migrate.model import RunStatus
 
 
@@ -57,8 +58,7 @@ def write_parts(folder: Path, number: int, result: PartitionResult) -> None:
     for role, ledger in result.ledgers.items():
         frames[f"{role}.lines"], frames[f"{role}.outcomes"] = ledger.lines, ledger.outcomes
     for name, frame in frames.items():
-        (folder / name).mkdir(parents=True, exist_ok=True)
-        frame.to_parquet(folder / name / f"part-{number:05d}.parquet", index=False)
+        write_private_parquet(frame, private_folder(folder / name) / f"part-{number:05d}.parquet")  # NIRs
 
 
 def unresolved(divergences: pd.DataFrame) -> pd.Series:

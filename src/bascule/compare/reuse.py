@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bascule.compare.partition import CANDIDATE
+from bascule.compare.run_store import checked_store
 from bascule.compare.store import ShadowRun
 from bascule.engines.interface import Batch
 from bascule.engines.ledger import Ledger
@@ -70,7 +71,7 @@ def reusable(
             continue
         for run in earlier:
             if _same(run, role, described, options):
-                folder = Path(run.store_path) / f"run-{run.id}"
+                folder = checked_store(database, Path(run.store_path)) / f"run-{run.id}"  # this database's
                 found[role] = StoredLedger(str(folder), role, str(described["version"]), run.id)
                 break
     return found

@@ -28,12 +28,13 @@ from bascule.compare.diff import empty_divergences
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
 from bascule.compare.reading import stoppage_numbers
 from bascule.compare.reuse import reusable
+from bascule.compare.run_store import MARKER, mark_store, run_store
 from bascule.compare.waivers import Acceptances, apply_waivers
 from bascule.defaults import PARTITION_BYTES, SETTLEMENT_LAG_DAYS
 from bascule.engines.inputs import extraction_date_of
 from bascule.engines.interface import Engine as ComputingEngine
 from bascule.engines.interface import EngineSpec, PartEngines, SplitsByPart, load_engine
-from bascule.files import check_writable_folder
+from bascule.files import check_writable_folder, private_folder
 from bascule.legacy_adapters.plan import ExtractPlan, Part
 from bascule.legacy_adapters.reader import ExtractReader, facts_of
 from bascule.migrate.migration import file_sha256
@@ -43,7 +44,7 @@ from bascule.scheduling import default_workers, each_done, executor_for
 Key = TypeVar("Key")  # an engine's role in a run, or its spec in a calibration
 INPUTS = "inputs"  # in a run's folder while it runs: the external results split by part
 
-__all__ = ["ShadowOptions", "default_store_root", "default_workers", "prepared_engines", "shadow"]
+__all__ = ["ShadowOptions", "default_workers", "prepared_engines", "shadow"]
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def shadow(
     options: ShadowOptions,
     acceptances: Acceptances,
     database: Engine,
-    store_root: Path,
+    store: Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     today: dt.date | None = None,
     family: str | None = None,
@@ -118,11 +119,14 @@ def shadow(
 ) -> int:
     """Run, compare and store; returns the run's id. ``on_progress(bytes_done, bytes)`` of the extract.
 
+    ``store`` the run store's folder, as given (``--store``): :func:`~bascule.compare.run_store.run_store`
+    says whether it is the database's, or where the database's is.
+
     ``family`` names the dry runs compared over time (by default the caisse's);
     ``migration`` is what a dry run found reading, migrating and verifying the extract.
     """
     engines = prepared_engines(extract, options)  # fail early, before reading
-    check_writable_folder(store_root, "run store")
+    store_root = check_writable_folder(run_store(database, store), "run store")
     reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=options.partition_bytes)
     with executor_for(options.workers, options.scheduler) as executor:  # a scheduler that cannot be reached: now
         plan = reader.plan(digest=True)
@@ -155,7 +159,7 @@ class StoredRun:
         self.database, self.options, self.acceptances = database, options, acceptances
         self.started = time.perf_counter()
         self.made_store = not store_root.exists()
-        self.store_root = store_root
+        self.store_root = mark_store(database, store_root)
         header = reader.parts.header() or {}
         caisse = str(header.get("caisse", ""))
         extraction = extraction_date_of(reader.path, str(header.get("extraction_date", "")))
@@ -178,7 +182,7 @@ class StoredRun:
             options=chosen,
             store_path=str(store_root.resolve()),
         )
-        self.folder = store_root / f"run-{self.run_id}"
+        self.folder = private_folder(self.store_root / f"run-{self.run_id}")
         split = split_results(engines, reader, plan, self.folder / INPUTS)
         given: dict[str, PartEngines] = {**split, **reused}
         self.computing = Computing(
@@ -217,8 +221,8 @@ class StoredRun:
             return
         record.forget_run(self.database, self.run_id)
         shutil.rmtree(self.folder, ignore_errors=True)
-        if self.made_store and self.store_root.is_dir() and not any(self.store_root.iterdir()):
-            self.store_root.rmdir()
+        if self.made_store and {p.name for p in self.store_root.iterdir()} <= {MARKER}:
+            shutil.rmtree(self.store_root)  # made for this run alone: nothing is left of it
 
 
 def split_results(
@@ -301,11 +305,3 @@ def _source_sha256(spec: EngineSpec) -> str | None:
     """The hash of an engine's input file (an external system's results), so a run names exactly what it read."""
     path = Path(spec.source) if spec.source else None
     return file_sha256(path) if path is not None and path.is_file() else None
-
-
-def default_store_root(database: Engine) -> Path:
-    """Beside a SQLite file: ``NAME-runs/``; for a server database, ``bascule-runs/`` here."""
-    if database.dialect.name == "sqlite" and database.url.database not in (None, "", ":memory:"):
-        path = Path(database.url.database)
-        return path.with_name(f"{path.stem}-runs")
-    return Path("bascule-runs")

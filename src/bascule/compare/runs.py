@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bascule.compare.run_store import checked_store
 from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
 from bascule.engines.ledger import Ledger
 from bascule.errors import BasculeError
@@ -27,14 +29,21 @@ class StoredRun:
     divergences: pd.DataFrame
     clusters: pd.DataFrame
     unsupported: pd.DataFrame
+    database: Engine | None = None  # the run's own: its store's marker is checked against it
 
     def persons(self, nirs: pd.Series, reveal: bool = False) -> pd.Series:
-        """How reports name these people: keyed pseudonyms, or their NIRs when revealed."""
-        return person_names(nirs, None if reveal else pseudonym_key(Path(self.run.store_path)))
+        """How reports name these people: keyed pseudonyms (the run store's key), or their NIRs when revealed."""
+        return person_names(nirs, None if reveal else pseudonym_key(self._store))
 
     @property
     def folder(self) -> Path:
-        return Path(self.run.store_path) / f"run-{self.run.id}"
+        return self._store / f"run-{self.run.id}"
+
+    @cached_property
+    def _store(self) -> Path:
+        """The run store the run was written to, refused if it is marked as another database's."""
+        store = Path(self.run.store_path)
+        return store if self.database is None else checked_store(self.database, store)
 
     def ledger(self, role: str, numbers: list[str] | None = None) -> Ledger | None:
         """An engine's ledger from the run's Parquet files (only some stoppages if given)."""
@@ -70,4 +79,4 @@ def load_run(database: Engine, run_id: int) -> StoredRun:
             pd.read_sql(select(table).where(table.run_id == run_id), connection)
             for table in (Divergence, Cluster, Unsupported)
         )
-    return StoredRun(run, divergences, clusters.sort_values("rank").reset_index(drop=True), unsupported)
+    return StoredRun(run, divergences, clusters.sort_values("rank").reset_index(drop=True), unsupported, database)

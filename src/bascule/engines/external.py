@@ -35,7 +35,7 @@ import bascule
 from bascule.engines.inputs import stoppage_streams
 from bascule.engines.interface import Batch, EngineError
 from bascule.engines.ledger import COMPUTED, PAYEE_KINDS, SCHEMES, Ledger
-from bascule.files import check_regular, read_bytes, read_text
+from bascule.files import check_regular, private_folder, read_bytes, read_text, write_private_parquet
 
 COLUMNS = ["stoppage", "scheme", "payee_kind", "payee_siret", "first_day", "last_day", "daily_cents"]
 OPTIONAL = ["rights_end"]
@@ -89,10 +89,10 @@ class ExternalEngine:
         results = external_results(self.source)
         at = np.searchsorted(numbers, results["number"].to_numpy(dtype=str)).clip(max=max(len(numbers) - 1, 0))
         part = parts[at] if len(numbers) else np.zeros(len(results), dtype=np.int64)
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)  # in the run's folder, as private as its other files
         # grouped by an Index, not the bare array: pandas-stubs would type each group's key a tuple
         for number, rows in results.groupby(pd.Index(part), sort=True):
-            rows.to_parquet(folder / part_file(int(number)), index=False)
+            write_private_parquet(rows, folder / part_file(int(number)))
         return ExternalPart(str(folder), "rights_end" in results, self.version)
 
 

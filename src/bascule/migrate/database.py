@@ -22,7 +22,7 @@ from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 
 from bascule.defaults import DEFAULT_DATABASE as DEFAULT_DATABASE  # where it was: importers keep working
 from bascule.errors import BasculeError
-from bascule.files import check_regular
+from bascule.files import check_regular, create_private
 
 SCRIPTS = Path(__file__).parent / "alembic"
 
@@ -102,6 +102,7 @@ def _check_sqlite_file(engine: Engine, shown: str, existing: bool) -> None:
             f"no database at {path}: give the --db your runs were stored in (or BASCULE_DB); "
             "bascule dry-run or migrate makes one"
         )
+    create_private(path)  # it holds identities: readable by its owner only (its -wal and -shm take its mode)
 
 
 # Settings of each connection, never written to the file. A bulk load inserts into several

@@ -89,10 +89,10 @@ def check_worklist_output(output: Path) -> None:
 
 
 def write_worklist(found: pd.DataFrame, output: Path) -> None:
-    """The worklist, written whole or not at all."""
+    """The worklist, written whole or not at all; readable by its owner only when it shows identities."""
     check_worklist_output(output)
     suffix = output.suffix.lower()
-    with written(output, "worklist", WorklistError) as temporary:
+    with written(output, "worklist", WorklistError, private="nir" in found.columns) as temporary:
         if suffix == ".csv":
             found.to_csv(temporary, index=False)
         elif suffix == ".parquet":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bascule.compare.runner import default_store_root
+from bascule.compare.run_store import mark_store, run_store
+from bascule.files import made_once
 from bascule.migrate.database import ensure_schema, open_database
 from bascule.money import euros
 from bascule.reports.policy import Policy, load_policy
@@ -46,13 +46,7 @@ class EveryPath:
 
 def app_secret(folder: Path) -> str:
     """The key that signs sessions and CSRF tokens: the run store's own, made at first use, readable by its owner."""
-    path = folder / SECRET_FILE
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    return made_once(folder / SECRET_FILE, lambda: secrets.token_hex(32).encode()).decode().strip()
 
 
 def templates() -> Jinja2Templates:
@@ -78,7 +72,7 @@ def create_app(database_url: str, store: Path | None = None, policy: Policy | No
     """The app over an existing run store (nothing is created but the review's secret)."""
     database = open_database(database_url, existing=True)
     ensure_schema(database, create=False)
-    secret = app_secret(store or default_store_root(database))
+    secret = app_secret(mark_store(database, run_store(database, store)))
     app = Starlette(
         routes=[
             *auth.routes,
