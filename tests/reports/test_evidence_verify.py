@@ -21,14 +21,15 @@ from uuid import uuid4
 import click
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, text
 
 import bascule
 from bascule.cli import cli
 from bascule.compare.runner import ShadowOptions
 from bascule.compare.waivers import Acceptances
 from bascule.engines.interface import EngineSpec
-from bascule.migrate.database import open_database
+from bascule.migrate.database import ensure_schema, open_database
+from bascule.migrate.identity import database_identity
 from bascule.pipeline import dry_run
 from bascule.reports.evidence import write_evidence
 from bascule.reports.evidence_verify import Verification, verify_evidence
@@ -36,6 +37,7 @@ from bascule.reports.policy import load_policy
 from bascule.reports.signoff import sign_off
 from bascule.review.signatures import record_signature
 from bascule.review.users import add_user
+from tests.conftest import postgresql_database
 from tests.reports.conftest import EXTRACT, KEY, NEW_SYSTEM
 
 README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
@@ -61,22 +63,16 @@ def family(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     folder = tmp_path_factory.mktemp(f"family-{request.param}")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("BASCULE_PSEUDONYM_KEY", KEY)
-        patch.chdir(folder)  # a server database's run store is made in the working directory
+        patch.chdir(folder)
         if request.param == "sqlite":
             url = f"sqlite:///{folder / 'bascule.db'}"
             yield _family(url, folder)
             return
-        server = make_url(request.getfixturevalue("postgresql_server"))
-        name = f"bascule_test_{uuid4().hex[:12]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-        built = _family(server.set(database=name).render_as_string(hide_password=False), folder)
-        yield built
-        built.database.dispose()
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.dispose()
+        patch.setenv("BASCULE_STORE", str(folder / "runs"))  # a server database's store is configured once
+        with postgresql_database(request.getfixturevalue("postgresql_server")) as url:
+            built = _family(url, folder)
+            yield built
+            built.database.dispose()
 
 
 def _family(url: str, folder: Path) -> Family:
@@ -432,3 +428,15 @@ def test_a_writer_stopped_in_the_middle_of_a_pack_leaves_no_half_pack(family: Fa
     result = run("report", family.first, "--db", family.url, "--evidence", folder)
     assert result.exit_code == 1, result.output  # the run's NO-GO: the pack is written after the crash
     assert verify_evidence(folder, family.database).verified
+
+
+def test_a_pack_verified_against_another_database_is_an_error_of_use_not_a_forgery(
+    family: Family, pack: Path, tmp_path: Path
+) -> None:
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    ensure_schema(open_database(other))
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["database"] == database_identity(family.database).id
+    result = run("evidence", "verify", pack, "--db", other)
+    assert result.exit_code == 2, result.output
+    assert manifest["database"] in result.output and database_identity(open_database(other)).id in result.output

@@ -32,6 +32,7 @@ from bascule import __version__
 from bascule.compare.store import ShadowRun
 from bascule.errors import UnusableFile
 from bascule.files import check_writable_folder
+from bascule.migrate.identity import database_identity
 from bascule.reports.evidence_verify import MANIFEST, Difference, EvidenceError, folder_differences, read_pack
 from bascule.reports.html import render_html
 from bascule.reports.signoff import SignOff, render_signoff, signoff_to_dict
@@ -85,6 +86,7 @@ def manifest_of(database: Engine, report: SignOff, files: dict[str, bytes]) -> d
     previous = previous_sealed_run(database, run)
     return {
         "bascule_version": __version__,
+        "database": database_identity(database).id,  # which database's run and seal: verify needs that one
         "run_id": run.id,
         "family": run.family,
         "decision": report.decision,

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from bascule.compare.store import ShadowRun
 from bascule.errors import EXIT_FINDINGS, EXIT_OK, BasculeError
+from bascule.migrate.identity import database_identity
 
 MANIFEST = "manifest.json"
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -222,6 +223,7 @@ def verify_evidence(folder: Path, database: Engine | None = None, seal: str | No
     unchecked: tuple[str, ...] = _UNCHECKED[1:] if seal else _UNCHECKED
     notes: tuple[str, ...] = ()
     if database is not None:
+        _check_same_database(database, pack)
         with Session(database) as session:
             found, notes = database_checks(session, pack)
         checks += found
@@ -260,6 +262,20 @@ def database_checks(session: Session, pack: Pack) -> tuple[list[Check], tuple[st
     signed = _signatures_check(session, run, pack.sha256)
     notes = () if signed else (f"no committee signature of run {run_id} in the database",)
     return [*checks, *([signed] if signed else [])], notes
+
+
+def _check_same_database(database: Engine, pack: Pack) -> None:
+    """A pack names the database it was sealed in (packs before it did not): another one is a mistake of use.
+
+    Told apart from forgery: its runs and seals are another database's, so every check against them would fail.
+    """
+    named = pack.manifest.get("database")
+    here = database_identity(database).id
+    if named is not None and named != here:
+        raise EvidenceError(
+            f"the pack {pack.folder} was sealed in the database {named}, and --db names the database {here}: "
+            "give the --db its run was stored in (bascule db set-store and runs name a database's store)"
+        )
 
 
 def _seal_check(pack: Pack, run: ShadowRun) -> Check:
