@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bascule.compare.calibration import CalibrationOptions, calibrate
+from bascule.compare.interrupted import repair_runs
 from bascule.compare.record import keep_calibration
 from bascule.compare.runner import ShadowOptions, StoredRun, default_store_root, prepared_engines, run_parts
 from bascule.compare.waivers import Acceptances
@@ -66,6 +67,7 @@ def dry_run(
     store_root = store_root or default_store_root(engine)
     check_writable_folder(store_root, "run store")
     ensure_schema(engine)
+    repair_runs(engine)  # runs killed earlier: marked interrupted, their partial files removed
     try:
         with executor_for(options.workers, options.scheduler) as executor:  # a scheduler that cannot be used: now
             run_id = _one_pass(
@@ -114,7 +116,7 @@ def _one_pass(
     stage("scan")
     started = time.perf_counter()
     plan = reader.plan(digest=True)
-    migrating = begin_migration(engine, reader, plan.sha256 or "")
+    migrating = begin_migration(engine, reader, plan.sha256 or "")  # another process's live run: refused
     if reader.chunk_bytes != plan.chunk_bytes:  # a resumed migration: its parts are the chunks it cut
         plan = reader.plan(digest=True)
     url = database_url(database)
@@ -125,7 +127,8 @@ def _one_pass(
 
     scanned = time.perf_counter() - started
     stage("read, migrate and compute")
-    with StoredRun(engine, reader, plan, options, engines, acceptances, store_root, family) as run:
+    # The migration's lease is given up with the shadow run if a stage fails: a rerun resumes it.
+    with migrating, StoredRun(engine, reader, plan, options, engines, acceptances, store_root, family) as run:
         run.collected.seconds["scan (wall)"] = scanned
         for done in run_parts(reader, plan, options, run.computing, executor, loading, on_progress):
             reader.summary.add(done.reading)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select, update
 from bascule import __version__
 from bascule.compare.store import ShadowRun
 from bascule.files import check_writable_folder, write_text
+from bascule.migrate.model import RunStatus
 from bascule.reports.html import render_html
 from bascule.reports.signoff import SignOff, render_signoff, signoff_to_dict
 
@@ -86,7 +87,12 @@ def previous_manifest(database: Engine, run: ShadowRun) -> str | None:
     """The seal of the latest earlier run of the same family that has one."""
     query = (
         select(ShadowRun.manifest_sha256)
-        .where(ShadowRun.family == run.family, ShadowRun.id < run.id, ShadowRun.manifest_sha256.is_not(None))
+        .where(
+            ShadowRun.family == run.family,
+            ShadowRun.id < run.id,
+            ShadowRun.manifest_sha256.is_not(None),
+            ShadowRun.status == RunStatus.COMPLETE,
+        )
         .order_by(ShadowRun.id.desc())
         .limit(1)
     )
