@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bascule.compare.store import ShadowRun
@@ -169,7 +169,7 @@ def take_over(database: Engine, table: RunTable, run_id: int, old_holder: str | 
     return taken.rowcount == 1
 
 
-def held_here(table: RunTable, run_id: int) -> object:
+def held_here(table: RunTable, run_id: int) -> ColumnElement[bool]:
     """The condition that the run is still this process's (an update of a run taken over changes nothing)."""
     return (table.id == run_id) & (table.holder == str(this_process()))
 
@@ -230,7 +230,8 @@ class Heartbeat:
                         connection = _beating_connection(self.database)
                     self.lost = not self._beat(connection)
             except SQLAlchemyError:  # the database is away or busy: the next beat tries again, on a new connection
-                connection = _discarded(connection)
+                _discarded(connection)
+                connection = None
         _discarded(connection)
 
     def _beat(self, connection: Connection) -> bool:

@@ -58,7 +58,7 @@ def repair_runs(database: Engine, say: Callable[[str], None] | None = None) -> l
     return found
 
 
-def _interrupted(database: Engine, run: Row[tuple[int, str | None, dt.datetime | None, str]]) -> Interrupted | None:
+def _interrupted(database: Engine, run: Row[int, str | None, dt.datetime | None, str]) -> Interrupted | None:
     """The run marked, unless another process marked it first or its holder changed meanwhile (a takeover)."""
     held = ShadowRun.holder.is_(None) if run.holder is None else ShadowRun.holder == run.holder
     with database.begin() as connection:
