@@ -787,13 +787,22 @@ def evidence_verify(ctx: click.Context, folder: Path, database: str | None, seal
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML decision policy over the built-in one: each run's decision is taken under it.")
-def runs(database: str, output_format: str, policy: Path | None) -> None:
-    """List the shadow runs of the database, oldest first, each with its decision under the policy."""
+@click.option("--repair", is_flag=True,
+              help="Mark the runs whose process died as interrupted and remove their partial files first.")
+def runs(database: str, output_format: str, policy: Path | None, repair: bool) -> None:
+    """List the shadow runs of the database, oldest first, each with its status and its decision under the policy.
+
+    A run whose process is gone is interrupted: --repair marks it (the next shadow, dry-run or migrate does too).
+    """
+    from bascule.compare.interrupted import repair_runs
     from bascule.reports.history import list_runs, render_runs
     from bascule.reports.policy import load_policy
     from bascule.reports.signoff import sign_off
     chosen = load_policy(policy)
     engine = _stored_runs(database)
+    if repair:
+        if not repair_runs(engine, lambda line: click.echo(line, err=True)):
+            click.echo("Nothing to repair: every running run's process is alive.", err=True)
     found = list_runs(engine, lambda run_id: sign_off(engine, run_id, chosen).decision)
     if output_format == "json":
         click.echo(json.dumps(found.to_dict("records"), indent=2, default=str))

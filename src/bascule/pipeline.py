@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bascule.compare.calibration import CalibrationOptions, calibrate
+from bascule.compare.interrupted import repair_runs
 from bascule.compare.record import keep_calibration
 from bascule.compare.run_store import run_store
 from bascule.compare.runner import ShadowOptions, StoredRun, prepared_engines, run_parts
@@ -68,6 +69,7 @@ def dry_run(
         check_writable_folder(store_root, "run store")  # before the database is filled with a schema
     ensure_schema(engine)
     store_root = check_writable_folder(run_store(engine, store_root), "run store")
+    repair_runs(engine)  # runs killed earlier: marked interrupted, their partial files removed
     try:
         with executor_for(options.workers, options.scheduler) as executor:  # a scheduler that cannot be used: now
             run_id = _one_pass(
@@ -116,7 +118,7 @@ def _one_pass(
     stage("scan")
     started = time.perf_counter()
     plan = reader.plan(digest=True)
-    migrating = begin_migration(engine, reader, plan.sha256 or "")
+    migrating = begin_migration(engine, reader, plan.sha256 or "")  # another process's live run: refused
     if reader.chunk_bytes != plan.chunk_bytes:  # a resumed migration: its parts are the chunks it cut
         plan = reader.plan(digest=True)
     url = database_url(database)
@@ -127,7 +129,8 @@ def _one_pass(
 
     scanned = time.perf_counter() - started
     stage("read, migrate and compute")
-    with StoredRun(engine, reader, plan, options, engines, acceptances, store_root, family) as run:
+    # The migration's lease is given up with the shadow run if a stage fails: a rerun resumes it.
+    with migrating, StoredRun(engine, reader, plan, options, engines, acceptances, store_root, family) as run:
         run.collected.seconds["scan (wall)"] = scanned
         for done in run_parts(reader, plan, options, run.computing, executor, loading, on_progress):
             reader.summary.add(done.reading)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+from sqlalchemy import update
 
 from bascule.compare.runner import ShadowOptions, shadow
 from bascule.compare.runs import load_run
@@ -56,3 +57,28 @@ def test_the_diff_and_the_trend_of_a_family(served: Served) -> None:
     shown = re.findall(r'<tr><td class="n"><a href="/runs/(\d+)">', trend)
     assert [int(r) for r in shown] == sorted(pd.Series([served.run_id, fixed]).unique())
     assert f"{later.run.unresolved:,} unresolved" in trend
+
+
+def test_a_run_that_did_not_complete_is_refused_by_every_page_and_left_out_of_the_trend(served: Served) -> None:
+    from bascule.compare import record
+    from bascule.compare.store import ShadowRun
+    from bascule.migrate.model import RunStatus
+
+    first = load_run(served.database, served.run_id).run
+    described = {name: getattr(first, name) for name in ("extract_path", "extract_sha256", "family", "extraction_date")}
+    described |= {"engines": first.engines, "parameters_version": "", "waivers": {}, "options": {}}
+    killed = record.open_run(served.database, **described, store_path=first.store_path)
+    with served.database.begin() as connection:
+        connection.execute(update(ShadowRun).where(ShadowRun.id == killed).values(status=RunStatus.INTERRUPTED))
+    client = logged_in(served, "vic")
+    for path in (
+        f"/runs/{killed}",
+        f"/runs/{killed}/report",
+        f"/runs/{killed}/stoppages",
+        f"/diff?before={served.run_id}&after={killed}",
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 409 and f"shadow run {killed} is interrupted" in answer.text, path
+    trend = client.get(f"/families/{first.family}").text
+    shown = [int(r) for r in re.findall(r'<tr><td class="n"><a href="/runs/(\d+)">', trend)]
+    assert killed not in shown and served.run_id in shown

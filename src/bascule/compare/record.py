@@ -15,27 +15,30 @@ from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
 from bascule.compare.verdicts import FIXED
 from bascule.compare.waivers import Acceptances
 from bascule.files import private_folder, write_private_parquet
+from bascule.leases import held_here, lease_values, lost
 from bascule.migrate.model import RunStatus
 
 
 def open_run(database: Engine, **values: object) -> int:
-    """A new run, RUNNING, with what is known before computing."""
+    """A new run, RUNNING and held by this process (:mod:`bascule.leases`), with what is known before computing."""
     with database.begin() as connection:
         return connection.execute(
-            insert(ShadowRun).returning(ShadowRun.id),
-            {
-                "status": RunStatus.RUNNING,
-                "started": dt.datetime.now(dt.UTC),
-                "bascule_version": bascule.__version__,
-                "timings": {},
-                "persons": 0,
-                "stoppages": 0,
-                "divergent": 0,
-                "accepted": 0,
-                "unresolved": 0,
-                "categories": {},
+            insert(ShadowRun)
+            .values(
+                status=RunStatus.RUNNING,
+                **lease_values(connection),
+                started=dt.datetime.now(dt.UTC),
+                bascule_version=bascule.__version__,
+                timings={},
+                persons=0,
+                stoppages=0,
+                divergent=0,
+                accepted=0,
+                unresolved=0,
+                categories={},
                 **values,
-            },
+            )
+            .returning(ShadowRun.id)
         ).scalar_one()
 
 
@@ -75,6 +78,7 @@ def close_run(
     uses: pd.DataFrame,
     **values: object,
 ) -> None:
+    """The run's results stored and the run COMPLETE, if it is still this process's (else :class:`LeaseLost`)."""
     with database.begin() as connection:
         if len(divergences):
             connection.execute(insert(Divergence), _divergence_rows(run_id, divergences))
@@ -83,7 +87,9 @@ def close_run(
         if len(unsupported):
             connection.execute(insert(Unsupported), _records(unsupported.assign(run_id=run_id)))
         waivers = connection.execute(
-            update(ShadowRun).where(ShadowRun.id == run_id).returning(ShadowRun.waivers),
+            update(ShadowRun)
+            .where(held_here(ShadowRun, run_id), ShadowRun.status == RunStatus.RUNNING)
+            .returning(ShadowRun.waivers),
             {
                 "status": RunStatus.COMPLETE,
                 "finished": dt.datetime.now(dt.UTC),
@@ -92,7 +98,9 @@ def close_run(
                 "unresolved": int(unresolved(divergences).sum()),
                 **values,
             },
-        ).scalar_one()
+        ).scalar_one_or_none()
+        if waivers is None:
+            raise lost(ShadowRun, run_id)
         connection.execute(
             update(ShadowRun).where(ShadowRun.id == run_id), {"waivers": {**waivers, "uses": _records(uses)}}
         )

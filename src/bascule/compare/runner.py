@@ -25,16 +25,19 @@ from sqlalchemy import Engine
 
 from bascule.compare import clusters, record
 from bascule.compare.diff import empty_divergences
+from bascule.compare.interrupted import repair_runs
 from bascule.compare.partition import CANDIDATE, CONTROL, REFEREE
 from bascule.compare.reading import stoppage_numbers
 from bascule.compare.reuse import reusable
 from bascule.compare.run_store import MARKER, mark_store, run_store
+from bascule.compare.store import ShadowRun
 from bascule.compare.waivers import Acceptances, apply_waivers
 from bascule.defaults import PARTITION_BYTES, SETTLEMENT_LAG_DAYS
 from bascule.engines.inputs import extraction_date_of
 from bascule.engines.interface import Engine as ComputingEngine
 from bascule.engines.interface import EngineSpec, PartEngines, SplitsByPart, load_engine
 from bascule.files import check_writable_folder, private_folder
+from bascule.leases import Heartbeat, pause_for_tests
 from bascule.legacy_adapters.plan import ExtractPlan, Part
 from bascule.legacy_adapters.reader import ExtractReader, facts_of
 from bascule.migrate.migration import file_sha256
@@ -128,6 +131,7 @@ def shadow(
     engines = prepared_engines(extract, options)  # fail early, before reading
     store_root = check_writable_folder(run_store(database, store), "run store")
     reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=options.partition_bytes)
+    repair_runs(database)  # runs killed earlier: marked interrupted, their partial files removed
     with executor_for(options.workers, options.scheduler) as executor:  # a scheduler that cannot be reached: now
         plan = reader.plan(digest=True)
         with StoredRun(database, reader, plan, options, engines, acceptances, store_root, family) as run:
@@ -142,7 +146,10 @@ class StoredRun:
 
     An engine that fails or a user who interrupts leaves no half run: the
     run's row and its Parquet files are removed (and the store's folder, if
-    the run made it).
+    the run made it). While it is open its heartbeat beats, so that another
+    process sees it live (:mod:`bascule.leases`); a process killed outright
+    leaves it running, and the next start marks it interrupted
+    (:mod:`bascule.compare.interrupted`).
     """
 
     def __init__(
@@ -182,8 +189,13 @@ class StoredRun:
             options=chosen,
             store_path=str(store_root.resolve()),
         )
+        self.heartbeat = Heartbeat(database, ShadowRun, self.run_id).start()
         self.folder = private_folder(self.store_root / f"run-{self.run_id}")
-        split = split_results(engines, reader, plan, self.folder / INPUTS)
+        try:
+            split = split_results(engines, reader, plan, self.folder / INPUTS)
+        except BaseException as error:  # the run is not entered yet: it is forgotten here
+            self.__exit__(type(error))
+            raise
         given: dict[str, PartEngines] = {**split, **reused}
         self.computing = Computing(
             options.engines, extraction, options.settlement_lag, acceptances.tolerances, str(self.folder), given
@@ -195,6 +207,7 @@ class StoredRun:
 
     def add(self, done: PartDone) -> None:
         self.collected.add(done)
+        pause_for_tests("part")  # a part's files are written: tests kill the run here
 
     def close(self, today: dt.date | None = None, **values: object) -> None:
         collected = self.collected
@@ -217,6 +230,7 @@ class StoredRun:
         )
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.heartbeat.stop()
         if kind is None:
             return
         record.forget_run(self.database, self.run_id)

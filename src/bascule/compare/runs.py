@@ -14,6 +14,8 @@ from bascule.compare.run_store import checked_store
 from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
 from bascule.engines.ledger import Ledger
 from bascule.errors import BasculeError
+from bascule.leases import Holder, database_now, is_alive, utc
+from bascule.migrate.model import RunStatus
 from bascule.privacy import person_names, pseudonym_key
 
 ROLES = ("control", "candidate", "referee")
@@ -21,6 +23,10 @@ ROLES = ("control", "candidate", "referee")
 
 class RunNotFound(BasculeError):
     """No shadow run of that id in the database."""
+
+
+class RunIncomplete(BasculeError):
+    """A shadow run that did not complete (still running, or interrupted): nothing reports, seals or compares it."""
 
 
 @dataclass
@@ -75,8 +81,28 @@ def load_run(database: Engine, run_id: int) -> StoredRun:
                 f"no shadow run {run_id} in this database (bascule shadow stores one; --db names another)"
             )
         connection = session.connection()
+        if run.status is not RunStatus.COMPLETE:
+            raise RunIncomplete(incomplete(run, is_alive(run.holder, run.heartbeat, database_now(connection))))
         divergences, clusters, unsupported = (
             pd.read_sql(select(table).where(table.run_id == run_id), connection)
             for table in (Divergence, Cluster, Unsupported)
         )
     return StoredRun(run, divergences, clusters.sort_values("rank").reset_index(drop=True), unsupported, database)
+
+
+def incomplete(run: ShadowRun, alive: bool) -> str:
+    """Why a run that did not complete cannot be used, and what to do."""
+    holder = Holder.parse(run.holder)
+    by = holder.shown if holder else "a process"
+    if run.status is RunStatus.RUNNING and alive:
+        since = utc(run.started).strftime("%Y-%m-%d %H:%M")
+        return f"shadow run {run.id} is still running, by {by} since {since} UTC: wait for it to finish, then rerun"
+    if run.status is RunStatus.RUNNING:
+        return (
+            f"shadow run {run.id} is interrupted ({by}, which ran it, is gone): it never finished; "
+            "rerun the dry run (bascule runs --repair marks it and removes its partial files)"
+        )
+    return (
+        f"shadow run {run.id} is {run.status.value}: it never finished (its partial files are removed); "
+        "rerun the dry run"
+    )

@@ -9,16 +9,20 @@ only when asked (``bascule db upgrade``), because other people may share it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
+from sqlalchemy.pool import NullPool
 
 from bascule.defaults import DEFAULT_DATABASE as DEFAULT_DATABASE  # where it was: importers keep working
 from bascule.errors import BasculeError
@@ -138,7 +142,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API 
     cursor.close()
 
 
-def _config(connection) -> Config:  # noqa: ANN001 (a SQLAlchemy Connection)
+def _config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SCRIPTS))
     config.attributes["connection"] = connection
@@ -151,36 +155,149 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(engine: Engine | Connection) -> str | None:
+    if isinstance(engine, Connection):
+        return MigrationContext.configure(engine).get_current_revision()
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the current version; returns (version before, version after)."""
-    before = current_revision(engine)
-    with engine.begin() as connection:
+    with schema_transaction(engine) as connection:
+        before = current_revision(connection)
+        if before is None and inspect(connection).get_table_names():
+            _refuse(engine, connection, before)
         command.upgrade(_config(connection), "head")
-    if engine.dialect.name == "sqlite":
-        engine.dispose()  # a migration may have changed its connection's pragmas (foreign keys): new ones get them
+    _forget_connections(engine)
     return before, head_revision()
 
 
 def ensure_schema(engine: Engine, *, create: bool = True) -> None:
-    """Create the schema in an empty database (unless ``create`` is false); refuse a database at another version."""
-    revision = current_revision(engine)
-    if revision is None and not inspect(engine).get_table_names():
-        if not create:
-            shown = engine.url.render_as_string(hide_password=True)
-            raise DatabaseError(
-                f"the database {shown} is empty (no bascule schema): give the --db your runs were stored in; "
-                "bascule dry-run or migrate fills one"
-            )
-        upgrade(engine)
+    """Create the schema in an empty database (unless ``create`` is false); refuse a database at another version.
+
+    Two processes on a fresh database both succeed: the schema is created
+    once, by the first to take the schema's lock; the other finds it made.
+    """
+    if current_revision(engine) == head_revision():  # the common case, without a lock
         return
-    if revision != head_revision():
-        shown = engine.url.render_as_string(hide_password=True)
+    if not create:
+        with engine.connect() as connection:
+            _refuse(engine, connection, current_revision(connection))
+    with schema_transaction(engine) as connection:
+        revision = current_revision(connection)  # again, under the lock: another process may have made it
+        if revision is None and not inspect(connection).get_table_names():
+            command.upgrade(_config(connection), "head")
+        elif revision != head_revision():
+            _refuse(engine, connection, revision)
+    _forget_connections(engine)
+
+
+def _refuse(engine: Engine, connection: Connection, revision: str | None) -> NoReturn:
+    """Why a database without this bascule's schema version cannot be used, and what to do."""
+    shown = engine.url.render_as_string(hide_password=True)
+    tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
+    if revision is not None:
         raise DatabaseError(
-            f"the database {shown} is at schema version {revision or 'none (not a bascule database?)'}, "
-            f"this bascule needs {head_revision()}: run `bascule db upgrade --db URL` first"
+            f"the database {shown} is at schema version {revision}, this bascule needs {head_revision()}: "
+            "run `bascule db upgrade --db URL` first"
         )
+    if not tables:
+        raise DatabaseError(
+            f"the database {shown} is empty (no bascule schema): give the --db your runs were stored in; "
+            "bascule dry-run or migrate fills one"
+        )
+    foreign = sorted(tables - _bascule_tables())
+    if foreign:
+        raise DatabaseError(
+            f"the database {shown} holds tables that are not bascule's ({', '.join(foreign[:3])}) and no bascule "
+            "schema version: give a bascule database, or the name of a new file"
+        )
+    where = f"delete the file {engine.url.database}" if engine.dialect.name == "sqlite" else "drop its tables"
+    if _holds_rows(connection, tables):
+        raise DatabaseError(
+            f"the database {shown} holds bascule's tables with rows but no schema version (alembic_version): "
+            "bascule never made it whole; give another --db, or restore it from a backup"
+        )
+    raise DatabaseError(
+        f"the database {shown} holds bascule's tables but no schema version: an earlier bascule was stopped while "
+        f"creating them, and they hold nothing; {where}, then rerun (bascule creates its schema whole or not at all)"
+    )
+
+
+def _bascule_tables() -> set[str]:
+    import bascule.compare.store  # noqa: F401 (their tables join the metadata, as in the migrations' env.py)
+    import bascule.review.store  # noqa: F401
+    from bascule.migrate.model import Base
+
+    return set(Base.metadata.tables) | {"database_identity"}
+
+
+def _holds_rows(connection: Connection, tables: set[str]) -> bool:
+    return any(connection.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first() for name in sorted(tables))
+
+
+def _forget_connections(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        engine.dispose()  # connections opened before the schema was made: new ones read it fresh
+
+
+# ------------------------------------------------------- the schema's lock
+# "bascule" in ASCII: the advisory lock PostgreSQL holds while one process creates or upgrades the schema.
+SCHEMA_LOCK = 0x62617363756C65
+
+
+@contextmanager
+def schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction, held by one process at a time, for creating or upgrading the schema.
+
+    A process killed inside it leaves the database as it was: empty, or at
+    its earlier version. On PostgreSQL, an advisory lock taken in the
+    transaction (DDL is transactional); on SQLite, ``BEGIN IMMEDIATE``
+    (:func:`_sqlite_schema_transaction`).
+    """
+    if engine.dialect.name == "sqlite":
+        with _sqlite_schema_transaction(engine) as connection:
+            yield connection
+        return
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        yield connection
+
+
+@contextmanager
+def _sqlite_schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """The whole schema's creation in one SQLite transaction, its write lock taken first.
+
+    pysqlite begins a transaction only before DML, so each ``CREATE TABLE``
+    of the migrations would be committed on its own: a kill would leave
+    tables without ``alembic_version``, and a second process would see half
+    a schema. As SQLAlchemy's pysqlite documentation says ("Serializable
+    isolation / Savepoints / Transactional DDL"), the driver's own
+    transaction handling is turned off (``isolation_level = None``) and
+    ``BEGIN IMMEDIATE`` is emitted: a second process waits for the lock,
+    then finds the schema made. On connections of their own, for this
+    operation only. Foreign keys are off in it, since SQLite can change
+    their setting only outside a transaction and a migration that copies a
+    table needs them off (0006); they are checked before the commit.
+    """
+    schema = create_engine(engine.url, connect_args={"timeout": 600}, poolclass=NullPool)
+    event.listen(schema, "connect", _schema_connection)
+    event.listen(schema, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+    try:
+        with schema.begin() as connection:
+            yield connection
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise DatabaseError(f"the schema's upgrade would break references ({broken[:3]}): nothing was changed")
+    finally:
+        schema.dispose()
+
+
+def _schema_connection(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API objects)
+    dbapi_connection.isolation_level = None  # bascule says when a transaction begins (BEGIN IMMEDIATE)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = OFF")
+    cursor.execute("PRAGMA journal_mode = WAL")  # as _sqlite_pragmas: the file is a bascule database from now on
+    cursor.close()

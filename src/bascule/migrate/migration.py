@@ -3,15 +3,19 @@
 The extract is known by the SHA-256 of its bytes. Migrating it again finds
 the finished run and changes nothing (``replace=True`` reloads it); a run
 cut short (a crash, an interruption) is resumed where it stopped, because
-each chunk of whole persons commits with a row that says it is done.
+each chunk of whole persons commits with a row that says it is done. A
+run is held by the process migrating it (:mod:`bascule.leases`): a second
+process finds it live and stops with a clear message; a dead holder's run
+is taken over, by one process only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +25,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bascule import __version__
+from bascule.compare.interrupted import repair_runs
 from bascule.defaults import DEFAULT_DATABASE, DEFAULT_MIGRATION_CHUNK_BYTES
 from bascule.errors import BasculeError, ExtractUnreadable
 from bascule.files import check_regular
+from bascule.leases import (
+    Heartbeat,
+    Holder,
+    database_now,
+    held_here,
+    is_alive,
+    lease_values,
+    lost,
+    pause_for_tests,
+    take_over,
+    this_process,
+    utc,
+)
 from bascule.legacy_adapters.frames import RECORD_INDEX, decode_records
 from bascule.legacy_adapters.problems import concat_problems
 from bascule.legacy_adapters.progres_layout import PAYMENT
@@ -58,6 +76,7 @@ def migrate_extract(
     reader = ExtractReader(path, copybook=copybook, chunk_bytes=chunk_bytes)
     engine = open_database(database)
     ensure_schema(engine)
+    repair_runs(engine)  # shadow runs killed earlier: marked interrupted, their partial files removed
     migrating = begin_migration(engine, reader, digest, replace=replace)
     if migrating.complete:
         return reconcile(engine, migrating.run_id, migrating.outcome)
@@ -70,17 +89,38 @@ def migrate_extract(
     return finish_migration(engine, migrating, reader.summary)
 
 
+class MigrationBusy(BasculeError):
+    """Another process, alive, is migrating the same extract."""
+
+
 @dataclass(frozen=True)
 class Migrating:
-    """A migration run about to be loaded: new, resumed (some chunks committed), or complete already."""
+    """A migration run about to be loaded: new, resumed (some chunks committed), or complete already.
+
+    A run to load is this process's while its ``heartbeat`` beats: until
+    :func:`finish_migration`, :meth:`release` (or the end of a ``with``
+    block), or until this value is gone.
+    """
 
     run_id: int
     outcome: str  # "migrated", "resumed", "already migrated"
     committed: frozenset[int]  # the first record index of every chunk already loaded
+    heartbeat: Heartbeat | None = field(default=None, compare=False)
 
     @property
     def complete(self) -> bool:
         return self.outcome == "already migrated"
+
+    def release(self) -> None:
+        """Stop beating: the run is finished, or this process gives up on it (a rerun resumes it)."""
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
+
+    def __enter__(self) -> Migrating:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
 
 
 def begin_migration(engine: Engine, reader: ExtractReader, digest: str, *, replace: bool = False) -> Migrating:
@@ -90,6 +130,8 @@ def begin_migration(engine: Engine, reader: ExtractReader, digest: str, *, repla
     becomes the run's.
     """
     run = _run_of(engine, digest)
+    if run is not None and run.status is not RunStatus.COMPLETE:
+        _take_over(engine, run, reader.path)  # a live holder's run is refused (MigrationBusy)
     if run is not None and replace:
         delete_run(engine, run.id)
         run = None
@@ -97,14 +139,17 @@ def begin_migration(engine: Engine, reader: ExtractReader, digest: str, *, repla
         return Migrating(run.id, "already migrated", frozenset())
     if run is not None:
         reader.chunk_bytes = run.chunk_bytes
-        return Migrating(run.id, "resumed", frozenset(_committed_chunks(engine, run.id)))
-    return Migrating(_start_run(engine, reader.path, digest, reader), "migrated", frozenset())
+        return _held(engine, Migrating(run.id, "resumed", frozenset(_committed_chunks(engine, run.id))))
+    return _held(engine, Migrating(_start_run(engine, reader.path, digest, reader), "migrated", frozenset()))
 
 
 def finish_migration(engine: Engine, migrating: Migrating, summary: ExtractSummary) -> Reconciliation:
     """Close the run with what the whole extract held, and return its books."""
-    if not migrating.complete:
-        _finish_run(engine, migrating.run_id, summary)
+    try:
+        if not migrating.complete:
+            _finish_run(engine, migrating.run_id, summary)
+    finally:
+        migrating.release()
     return reconcile(engine, migrating.run_id, migrating.outcome)
 
 
@@ -137,6 +182,38 @@ def _run_of(engine: Engine, digest: str) -> MigrationRun | None:
         return session.scalar(select(MigrationRun).where(MigrationRun.extract_sha256 == digest))
 
 
+def _take_over(engine: Engine, run: MigrationRun, path: Path) -> None:
+    """The lease of an unfinished run: refused while its holder lives; taken, by one process only, once it is dead.
+
+    A run this very process left behind (an error before its end, in a
+    program that calls bascule again) is its own already.
+    """
+    if run.holder == str(this_process()):
+        return
+    with engine.connect() as connection:
+        now = database_now(connection)
+    if is_alive(run.holder, run.heartbeat, now) or not take_over(engine, MigrationRun, run.id, run.holder):
+        raise MigrationBusy(_busy(path, _run_of(engine, run.extract_sha256) or run))
+
+
+def _busy(path: Path, run: MigrationRun) -> str:
+    holder = Holder.parse(run.holder)
+    since = utc(run.started).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{path} is being migrated by {holder.shown if holder else 'another process'} since {since} "
+        f"(migration run {run.id}); wait for it, then rerun"
+    )
+
+
+def _held(engine: Engine, migrating: Migrating) -> Migrating:
+    """The run's heartbeat started; it stops with the run's end, or when nothing refers to the run any more."""
+    heartbeat = Heartbeat(engine, MigrationRun, migrating.run_id).start()
+    held = Migrating(migrating.run_id, migrating.outcome, migrating.committed, heartbeat)
+    weakref.finalize(held, heartbeat.stop)
+    pause_for_tests("lease")  # the run is held and nothing is loaded yet: tests start a second process here
+    return held
+
+
 def _start_run(engine: Engine, path: Path, digest: str, reader: ExtractReader) -> int:
     values = {
         "extract_sha256": digest,
@@ -150,9 +227,13 @@ def _start_run(engine: Engine, path: Path, digest: str, reader: ExtractReader) -
     }
     try:
         with engine.begin() as connection:
-            return connection.execute(insert(MigrationRun).values(values).returning(MigrationRun.id)).scalar_one()
-    except IntegrityError:
-        raise BasculeError(f"{path} is being migrated by another process right now; wait for it, then rerun") from None
+            started = insert(MigrationRun).values(values | lease_values(connection)).returning(MigrationRun.id)
+            return connection.execute(started).scalar_one()
+    except IntegrityError:  # another process started the same extract's run at the same moment
+        run = _run_of(engine, digest)
+        if run is None:
+            raise
+        raise MigrationBusy(_busy(path, run)) from None
 
 
 def _committed_chunks(engine: Engine, run_id: int) -> set[int]:
@@ -163,9 +244,9 @@ def _committed_chunks(engine: Engine, run_id: int) -> set[int]:
 def _finish_run(engine: Engine, run_id: int, summary: ExtractSummary) -> None:
     declared = {c.field: c.declared for c in summary.trailer.controls} if summary.trailer else {}
     with engine.begin() as connection:
-        connection.execute(
+        finished = connection.execute(
             update(MigrationRun)
-            .where(MigrationRun.id == run_id)
+            .where(held_here(MigrationRun, run_id), MigrationRun.status == RunStatus.RUNNING)
             .values(
                 layout_version=summary.layout_version,
                 records_read=dict(sorted(summary.counts.items())),
@@ -177,6 +258,8 @@ def _finish_run(engine: Engine, run_id: int, summary: ExtractSummary) -> None:
                 status=RunStatus.COMPLETE,
             )
         )
+        if finished.rowcount != 1:
+            raise lost(MigrationRun, run_id)
 
 
 # ---------------------------------------------------------------- a chunk

@@ -33,6 +33,7 @@ from bascule.compare.store import ShadowRun
 from bascule.errors import UnusableFile
 from bascule.files import check_writable_folder
 from bascule.migrate.identity import database_identity
+from bascule.migrate.model import RunStatus
 from bascule.reports.evidence_verify import MANIFEST, Difference, EvidenceError, folder_differences, read_pack
 from bascule.reports.html import render_html
 from bascule.reports.signoff import SignOff, render_signoff, signoff_to_dict
@@ -118,7 +119,12 @@ def previous_sealed_run(database: Engine, run: ShadowRun) -> tuple[int, str] | N
     """The id and seal of the latest earlier run of the same family that has one: the link the pack chains to."""
     query = (
         select(ShadowRun.id, ShadowRun.manifest_sha256)
-        .where(ShadowRun.family == run.family, ShadowRun.id < run.id, ShadowRun.manifest_sha256.is_not(None))
+        .where(
+            ShadowRun.family == run.family,
+            ShadowRun.id < run.id,
+            ShadowRun.manifest_sha256.is_not(None),
+            ShadowRun.status == RunStatus.COMPLETE,
+        )
         .order_by(ShadowRun.id.desc())
         .limit(1)
     )

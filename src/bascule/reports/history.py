@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
@@ -16,6 +17,8 @@ from bascule.compare.record import unresolved
 from bascule.compare.runs import StoredRun, load_run
 from bascule.compare.store import ShadowRun
 from bascule.errors import EXIT_FINDINGS, EXIT_OK
+from bascule.leases import Holder, database_now, is_alive
+from bascule.migrate.model import RunStatus
 from bascule.money import euros
 from bascule.reports.policy import GO
 
@@ -26,6 +29,8 @@ RUN_COLUMNS = [
     "family",
     "started",
     "status",
+    "holder",
+    "alive",
     "extract",
     "candidate",
     "stoppages",
@@ -37,12 +42,18 @@ RUN_COLUMNS = [
 
 
 def list_runs(database: Engine, decide: Callable[[int], str] | None = None) -> pd.DataFrame:
-    """The shadow runs, oldest first; with ``decide`` (a run's id → GO or NO-GO), each complete run's decision."""
+    """The shadow runs, oldest first; with ``decide`` (a run's id → GO or NO-GO), each complete run's decision.
+
+    A run still ``running`` says which process holds it and whether that process is ``alive``
+    (a dead one's run is interrupted: ``bascule runs --repair`` marks it).
+    """
     query = select(
         ShadowRun.id,
         ShadowRun.family,
         ShadowRun.started,
         ShadowRun.status,
+        ShadowRun.holder,
+        ShadowRun.heartbeat,
         ShadowRun.extract_path,
         ShadowRun.engines,
         ShadowRun.stoppages,
@@ -52,15 +63,22 @@ def list_runs(database: Engine, decide: Callable[[int], str] | None = None) -> p
     ).order_by(ShadowRun.id)
     with database.connect() as connection:
         runs = pd.DataFrame(connection.execute(query).mappings().all())
+        now = database_now(connection)
     if runs.empty:
         return pd.DataFrame(columns=RUN_COLUMNS)
     status = runs["status"].map(lambda s: s.value)
+    running = status == RunStatus.RUNNING.value
     return pd.DataFrame(
         {
             "run_id": runs["id"],
             "family": runs["family"],
             "started": runs["started"].map(lambda t: t.isoformat(timespec="seconds")),
             "status": status,
+            "holder": [_shown(holder) for holder in runs["holder"]],
+            "alive": [
+                is_alive(holder, beat, now) if live else None
+                for holder, beat, live in zip(runs["holder"], runs["heartbeat"], running, strict=True)
+            ],
             "extract": runs["extract_path"].map(lambda p: Path(p).name),
             "candidate": runs["engines"].map(lambda e: e["candidate"]["spec"]),
             "stoppages": runs["stoppages"],
@@ -75,22 +93,36 @@ def list_runs(database: Engine, decide: Callable[[int], str] | None = None) -> p
     )
 
 
+def _shown(holder: str | None) -> str | None:
+    found = Holder.parse(holder)
+    return found.shown if found else None
+
+
+def _run_status(run: Any) -> str:
+    """A run's status in words: who runs it, or that its process is gone."""
+    if run.status != RunStatus.RUNNING.value:
+        return str(run.status)
+    by = run.holder or "a process"
+    return f"running ({by})" if run.alive else f"interrupted ({by} gone)"
+
+
 def render_runs(runs: pd.DataFrame, console: Console) -> None:
     table = Table(title="Shadow runs", title_justify="left")
-    headings = ("run", "family", "started", "extract", "candidate", "stoppages", "divergent", "unresolved")
+    headings = ("run", "family", "started", "status", "extract", "candidate", "stoppages", "divergent", "unresolved")
     for heading in (*headings, "decision", "sealed"):
         numeric = heading in ("run", "stoppages", "divergent", "unresolved")
         table.add_column(heading, justify="right" if numeric else "left", overflow="fold")
     for run in runs.itertuples(index=False):
         name, _, source = run.candidate.partition(":")
         candidate = f"{name}:{Path(source).name}" if source else name  # a file's name is enough to tell runs apart
-        started = run.started[:16].replace("T", " ") + ("" if run.status == "complete" else f" ({run.status})")
+        started = run.started[:16].replace("T", " ")
         colour = "green" if run.decision == GO else "red"
         decision = f"[{colour}]{run.decision}[/{colour}]" if run.decision else "-"
         table.add_row(
             str(run.run_id),
             run.family,
             started,
+            escape(_run_status(run)),
             run.extract,
             candidate,
             f"{run.stoppages:,}",

@@ -27,6 +27,7 @@ from bascule.compare.record import unresolved
 from bascule.compare.runs import StoredRun, load_run
 from bascule.compare.store import Divergence, ShadowRun
 from bascule.compare.verdicts import FIXED
+from bascule.migrate.model import RunStatus
 from bascule.money import euros
 from bascule.reports.calibration import detection_lines
 from bascule.reports.headlines import cluster_verdict, criterion_value, decision_reason, headline
@@ -130,7 +131,7 @@ class PolicyJudge:
 
 
 def family_history(database: Engine, run: ShadowRun) -> pd.DataFrame:
-    """The runs of the run's family up to it, oldest first, with their money at stake."""
+    """The complete runs of the run's family up to it, oldest first, with their money at stake."""
     stakes = (
         select(
             Divergence.run_id,
@@ -153,11 +154,12 @@ def family_history(database: Engine, run: ShadowRun) -> pd.DataFrame:
             stakes.c.under_cents,
         )
         .outerjoin(stakes, stakes.c.run_id == ShadowRun.id)
-        .where(ShadowRun.family == run.family, ShadowRun.id <= run.id, ShadowRun.status == run.status)
+        .where(ShadowRun.family == run.family, ShadowRun.id <= run.id, ShadowRun.status == RunStatus.COMPLETE)
         .order_by(ShadowRun.id)
     )
     with database.connect() as connection:
-        history = pd.DataFrame(connection.execute(query).mappings().all())
+        found = connection.execute(query)
+        history = pd.DataFrame(found.mappings().all(), columns=list(found.keys()))  # its columns, even with no run
     history["candidate"] = history["engines"].map(lambda e: f"{e['candidate']['spec']} {e['candidate']['version']}")
     for column in ("at_stake_cents", "under_cents"):
         history[column] = history[column].fillna(0).astype("int64")

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from bascule.compare.explain import StoppageNotInRun, explain
 from bascule.compare.record import unresolved
-from bascule.compare.runs import RunNotFound, StoredRun, load_run
+from bascule.compare.runs import RunIncomplete, RunNotFound, StoredRun, load_run
 from bascule.compare.store import ShadowRun
 from bascule.reports.explain import explanation_to_dict
 from bascule.reports.history import diff_runs, list_runs
@@ -50,6 +50,8 @@ def _signed_off(request: Request, run_id: int) -> SignOff:
         return sign_off(request.app.state.database, run_id, request.app.state.policy)
     except RunNotFound as error:
         raise HTTPException(404, str(error)) from None
+    except RunIncomplete as error:  # still running, or interrupted: nothing to show but why
+        raise HTTPException(409, str(error)) from None
 
 
 def _stored(request: Request, run_id: int) -> StoredRun:
@@ -57,6 +59,8 @@ def _stored(request: Request, run_id: int) -> StoredRun:
         return load_run(request.app.state.database, run_id)
     except RunNotFound as error:
         raise HTTPException(404, str(error)) from None
+    except RunIncomplete as error:  # still running, or interrupted: nothing to show but why
+        raise HTTPException(409, str(error)) from None
 
 
 def _reveal(request: Request, user: User, where: str) -> bool:
@@ -252,6 +256,8 @@ def diff_page(request: Request) -> Response:
         found = diff_runs(request.app.state.database, before, after)
     except RunNotFound as error:
         raise HTTPException(404, str(error)) from None
+    except RunIncomplete as error:  # still running, or interrupted: nothing to show but why
+        raise HTTPException(409, str(error)) from None
     return render(request, "diff.html.j2", diff=found.to_dict(), runs=runs.to_dict("records"))
 
 
