@@ -66,6 +66,16 @@ REFUSED = {  # case → (rows, what the message must say)
         [*ROWS, "A000000002,SA,insured,,2024-11-16,2024-11-20,3462"],
         "line 5 (A000000002, SA, insured, from 2024-11-16) shares days with line 4",
     ),
+    "a period inside a long one, after another inside it": (
+        [
+            *ROWS,
+            *(
+                f"A000000002,SA,insured,,2024-11-{days},100"
+                for days in ("01,2024-11-30", "05,2024-11-06", "08,2024-11-09")
+            ),
+        ],
+        "line 7 (A000000002, SA, insured, from 2024-11-08) shares days with line 5",  # not line 6, which ends before
+    ),
     "a period inside another of the same payee, another amount": (
         [*ROWS, "A000000001,SA,insured,,2024-10-09,2024-10-10,100"],
         "line 5 (A000000001, SA, insured, from 2024-10-09) shares days with line 3",

@@ -288,6 +288,9 @@ def test_json_documents_are_valid_and_keep_every_value(hostile: HostileRun) -> N
                            .stdout)  # fmt: skip
     assert explained["stoppage"] == "[/]"
     assert explained["engines"]["candidate"]["spec"] == f"external:{hostile.results}"
+    shadow = json.dumps(shadow_to_dict(load_run(hostile.database, hostile.run_id)), default=str, allow_nan=False)
+    accepted = {d["stoppage"]: d["accepted_by"] for d in json.loads(shadow)["divergent"]}  # was NaN: bare in the JSON
+    assert accepted[WAIVED] == WAIVER_ID and accepted["[/]"] is None
     inspected = json.loads(run("inspect", hostile.extract, "--format", "json").stdout)
     assert inspected["caisse_name"] == CAISSE_NAME and inspected["path"] == str(hostile.extract)
 

@@ -98,22 +98,29 @@ def _repeated_rows(lines: pd.DataFrame) -> str:
 
 
 def _overlapping_periods(lines: pd.DataFrame) -> str:
-    ordered = lines.sort_values([*PAYEE, "first_day", "last_day"], kind="stable")
+    ordered = lines.sort_values([*PAYEE, "first_day", "last_day"], kind="stable").reset_index(drop=True)
     same_payee = (ordered[PAYEE] == ordered[PAYEE].shift()).all(axis=1)
     latest_end = ordered.groupby(PAYEE, sort=False)["last_day"].cummax().shift()
-    overlaps = same_payee & (ordered["first_day"] <= latest_end)
-    if not overlaps.any():
+    overlaps = np.flatnonzero((same_payee & (ordered["first_day"] <= latest_end)).to_numpy())
+    if not len(overlaps):
         return ""
-    earlier = ordered["records"].shift()[overlaps]
-    at = ordered[overlaps]
-    shown = "; ".join(
-        f"line {line} ({row.number}, {row.scheme}, {row.payee_kind}, from {row.first_day.date()}) "
-        f"shares days with line {before}"
-        for line, before, row in zip(at["records"][:SHOWN], earlier[:SHOWN], at.head(SHOWN).itertuples(), strict=True)
-    )
+    shown = "; ".join(_overlap(ordered, int(position)) for position in overlaps[:SHOWN])
     return (
-        f"{int(overlaps.sum()):,} row(s) pay a day another row of the same stoppage, scheme and payee pays ({shown}): "
+        f"{len(overlaps):,} row(s) pay a day another row of the same stoppage, scheme and payee pays ({shown}): "
         "a row is the amount paid each day of its period; give one row per period, its daily_cents the sum paid"
+    )
+
+
+def _overlap(ordered: pd.DataFrame, position: int) -> str:
+    """The row at ``position`` and the earlier row of its payee that reaches furthest into its days."""
+    row = ordered.iloc[position]
+    before = ordered.iloc[:position]
+    mine = before[(before[PAYEE] == row[PAYEE]).all(axis=1)]
+    partner = mine["records"].iloc[int(np.argmax(mine["last_day"].to_numpy()))]
+    first = pd.Timestamp(row["first_day"]).date()
+    return (
+        f"line {row['records']} ({row['number']}, {row['scheme']}, {row['payee_kind']}, from {first}) "
+        f"shares days with line {partner}"
     )
 
 
