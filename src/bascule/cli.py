@@ -50,6 +50,7 @@ from bascule.errors import (
     ExtractUnreadable,
 )
 from bascule.files import check_regular, check_writable_file, check_writable_folder, write_text, written
+from bascule.reports.safe_text import plain, visible
 from bascule.review.roles import ROLES
 
 FORMATS = click.Choice(["text", "json"])
@@ -90,7 +91,7 @@ class BasculeGroup(click.Group):
             if ctx.meta.get("bascule.debug"):
                 raise
             code, message = _described_error(exc, ctx.meta.get("bascule.argv", []))
-            click.echo(f"Error: {message}", err=True)
+            click.echo(f"Error: {visible(message)}", err=True)
             ctx.exit(code)
 
 
@@ -115,7 +116,7 @@ def _described_error(exc: Exception, argv: list[str]) -> tuple[int, str]:
 def _existing_extract(extract: Path) -> None:
     check_regular(extract, "extract", ExtractUnreadable)
     if not extract.is_file():
-        raise click.BadParameter(f"no such file: {extract}", param_hint="EXTRACT")
+        raise click.BadParameter(f"no such file: {visible(extract)}", param_hint="EXTRACT")
 
 
 def _one_line(text: str) -> str:
@@ -275,10 +276,10 @@ def decode(ctx: click.Context, file: Path, copybook: Path, record_types: tuple[s
     reader = RecordReader(file, load_copybook(copybook), options)
     with _progress(file, "decoding", enabled=True) as advance:
         summary = write_decoded(reader, output, output_format, copybook=str(copybook), on_progress=advance)
-    click.echo(f"{summary.records:,} records read from {file}: "
+    click.echo(f"{summary.records:,} records read from {visible(file)}: "
                + ", ".join(f"{n:,} {name}" for name, n in sorted(summary.rows.items()))
                + f"; {summary.rejected:,} rejected" + (f" ({_reasons(summary.reasons)})" if summary.rejected else ""))
-    click.echo(f"tables written to {output}/ (decode.json records the options and counts)")
+    click.echo(f"tables written to {visible(output)}/ (decode.json records the options and counts)")
     ctx.exit(EXIT_OK if not summary.rejected else EXIT_FINDINGS)
 
 
@@ -578,7 +579,7 @@ def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: E
     runs = []
     for path in paths:
         shown = f"{path.name}: " if len(paths) > 1 else ""
-        stage = (lambda name: err.print(f"[dim]{shown}{name}…[/dim]")) if output_format == "text" else None
+        stage = (lambda name: err.print(plain(f"{shown}{name}…", "dim"))) if output_format == "text" else None
         with _counting(f"{shown}dry run", enabled=output_format == "text") as advance:
             accepted = _with_store_waivers(database, family or default_family(path, copybook), acceptances)
             runs.append(dry_run(path, database, options, accepted, store_root, family=family, on_stage=stage,
@@ -719,7 +720,7 @@ def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_fo
     if evidence is not None:
         pack = write_evidence(engine, found, evidence)
         done = "written to" if pack.written else "already in (the same pack, left as it was)"
-        message = f"evidence {done} {evidence}, manifest SHA-256 {pack.sha256}"
+        message = f"evidence {done} {visible(evidence)}, manifest SHA-256 {pack.sha256}"
         if pack.sealed_with:
             message += f" (the run was sealed earlier with another manifest, {pack.sealed_with})"
         click.echo(message, err=True)
@@ -847,7 +848,7 @@ def worklist(run_id: int, output: Path, show_identities: bool, database: str) ->
     engine = _stored_runs(database)
     found = build_worklist(load_run(engine, run_id), engine, show_identities)
     write_worklist(found, output)
-    click.echo(f"{len(found):,} divergent stoppages written to {output}", err=True)
+    click.echo(f"{len(found):,} divergent stoppages written to {visible(output)}", err=True)
 
 
 @cli.command()
@@ -912,7 +913,7 @@ def waivers_export(family: str, output: Path, database: str) -> None:
     found = store_waivers(_stored_runs(database), family)
     header = f"# The waivers of the family {family} in the run store: approved triage decisions (bascule serve).\n"
     write_text(output, header + waivers_yaml(Acceptances(found)), "waivers file")
-    click.echo(f"{len(found):,} waivers of {family} written to {output}", err=True)
+    click.echo(f"{len(found):,} waivers of {visible(family)} written to {visible(output)}", err=True)
 
 
 @cli.group()
@@ -953,7 +954,7 @@ def _counting(label: str, enabled: bool) -> Iterator[Callable[[int, int], None]]
     if not enabled or not console.is_terminal:
         yield lambda done, total: None
         return
-    columns = (TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    columns = (_label(label), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(label, total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
@@ -966,10 +967,15 @@ def _progress(path: Path | None, label: str, enabled: bool) -> Iterator[Callable
     if not enabled or not console.is_terminal or path is None or not path.is_file():
         yield lambda _: None
         return
-    columns = (TextColumn(label), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    columns = (_label(label), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("read", total=path.stat().st_size)
         yield lambda done: progress.advance(task, done)
+
+
+def _label(text: str) -> TextColumn:
+    """A progress bar's label that may hold a file's name: not markup, and its braces not a format field."""
+    return TextColumn(visible(text).replace("{", "{{").replace("}", "}}"), markup=False)
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 import bascule
+from bascule.engines.external_checks import check_results, refuse_unknown_stoppages
 from bascule.engines.inputs import stoppage_streams
 from bascule.engines.interface import Batch, EngineError
 from bascule.engines.ledger import COMPUTED, PAYEE_KINDS, SCHEMES, Ledger
@@ -63,18 +64,7 @@ class ExternalEngine:
 
     def check_extract(self, numbers: AbstractSet[str]) -> None:
         """Refuse rows for stoppages the extract does not hold: they could not be compared, and would go unseen."""
-        results = external_results(self.source)
-        absent = results[~results["number"].isin(numbers)]
-        if len(absent):
-            shown = "; ".join(
-                f"line {line}, stoppage {number!r}"
-                for line, number in zip(absent["records"][:SHOWN_ROWS], absent["number"][:SHOWN_ROWS], strict=True)
-            )
-            stoppages = absent["number"].nunique()
-            raise EngineError(
-                f"{self.source}: {len(absent):,} row(s) for {stoppages:,} stoppage(s) the extract does not hold "
-                f"({shown}): are these the results of this extract? Keep only its stoppages, or give its extract"
-            )
+        refuse_unknown_stoppages(external_results(self.source), numbers, self.source)
 
     def compute(self, batch: Batch) -> Ledger:
         return ledger_of(external_results(self.source), batch)
@@ -87,6 +77,7 @@ class ExternalEngine:
         (:class:`ExternalPart`), not the whole file.
         """
         results = external_results(self.source)
+        refuse_unknown_stoppages(results, numbers, self.source)  # else searchsorted puts them in a part, unseen
         at = np.searchsorted(numbers, results["number"].to_numpy(dtype=str)).clip(max=max(len(numbers) - 1, 0))
         part = parts[at] if len(numbers) else np.zeros(len(results), dtype=np.int64)
         private_folder(folder)  # in the run's folder, as private as its other files
@@ -160,7 +151,9 @@ def external_results(source: str) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
         raise EngineError(f"{source}: the column(s) {', '.join(missing)} are missing (README, 'The external format')")
-    return _as_lines(raw[[c for c in COLUMNS + OPTIONAL if c in raw.columns]], source)
+    lines = _as_lines(raw[[c for c in COLUMNS + OPTIONAL if c in raw.columns]], source)
+    check_results(lines, source)  # what is readable but cannot be right (external_checks)
+    return lines
 
 
 def _read(source: str) -> pd.DataFrame:

@@ -10,6 +10,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from rich.console import Console
 from rich.table import Table
 
+from bascule.reports.safe_text import plain
+
 
 def detection_lines(calibration: dict) -> list[str]:
     """One sentence a defect: caught, missed, or not in this corpus."""
@@ -32,7 +34,9 @@ def render_calibration(calibration: dict, console: Console) -> None:
         "no noise" if calibration["noiseless"] else "[bold red]NOISE[/]: the harness or the system differs from itself"
     )
     console.print(
-        f"Calibration of {calibration['extract']} ({calibration['calibrated_on']}, policy {calibration['policy']})"
+        plain(
+            f"Calibration of {calibration['extract']} ({calibration['calibrated_on']}, policy {calibration['policy']})"
+        )
     )
     noise = Table(title=f"Noise (A/A): {verdict}", title_justify="left")
     for heading, justify in (("pair", "left"), ("stoppages", "right"), ("divergent", "right")):

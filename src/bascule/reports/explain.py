@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from bascule.compare.explain import Explanation
 from bascule.money import euros
+from bascule.reports.safe_text import plain
 
 FEATURES = (
     "nature",
@@ -66,17 +67,26 @@ def _lines(lines: pd.DataFrame, person: str) -> list[dict[str, object]]:
 def render_explanation(found: Explanation, console: Console) -> None:
     case = found.stoppage
     flags = ", ".join(f"{name.replace('_', ' ')}: {case[name]}" for name in FEATURES)
-    console.print(f"[bold]Stoppage {found.number}[/bold] of person {found.person} — {case['category']}")
-    console.print(f"Case: {flags}")
-    console.print(f"Legacy records (index in the extract): {escape(case['records'])}")
+    console.print(
+        Text.assemble(
+            ("Stoppage ", "bold"),
+            plain(found.number, "bold"),
+            " of person ",
+            plain(found.person),
+            " — ",
+            plain(case["category"]),
+        )
+    )
+    console.print(Text.assemble("Case: ", plain(flags)))
+    console.print(Text.assemble("Legacy records (index in the extract): ", plain(case["records"])))
     if case.get("horizon") is not None and not pd.isna(case["horizon"]):
         console.print(f"Compared up to {pd.Timestamp(case['horizon']).date()}: later days are not yet due.")
     if found.divergence:
         d = found.divergence
-        accepted = f", accepted by waiver {escape(str(d['waiver']))}" if d["waiver"] else ""
+        accepted = f", accepted by waiver {d['waiver']}" if not _missing(d["waiver"]) and d["waiver"] else ""
+        said = f"{d['kinds']} ({d['direction']}), {euros(int(d['at_stake_cents']))} at stake, verdict {d['verdict']}"
         console.print(
-            f"[bold red]Divergent[/bold red]: {d['kinds']} ({d['direction']}), "
-            f"{euros(int(d['at_stake_cents']))} at stake, verdict {d['verdict']}, cluster {d['cluster']}{accepted}"
+            Text.assemble(("Divergent", "bold red"), ": ", plain(f"{said}, cluster {d['cluster']}{accepted}"))
         )
     else:
         console.print("[green]The engines agree on this stoppage.[/green]")
@@ -99,7 +109,7 @@ def _timeline(found: Explanation, console: Console) -> None:
     for row in found.timeline.to_dict("records"):
         payee = "insured" if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
         marker, style = _marked(row)
-        cells = [marker, str(row["first_day"].date()), str(row["last_day"].date()), row["scheme"], payee]
+        cells = [marker, str(row["first_day"].date()), str(row["last_day"].date()), plain(row["scheme"]), plain(payee)]
         table.add_row(*cells, *(euros(int(row[role])) for role in roles), style=style)
     console.print(table)
 
@@ -123,17 +133,17 @@ def _outcomes(found: Explanation, console: Console) -> None:
             end = row.get("rights_end")
             table.add_row(
                 role,
-                row["scheme"],
-                row["status"],
+                plain(row["scheme"]),
+                plain(row["status"]),
                 "" if _missing(end) else str(pd.Timestamp(end).date()),
                 _evidence("advance_cents", row.get("advance_cents")),
-                escape(_evidence("reason", row.get("reason"))),
+                plain(_evidence("reason", row.get("reason"))),
             )
     console.print(table)
 
 
 def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, console: Console) -> None:
-    table = Table(title=f"{role}: {engine['spec']} ({engine['version']})", title_justify="left")
+    table = Table(title=plain(f"{role}: {engine['spec']} ({engine['version']})"), title_justify="left")
     evidence = [c for c in ("rules", "records", "payment", "daily_base_cents", "rate_pct") if c in lines]
     for heading in ("from", "to", "scheme", "payee", "€ a day", *(HEADINGS.get(c, c) for c in evidence)):
         table.add_column(heading, justify="right" if heading.startswith("€") else "left")
@@ -142,11 +152,11 @@ def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, con
         cells = [
             str(pd.Timestamp(row["first_day"]).date()),
             str(pd.Timestamp(row["last_day"]).date()),
-            row["scheme"],
-            payee,
+            plain(row["scheme"]),
+            plain(payee),
             euros(int(row["daily_cents"])),
         ]
-        table.add_row(*cells, *(escape(_evidence(c, row[c])) for c in evidence))
+        table.add_row(*cells, *(plain(_evidence(c, row[c])) for c in evidence))
     console.print(table)
 
 

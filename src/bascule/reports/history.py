@@ -21,6 +21,7 @@ from bascule.leases import Holder, database_now, is_alive
 from bascule.migrate.model import RunStatus
 from bascule.money import euros
 from bascule.reports.policy import GO
+from bascule.reports.safe_text import plain, visible
 
 FIXED, NEW, STILL = "fixed", "new", "still there"
 SHOWN_PER_STATUS = 50
@@ -120,11 +121,11 @@ def render_runs(runs: pd.DataFrame, console: Console) -> None:
         decision = f"[{colour}]{run.decision}[/{colour}]" if run.decision else "-"
         table.add_row(
             str(run.run_id),
-            run.family,
+            plain(run.family),
             started,
             escape(_run_status(run)),
-            run.extract,
-            candidate,
+            plain(run.extract),
+            plain(candidate),
             f"{run.stoppages:,}",
             f"{run.divergent:,}",
             f"{run.unresolved:,}",
@@ -250,8 +251,8 @@ def render_diff(found: RunDiff, console: Console) -> None:
     for row in found.clusters.itertuples():
         table.add_row(
             _status(row.status),
-            row.cluster,
-            escape(row.signature),
+            plain(row.cluster),
+            plain(row.signature),
             f"{row.stoppages_before:,}",
             f"{row.stoppages_after:,}",
             euros(int(row.at_stake_cents_after)),
@@ -271,9 +272,9 @@ def _stoppages(divergences: pd.DataFrame, console: Console) -> None:
             table.add_row(
                 "!" if row.newly_unresolved else "",
                 _status(str(status)),
-                str(row.stoppage),
-                str(row.person),
-                escape(str(row.category)),
+                plain(row.stoppage),
+                plain(row.person),
+                plain(row.category),
                 _change(_text(row.kinds_before), _text(row.kinds_after)),
                 _change(*(euros(int(c)) if c else "" for c in (row.at_stake_cents_before, row.at_stake_cents_after))),
                 _text(row.verdict_after).replace("_", " "),
@@ -297,4 +298,4 @@ def _status(status: str) -> str:
 
 
 def _text(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else escape(str(value))
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else escape(visible(value))

@@ -16,6 +16,7 @@ from bascule.legacy_adapters.reader import ExtractSummary
 from bascule.legacy_adapters.records import REJECT_COLUMNS, DecodeSummary
 from bascule.money import euros
 from bascule.privacy import shown_value
+from bascule.reports.safe_text import plain
 
 RECORD_TYPES = {
     "HD": "header",
@@ -80,11 +81,11 @@ def render_inspection(summary: ExtractSummary, console: Console, *, examples: in
 
 def _identity(summary: ExtractSummary) -> Panel:
     grid = Table.grid(padding=(0, 2))
-    grid.add_row("file", f"{summary.path} ({summary.size_bytes:,} bytes)")
-    grid.add_row("encoding", summary.encoding)
+    grid.add_row("file", plain(f"{summary.path} ({summary.size_bytes:,} bytes)"))
+    grid.add_row("encoding", plain(summary.encoding))
     grid.add_row("layout", f"{summary.layout_version:02d}" if summary.layout_version is not None else "unknown")
-    grid.add_row("caisse", f"{summary.caisse} {summary.caisse_name}".strip() or "unknown")
-    grid.add_row("extracted on", summary.extraction_date or "unknown")
+    grid.add_row("caisse", plain(f"{summary.caisse} {summary.caisse_name}".strip() or "unknown"))
+    grid.add_row("extracted on", plain(summary.extraction_date or "unknown"))
     return Panel(grid, title="PROGRES extract", expand=False)
 
 
@@ -117,9 +118,9 @@ def _rejects(summary: ExtractSummary, examples: int, reveal: bool) -> Table:
                 Text(str(reason), style="bold") if n == 0 else "",
                 f"{group['record_index'].nunique():,}" if n == 0 else "",
                 f"{p.record_index:,} ({p.record_index * size:,})",
-                p.field,
-                repr(shown_value(p.field, p.raw, reveal)) if p.field else "",
-                p.detail,
+                plain(p.field),
+                _quoted(shown_value(p.field, p.raw, reveal)) if p.field else "",
+                plain(p.detail),
             )
         table.add_section()
     return table
@@ -143,7 +144,7 @@ def _trailer(summary: ExtractSummary) -> Table:
             show = euros if c.field == "FT-TOTAL-MONTANTS" else _number
             table.add_row(c.field, show(c.declared), show(c.found), "ok" if c.matches else Text("MISMATCH", "red"))
         if trailer.note:
-            table.caption = trailer.note
+            table.caption = plain(trailer.note)
     return table
 
 
@@ -158,6 +159,11 @@ def _verdict(summary: ExtractSummary) -> Text:
     if summary.rejected:
         lines.append(f"\n{summary.rejected:,} records rejected.", "bold yellow")
     return lines
+
+
+def _quoted(raw: str) -> Text:
+    """A raw value between quotes that show its spaces; the reader already wrote its control bytes as \\xNN."""
+    return plain(f"'{raw}'")
 
 
 def _number(value: int | None) -> str:
@@ -186,16 +192,16 @@ def decode_summary_to_dict(summary: DecodeSummary, *, examples: int = 20) -> dic
 def render_decode_summary(summary: DecodeSummary, console: Console, *, examples: int = 3) -> None:
     """The terminal report of a file read through any copybook: identity, counts, rejects with examples."""
     grid = Table.grid(padding=(0, 2))
-    grid.add_row("file", f"{summary.path} ({summary.size_bytes:,} bytes)")
-    grid.add_row("encoding", summary.encoding)
-    grid.add_row("record format", summary.record_format)
+    grid.add_row("file", plain(f"{summary.path} ({summary.size_bytes:,} bytes)"))
+    grid.add_row("encoding", plain(summary.encoding))
+    grid.add_row("record format", plain(summary.record_format))
     console.print(Panel(grid, title="Mainframe file", expand=False))
     counts = Table(title="Records", title_justify="left")
     for heading in ("record type", "in file", "read", "rejected"):
         counts.add_column(heading, justify="left" if heading == "record type" else "right")
     for name in sorted(summary.counts):
         read = summary.rows.get(name, 0)
-        counts.add_row(name, f"{summary.counts[name]:,}", f"{read:,}", f"{summary.counts[name] - read:,}")
+        counts.add_row(plain(name), f"{summary.counts[name]:,}", f"{read:,}", f"{summary.counts[name] - read:,}")
     counts.add_section()
     counts.add_row("total", f"{summary.records:,}", f"{sum(summary.rows.values()):,}", f"{summary.rejected:,}")
     console.print(counts)
@@ -210,9 +216,9 @@ def render_decode_summary(summary: DecodeSummary, console: Console, *, examples:
                     Text(str(reason), style="bold") if n == 0 else "",
                     f"{summary.reasons[reason]:,}" if n == 0 else "",
                     f"{p.record_index:,} ({p.offset:,})",
-                    p.field,
-                    repr(p.raw) if p.raw else "",
-                    p.detail,
+                    plain(p.field),
+                    _quoted(p.raw) if p.raw else "",
+                    plain(p.detail),
                 )
             table.add_section()
         console.print(table)

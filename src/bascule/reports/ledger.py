@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bascule.engines.ledger import Ledger
 from bascule.engines.reference.trace import Trace
 from bascule.money import euros
 from bascule.privacy import mask
+from bascule.reports.safe_text import plain
 
 CONVENTION_LETTERS = {"rounding": "R", "gap": "G", "pass_date": "P"}
 
@@ -57,16 +59,22 @@ def render_outcomes(ledger: Ledger, console: Console) -> None:
         why.add_column("reason")
         why.add_column("stoppages", justify="right")
         for reason, count in reasons.items():
-            why.add_row(reason, f"{count:,}")
+            why.add_row(plain(reason), f"{count:,}")
         console.print(why)
 
 
 def render_trace(trace: Trace, console: Console) -> None:
     """One stoppage, for a case-management expert: inputs, parameters with their law, the runs of days."""
+    stoppage = trace.stoppage
     console.print(
-        f"Stoppage [bold]{trace.stoppage['number']}[/]: {trace.stoppage['nature']} "
-        f"{trace.stoppage['modality']}, {pd.Timestamp(trace.stoppage['start_date']).date()} to "
-        f"{pd.Timestamp(trace.stoppage['end_date']).date()}, {trace.stoppage['status']}"
+        Text.assemble(
+            "Stoppage ",
+            plain(stoppage["number"], "bold"),
+            plain(
+                f": {stoppage['nature']} {stoppage['modality']}, {pd.Timestamp(stoppage['start_date']).date()} to "
+                f"{pd.Timestamp(stoppage['end_date']).date()}, {stoppage['status']}"
+            ),
+        )
     )
     console.print(f"Reference date (last day of the month before the chain's start): {trace.reference_date}")
     chosen = ", ".join(f"{CONVENTION_LETTERS[name]} {name}={value}" for name, value in trace.conventions.items())
@@ -92,7 +100,7 @@ def render_trace(trace: Trace, console: Console) -> None:
     console.print(parameters)
     outcome = trace.ledger.outcomes
     for row in outcome.itertuples():
-        console.print(f"{row.scheme}: {row.status}" + (f" — {row.reason}" if row.reason else ""))
+        console.print(plain(f"{row.scheme}: {row.status}" + (f" — {row.reason}" if row.reason else "")))
     lines = Table(title="Runs of days", title_justify="left")
     for heading in ("scheme", "from", "to", "days", "daily base", "rate %", "daily", "payee", "rules"):
         lines.add_column(heading, overflow="fold")
@@ -107,7 +115,7 @@ def render_trace(trace: Trace, console: Console) -> None:
             euros(int(line.daily_base_cents)),
             line.rate_pct,
             euros(int(line.daily_cents)),
-            payee,
-            line.rules,
+            plain(payee),
+            plain(line.rules),
         )
     console.print(lines)

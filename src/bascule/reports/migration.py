@@ -12,11 +12,14 @@ from bascule.migrate.reconcile import FindingCount, Reconciliation
 from bascule.migrate.verify import Verification
 from bascule.money import euros
 from bascule.reports.inspection import RECORD_TYPES
+from bascule.reports.safe_text import plain
 
 
 def render_reconciliation(books: Reconciliation, console: Console) -> None:
     """Counts per record type, the payments' money, the rejects by reason, the findings, and the verdict."""
-    console.print(f"Run [bold]{books.run_id}[/] ({books.outcome}): {books.extract_path}")
+    console.print(
+        Text.assemble("Run ", (str(books.run_id), "bold"), f" ({books.outcome}): ", plain(books.extract_path))
+    )
     console.print(_counts(books))
     console.print(_payments(books))
     if books.rejects_by_reason:
@@ -24,7 +27,7 @@ def render_reconciliation(books: Reconciliation, console: Console) -> None:
     for found in books.findings.values():
         console.print(_finding(found))
     for difference in books.differences:
-        console.print(Text(f"✗ {difference}", style="bold red"))
+        console.print(plain(f"✗ {difference}", "bold red"))
     if books.balanced and not books.rejected:
         console.print(Text("✓ every record migrated and the books balance", style="bold green"))
     elif books.balanced:
@@ -100,8 +103,8 @@ def _finding(found: FindingCount) -> Table:
     for example in found.examples:
         table.add_row(
             f"{example['record_index']:,}",
-            str(example["attestation_id"]),
-            str(example["stoppage"]),
+            plain(example["attestation_id"]),
+            plain(example["stoppage"]),
             _days(example["start_date"], example["end_date"]),
             _days(example["chain_first_day"], example["chain_last_day"], none="none (every stoppage cancelled)"),
         )
@@ -116,9 +119,15 @@ def _days(first: object, last: object, none: str = "no date") -> str:
 
 def render_verification(verification: Verification, console: Console, *, reveal: bool = False) -> None:
     """What did not survive the migration, by field, with examples; or that everything did."""
+    counts = f" ({verification.migrated:,} migrated, {verification.rejected:,} rejected)"
     console.print(
-        f"Run [bold]{verification.run_id}[/]: {verification.records:,} records of "
-        f"{verification.extract_path} ({verification.migrated:,} migrated, {verification.rejected:,} rejected)"
+        Text.assemble(
+            "Run ",
+            (str(verification.run_id), "bold"),
+            f": {verification.records:,} records of ",
+            plain(verification.extract_path),
+            counts,
+        )
     )
     for label, found in (
         ("records found neither in the model nor in the rejects", verification.lost),
@@ -151,7 +160,7 @@ def _losses(verification: Verification, reveal: bool) -> Table:
                 loss.field if first else "",
                 f"{loss.count:,}" if first else "",
                 f"{example['record_index']:,}",
-                repr(example["legacy"]),
-                repr(example["migrated"]),
+                plain(repr(example["legacy"])),
+                plain(repr(example["migrated"])),
             )
     return table

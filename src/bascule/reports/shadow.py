@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from bascule import __version__
 from bascule.compare.runs import StoredRun
 from bascule.compare.verdicts import VERDICTS
 from bascule.money import euros
+from bascule.reports.safe_text import plain
 
 SHOWN_DIVERGENCES = 20
 
@@ -85,10 +86,14 @@ def _divergence(row: dict[str, object]) -> dict[str, object]:
         "at_stake_cents": int(row["at_stake_cents"]),
         "verdict": row["verdict"],
         "cluster": row["cluster"],
-        "accepted_by": row["waiver"],
+        "accepted_by": _missing_as_none(row["waiver"]),  # a run with waivers stores NaN for the others
         "first_day": _day(row["first_day"]),
         "last_day": _day(row["last_day"]),
     }
+
+
+def _missing_as_none(value: object) -> object:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
 def _day(value: object) -> str | None:
@@ -99,7 +104,13 @@ def render_shadow(stored: StoredRun, console: Console, reveal: bool = False) -> 
     summary = shadow_to_dict(stored, reveal)
     engines = ", ".join(f"{role} {e['spec']} ({e['version']})" for role, e in summary["engines"].items())
     console.print(
-        f"[bold]Shadow run {summary['run_id']}[/bold] of {escape(summary['extract']['path'])} — {escape(engines)}"
+        Text.assemble(
+            (f"Shadow run {summary['run_id']}", "bold"),
+            " of ",
+            plain(summary["extract"]["path"]),
+            " — ",
+            plain(engines),
+        )
     )
     stakes = summary["at_stake"]
     console.print(
@@ -116,8 +127,11 @@ def render_shadow(stored: StoredRun, console: Console, reveal: bool = False) -> 
     for use in summary["waivers"]:
         if use["expired"]:
             console.print(
-                f"[yellow]Waiver {use['id']} expired on {use['expires']}: it no longer applies "
-                f"({use['matched']} divergence(s) would match).[/yellow]"
+                plain(
+                    f"Waiver {use['id']} expired on {use['expires']}: it no longer applies "
+                    f"({use['matched']} divergence(s) would match).",
+                    "yellow",
+                )
             )
 
 
@@ -132,13 +146,13 @@ def _clusters(clusters: list[dict[str, object]], console: Console) -> None:
     for c in clusters:
         table.add_row(
             str(c["rank"]),
-            str(c["cluster"]),
-            escape(str(c["signature"])),
+            plain(c["cluster"]),
+            plain(c["signature"]),
             f"{c['stoppages']:,}",
             f"{c['people']:,}",
             euros(int(c["at_stake_cents"])),
             f"{c['accepted']:,}",
-            str(c["example"]),
+            plain(c["example"]),
         )
     console.print(table)
 
@@ -155,14 +169,14 @@ def _divergences(divergent: list[dict[str, object]], console: Console) -> None:
     for d in divergent[:SHOWN_DIVERGENCES]:
         verdict = str(d["verdict"]).replace("_", " ") + (f" (accepted: {d['accepted_by']})" if d["accepted_by"] else "")
         table.add_row(
-            str(d["stoppage"]),
-            "+".join(d["kinds"]),
-            str(d["direction"]),
+            plain(d["stoppage"]),
+            plain("+".join(d["kinds"])),
+            plain(d["direction"]),
             euros(int(d["control_cents"])),
             euros(int(d["candidate_cents"])),
             euros(int(d["at_stake_cents"])),
-            verdict,
-            str(d["cluster"]),
+            plain(verdict),
+            plain(d["cluster"]),
         )
     console.print(table)
 
@@ -174,5 +188,5 @@ def _unsupported(unsupported: pd.DataFrame, console: Console) -> None:
     for heading in ("engine", "reason", "stoppages"):
         table.add_column(heading, justify="right" if heading == "stoppages" else "left")
     for (engine, reason), group in unsupported.groupby(["engine", "reason"]):
-        table.add_row(str(engine), escape(str(reason)), f"{group['number'].nunique():,}")
+        table.add_row(plain(engine), plain(reason), f"{group['number'].nunique():,}")
     console.print(table)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine, func, select
 
 from bascule import __version__
@@ -32,6 +32,7 @@ from bascule.money import euros
 from bascule.reports.calibration import detection_lines
 from bascule.reports.headlines import cluster_verdict, criterion_value, decision_reason, headline
 from bascule.reports.policy import GO, NO_GO, Criterion, Policy, coverage, decision, evaluate
+from bascule.reports.safe_text import plain
 from bascule.reports.shadow import cluster_rows, shadow_to_dict
 from bascule.review.signatures import signatures
 
@@ -257,15 +258,13 @@ def render_signoff(report: SignOff, console: Console) -> None:
     summary = signoff_to_dict(report)
     colour = "green" if summary["decision"] == GO else "red"
     reading = (summary["migration"] or {}).get("reading", {})
-    caisse = f"caisse {reading['caisse']} {escape(str(reading['caisse_name']))}, " if reading else ""
-    console.print(
-        Panel(
-            f"[bold {colour}]{summary['decision']}[/bold {colour}]  run {summary['run_id']} of "
-            f"{Path(summary['extract']['path']).name} ({caisse}family {summary['family']}), policy "
-            f"{escape(Path(summary['policy']['source']).name)}\n{escape(summary['reason'])}{_stamp(summary)}",
-            expand=False,
-        )
+    caisse = f"caisse {reading['caisse']} {reading['caisse_name']}, " if reading else ""
+    said = (
+        f"  run {summary['run_id']} of {Path(summary['extract']['path']).name} ({caisse}family {summary['family']}), "
+        f"policy {Path(summary['policy']['source']).name}"
     )
+    heading = Text.assemble((summary["decision"], f"bold {colour}"), plain(said), "\n", plain(summary["reason"]))
+    console.print(Panel(heading.append_text(_stamp(summary)), expand=False))
     _criteria(report.criteria, console)
     _migration(summary["migration"], console)
     _counts(summary, console)
@@ -275,14 +274,14 @@ def render_signoff(report: SignOff, console: Console) -> None:
     _history(summary["history"], console)
 
 
-def _stamp(summary: dict) -> str:
+def _stamp(summary: dict) -> Text:
     """When this copy was made and the seal of its evidence, for a copy handed out (not the pack's own)."""
     if not summary["generated_at"]:
-        return ""
+        return Text()
     seal = summary["evidence"]["manifest_sha256"]
     pack = f"bascule report {summary['run_id']} --evidence DIR"
     sealed = f"; evidence manifest SHA-256 {seal}" if seal else f"; no evidence pack yet ({pack})"
-    return f"\n[dim]generated {summary['generated_at'][:19].replace('T', ' ')} UTC{sealed}[/dim]"
+    return Text.assemble("\n", plain(f"generated {summary['generated_at'][:19].replace('T', ' ')} UTC{sealed}", "dim"))
 
 
 def _calibration(calibration: dict | None, console: Console) -> None:
@@ -294,7 +293,7 @@ def _calibration(calibration: dict | None, console: Console) -> None:
         f"Calibration ({calibration['calibrated_on']}): {noise}; this corpus and this harness would have caught:"
     )
     for line in detection_lines(calibration):
-        console.print(f"  {escape(line)}")
+        console.print(Text.assemble("  ", plain(line)))
 
 
 def _criteria(criteria: list[Criterion], console: Console) -> None:
@@ -310,7 +309,7 @@ def _criteria(criteria: list[Criterion], console: Console) -> None:
             c.name,
             criterion_value(c.name, c.threshold, threshold=True),
             criterion_value(c.name, c.measured),
-            escape(c.detail),
+            plain(c.detail),
         )
     console.print(table)
 
@@ -346,11 +345,11 @@ def _clusters(clusters: list[dict], console: Console) -> None:
     for c in clusters[:SHOWN_CLUSTERS]:
         table.add_row(
             str(c["rank"]),
-            f"{escape(c['headline'])}\n[dim]{escape(c['signature'])}[/dim]",
-            c["verdict"],
+            Text.assemble(plain(c["headline"]), "\n", plain(c["signature"], "dim")),
+            plain(c["verdict"]),
             "[red]BLOCKS[/red]" if c["blocking"] else "no",
             f"{c['stoppages']:,}",
-            c["example"],
+            plain(c["example"]),
         )
     console.print(table)
     if len(clusters) > SHOWN_CLUSTERS:
@@ -363,7 +362,7 @@ def _categories(categories: list[dict], console: Console) -> None:
         table.add_column(heading, justify="left" if heading == "category" else "right")
     for c in categories:
         share = "-" if c["unresolved_share"] is None else f"{c['unresolved_share']:.1%}"
-        table.add_row(c["category"], f"{c['stoppages']:,}", f"{c['divergent']:,}", f"{c['unresolved']:,}", share)
+        table.add_row(plain(c["category"]), f"{c['stoppages']:,}", f"{c['divergent']:,}", f"{c['unresolved']:,}", share)
     console.print(table)
 
 
@@ -375,6 +374,10 @@ def _history(history: list[dict], console: Console) -> None:
         table.add_column(heading, justify="left" if heading == "candidate" else "right")
     for h in history:
         table.add_row(
-            str(h["run_id"]), h["candidate"], f"{h['divergent']:,}", f"{h['unresolved']:,}", euros(h["at_stake_cents"])
+            str(h["run_id"]),
+            plain(h["candidate"]),
+            f"{h['divergent']:,}",
+            f"{h['unresolved']:,}",
+            euros(h["at_stake_cents"]),
         )
     console.print(table)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from bascule.money import euros
 from bascule.reports.policy import GO, NO_GO
+from bascule.reports.safe_text import plain
 from bascule.reports.signoff import SignOff, signoff_to_dict
 
 TOTALLED = ("compared", "divergent", "accepted", "unresolved")
@@ -48,7 +49,7 @@ def render_signoffs(reports: list[SignOff], console: Console) -> None:
         counts = document["stoppages"]
         table.add_row(
             str(document["run_id"]),
-            str(reading.get("caisse", "")),
+            plain(reading.get("caisse", "")),
             document["decision"],
             *(f"{counts[key]:,}" for key in ("compared", "divergent", "unresolved")),
             euros(_at_stake(document)),

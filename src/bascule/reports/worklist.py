@@ -21,6 +21,7 @@ from bascule.errors import BasculeError
 from bascule.files import check_writable_file, written
 from bascule.migrate.model import InsuredPerson
 from bascule.money import euros
+from bascule.reports.safe_text import visible
 from bascule.reports.shadow import ranked_divergences
 
 WHAT_TO_CHECK = {
@@ -94,15 +95,35 @@ def write_worklist(found: pd.DataFrame, output: Path) -> None:
     suffix = output.suffix.lower()
     with written(output, "worklist", WorklistError, private="nir" in found.columns) as temporary:
         if suffix == ".csv":
-            found.to_csv(temporary, index=False)
+            inert_for_spreadsheets(found).to_csv(temporary, index=False)
         elif suffix == ".parquet":
             found.to_parquet(temporary, index=False)
         else:
             write_xlsx(found, temporary)
 
 
+# ------------------------------------------------ text a spreadsheet would run
+# OWASP, "CSV Injection": a cell that starts with one of these is a formula to
+# Excel, LibreOffice and Google Sheets (=HYPERLINK(...), +cmd|..., @SUM(...)).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_for_spreadsheets(found: pd.DataFrame) -> pd.DataFrame:
+    """The text columns with a single quote before any value a spreadsheet would read as a formula (OWASP).
+
+    Numbers and dates are left as they are: only text can hold a formula.
+    """
+    text = [name for name in found.columns if found[name].dtype == object or pd.api.types.is_string_dtype(found[name])]
+    return found.assign(**{name: found[name].map(_inert) for name in text})
+
+
+def _inert(value: object) -> object:
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 # ------------------------------------------------------------------ .xlsx
 MONEY_FORMAT, CENTS_FORMAT, DATE_FORMAT = '#,##0.00 "€"', "#,##0", "yyyy-mm-dd"
+LONGEST_TEXT = 32_767  # characters a cell holds (Excel's specification and limits); a longer text is cut, and said
 WIDEST = 60  # characters: a long hint (what_to_check) stays readable without filling the screen
 
 
@@ -152,12 +173,31 @@ def _shown(value: object) -> str:
 
 
 def _cell(sheet: object, value: object, number_format: str | None = None, font: Font | None = None) -> object:
-    """A plain value, or a cell that carries its number format or font."""
+    """A plain value, or a cell that carries its number format or font; text is always a string cell."""
+    if isinstance(value, str):
+        return _text_cell(sheet, value, font)
     if number_format is None and font is None:
         return value
     cell = WriteOnlyCell(sheet, value=value)
     if number_format:
         cell.number_format = number_format
+    if font:
+        cell.font = font
+    return cell
+
+
+def _text_cell(sheet: object, text: str, font: Font | None) -> WriteOnlyCell:
+    """A string cell, never a formula, whatever the text starts with.
+
+    openpyxl makes any text that starts with ``=`` a formula: its type is set back
+    to string after the value. Control characters, which an .xlsx cannot hold
+    (openpyxl refuses them), are written out as ``\\xNN``.
+    """
+    shown = visible(text)
+    if len(shown) > LONGEST_TEXT:
+        shown = shown[: LONGEST_TEXT - 1] + "…"
+    cell = WriteOnlyCell(sheet, value=shown)
+    cell.data_type = "s"
     if font:
         cell.font = font
     return cell

@@ -1,0 +1,34 @@
+"""Data shown on a terminal: never read as rich markup, never a control character the terminal would obey.
+
+Text that comes from outside (an extract's caisse name or raw bytes, a file
+path, a results file, a waiver's id) reaches a report as rich ``Text``, which
+rich does not parse: ``[red]`` and ``[link=…]`` are shown as they are written,
+``:smile:`` is not an emoji. Its control characters (ESC starting an ANSI
+sequence, NUL, a carriage return that would overwrite a line, the C1 range)
+and the bidirectional overrides that reorder what is read ("Trojan source")
+are shown as ``\\xNN`` or ``\\uNNNN``: visible, and never acted on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+UNSEEN = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
+
+
+def visible(value: object) -> str:
+    """The value as text, every control character written out (ESC as ``\\x1B``)."""
+    return UNSEEN.sub(_written_out, str(value))
+
+
+def _written_out(match: re.Match[str]) -> str:
+    point = ord(match.group())
+    return f"\\x{point:02X}" if point < 0x100 else f"\\u{point:04X}"
+
+
+def plain(value: object, style: str = "") -> Text:
+    """A rich Text of data (None: empty): shown as written, whatever brackets it holds."""
+    return Text("" if value is None else visible(value), style=style)
