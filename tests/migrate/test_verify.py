@@ -10,6 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -174,3 +176,17 @@ def test_an_extension_of_a_stoppage_a_rule_rejected_is_rejected_and_everything_s
     assert books.records == books.migrated + books.rejected == 13 and books.migrated == 3  # HD, AS, FT
     result = verify_migration(database, books.run_id)
     assert result.survived, result.to_dict()
+
+
+def test_parents_are_looked_up_in_read_only_columns() -> None:
+    """Columns read back through pyarrow (PostgreSQL) or pandas' copy-on-write are read-only: never written into."""
+    from bascule.migrate.verify import _look_up
+
+    values = np.array(["V1", "V2", "V3"], dtype=object)
+    values.flags.writeable = False
+    where = np.array([2, -1, 0, -1])
+    none = np.array([False, True, False, False])  # the second names no parent, the fourth one not found
+    found = _look_up(values, where, none, "")
+    assert found.tolist()[:3] == ["V3", "", "V1"] and pd.isna(found[3])
+    assert _look_up(values, np.array([1, 1]), np.zeros(2, dtype=bool), None).tolist() == ["V2", "V2"]
+    assert not values.flags.writeable and values.tolist() == ["V1", "V2", "V3"]
