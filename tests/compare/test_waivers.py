@@ -108,3 +108,40 @@ waivers:
 def test_a_bad_waivers_file_is_refused_with_what_to_fix(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(WaiverError, match=message):
         waivers(tmp_path, text)
+
+
+ENTRY = "waivers:\n  - id: ADV-1\n    select: {%s}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (ENTRY % "kinds: [advance]" + "    scope: all\n", "scope"),
+        (ENTRY % "kinds: [advance]" + "    approved_by: J. Martin\n", "approved_by"),
+        (ENTRY % 'features: {keeps_rights: "yes"}', "keeps_rights is true or false"),
+        (ENTRY % "features: {nature: 5}", "nature is one of"),
+    ],
+)
+def test_a_bad_waiver_is_refused_naming_the_file_the_waiver_and_the_key(tmp_path: Path, text: str, named: str) -> None:
+    with pytest.raises(WaiverError) as refused:
+        waivers(tmp_path, text)
+    message = str(refused.value)
+    assert str(tmp_path / "waivers.yaml") in message and "ADV-1" in message and named in message
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"),
+    [
+        ("{cents: 1, reason: r, until: 2027-01-01}", "until"),
+        ("{cents: -500, reason: r}", "-500"),
+        ("{cents: true, reason: r}", "whole `cents`"),
+        ("{cents: 99999999999999999999999, reason: r}", "99,999,999,999,999,999,999,999"),
+    ],
+)
+def test_a_bad_tolerance_is_refused_naming_the_file_the_kind_and_the_value(
+    tmp_path: Path, entry: str, named: str
+) -> None:
+    with pytest.raises(WaiverError) as refused:
+        waivers(tmp_path, f"tolerances:\n  amount: {entry}\n")
+    message = str(refused.value)
+    assert str(tmp_path / "waivers.yaml") in message and "amount" in message and named in message

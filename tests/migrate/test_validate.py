@@ -89,6 +89,46 @@ def test_an_extension_of_an_earlier_stoppage_of_the_same_person_is_valid(vectors
     assert problems(vectors, tmp_path) == {}
 
 
+def chained(extract: ExtractBytes) -> ExtractBytes:
+    """Person 1's stoppages as a chain: V000000001 (2), its extension V000000002 (10), and V000000003 (12) of that."""
+    one_person(extract).set(10, "AR-ARRET-INITIAL", "V000000001")
+    extension = bytearray(extract.records[10])
+    extract.records.insert(12, extension)
+    extract.set(12, "PRG-NUM-ARRET", "V000000003").set(12, "AR-ARRET-INITIAL", "V000000002")
+    extract.set(12, "AR-DATE-DEBUT", dt.date(2025, 2, 1)).set(12, "AR-DATE-FIN", dt.date(2025, 2, 10))
+    return extract.set(13, "FT-NB-ENREG", 14).set(13, "FT-NB-ARRETS", 3)
+
+
+def test_a_chain_of_three_stoppages_is_valid(vectors: ExtractBytes, tmp_path: Path) -> None:
+    assert problems(chained(vectors), tmp_path) == {}
+
+
+def test_an_extension_of_a_stoppage_a_rule_rejects_is_rejected_as_the_readers_would_be(
+    vectors: ExtractBytes, tmp_path: Path
+) -> None:
+    """Never migrated as a stoppage of its own with its link lost: an extension without its initial."""
+    one_person(vectors).set(10, "AR-ARRET-INITIAL", "V000000001").set(2, "AR-NATURE", "XXX")
+    family = {index: {"orphan"} for index in range(3, 10)}
+    assert problems(vectors, tmp_path) == {
+        2: {"unknown_code"},
+        **family,
+        10: {"extension_without_initial"},
+        11: {"orphan"},
+    }
+
+
+def test_the_whole_chain_after_a_rejected_stoppage_is_rejected(vectors: ExtractBytes, tmp_path: Path) -> None:
+    chained(vectors).set(2, "AR-NATURE", "XXX")
+    found = problems(vectors, tmp_path)
+    assert found[2] == {"unknown_code"}
+    assert found[10] == found[12] == {"extension_without_initial"}
+
+
+def test_a_rejected_extension_leaves_its_initial_migrated(vectors: ExtractBytes, tmp_path: Path) -> None:
+    chained(vectors).set(10, "AR-NATURE", "XXX")
+    assert problems(vectors, tmp_path) == {10: {"unknown_code"}, 11: {"orphan"}, 12: {"extension_without_initial"}}
+
+
 def test_overlapping_stoppages_reject_the_later_one(vectors: ExtractBytes, tmp_path: Path) -> None:
     one_person(vectors).set(10, "AR-DATE-DEBUT", dt.date(2024, 3, 10))  # the first ends on 10 March
     assert problems(vectors, tmp_path) == {10: {"overlapping_stoppages"}, 11: {"orphan"}}

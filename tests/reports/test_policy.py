@@ -155,6 +155,14 @@ def test_a_criterion_set_to_null_is_not_checked(tmp_path: Path, go: DryRun) -> N
         ("criteria:\n  max_unresolved_share: lots\n", "a number ≥ 0"),
         ("categories:\n  odd: {colour: blue}\n", "selects on"),
         ("nonsense: 1\n", "holds `criteria`"),
+        ("criteria:\n  max_unresolved_share: .nan\n", "max_unresolved_share is a number ≥ 0"),
+        ("criteria:\n  max_unresolved_share: .inf\n", "max_unresolved_share is a number ≥ 0"),
+        ("criteria:\n  max_unresolved_share_per_category: 5\n", "a share from 0 to 1"),
+        ('criteria:\n  migration_balanced: "no"\n', "migration_balanced is true or false"),
+        ("criteria:\n  no_expired_waiver_in_use: 0\n", "no_expired_waiver_in_use is true or false"),
+        ('categories:\n  odd: {keeps_rights: "yes"}\n', "category odd: keeps_rights is true or false"),
+        ("categories:\n  odd: {nature: 5}\n", "category odd: nature is one of"),
+        ("categories:\n  odd: MAL\n", "category odd selects on"),
     ],
 )
 def test_a_bad_policy_is_refused_with_what_to_fix(tmp_path: Path, text: str, message: str) -> None:

@@ -102,7 +102,10 @@ class Collected:
     def all_divergences(self) -> pd.DataFrame:
         # in the file's order, whichever part finished first
         found = [self.found[number][0] for number in sorted(self.found)]
-        return pd.concat(found, ignore_index=True) if found else empty_divergences()
+        if found:
+            return pd.concat(found, ignore_index=True)
+        # no part had a stoppage to compare (an extract of persons only): the columns a part's would have
+        return empty_divergences().assign(verdict=pd.Series(dtype=object), category=pd.Series(dtype=object))
 
     def all_unsupported(self) -> pd.DataFrame:
         found = [self.found[number][1] for number in sorted(self.found)]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bascule.compare.run_store import checked_store
 from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
+from bascule.compare.waivers import CASE_FEATURES
 from bascule.engines.ledger import Ledger
 from bascule.errors import BasculeError
 from bascule.leases import Holder, database_now, is_alive, utc
@@ -69,6 +70,9 @@ class StoredRun:
         return "; ".join(f"{code} {indexes}" for code, indexes in by_type.items())
 
     def stoppages(self, numbers: list[str] | None = None) -> pd.DataFrame:
+        if self.run.stoppages == 0 and not (self.folder / "stoppages").is_dir():
+            # an extract of persons only: no part had a stoppage to write; the columns a part's would have
+            return pd.DataFrame(columns=["number", *CASE_FEATURES, "horizon"])
         where = [("number", "in", numbers)] if numbers else None
         return pd.read_parquet(self.folder / "stoppages", filters=where)
 

@@ -158,7 +158,8 @@ def load_waivers(path: str | Path | None) -> Acceptances:
 
 
 def _waiver(path: str | Path, position: int, entry: object) -> Waiver:
-    where = f"{path}: waiver {position}"
+    named = entry.get("id") if isinstance(entry, dict) else None
+    where = f"{path}: waiver {position}" + (f" (id {named})" if named is not None else "")
     if not isinstance(entry, dict):
         raise WaiverError(f"{where}: each waiver is a mapping with select, reason, approver, expires")
     unknown = sorted(str(key) for key in set(entry) - set(WAIVER_KEYS))

@@ -12,6 +12,7 @@ under ``layouts/``, not new code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class ProgresLayout:
         return cls(layout=layout, record_size=layout.record_size, specs=specs, type_field=type_field)
 
 
+@cache  # parsed once a process: every reader of an extract asks for it, twice, and it never changes
 def shipped_layout(version: int) -> ProgresLayout:
     """The copybook bascule ships for a layout version of the ``HD`` record."""
     name = SHIPPED_LAYOUTS.get(version)

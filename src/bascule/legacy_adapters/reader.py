@@ -10,7 +10,7 @@ extract for those who have the memory.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +79,7 @@ class ExtractSummary:
     counts: Counter[str] = field(default_factory=Counter)  # records of each type in the file
     rows: Counter[str] = field(default_factory=Counter)  # rows of each type in the frames
     rejected: int = 0
+    skimmed: int = 0  # records of parts counted, not decoded: their rows and rejects are accounted elsewhere
     problems: list[pd.DataFrame] = field(default_factory=list)
     trailer: TrailerCheck | None = None
 
@@ -88,8 +89,8 @@ class ExtractSummary:
 
     @property
     def accounted(self) -> bool:
-        """Every record of the file is in a frame or in the rejects."""
-        return self.records == sum(self.rows.values()) + self.rejected
+        """Every record of the file is in a frame or in the rejects (or in a part skimmed, accounted elsewhere)."""
+        return self.records == sum(self.rows.values()) + self.rejected + self.skimmed
 
     @property
     def balanced(self) -> bool:
@@ -101,6 +102,7 @@ class ExtractSummary:
         self.counts.update(part.counts)
         self.rows.update(part.rows)
         self.rejected += part.rejected
+        self.skimmed += part.skimmed
         if part.problems is not None:
             self.problems.append(part.problems)
         if part.header is not None:
@@ -112,8 +114,8 @@ class ExtractSummary:
     def check_accounted(self) -> None:
         if not self.accounted:
             raise InternalInconsistency(
-                f"{self.records} records read but {sum(self.rows.values())} rows and "
-                f"{self.rejected} rejects: please report this bug with the extract's layout"
+                f"{self.records} records read but {sum(self.rows.values())} rows, {self.rejected} rejects and "
+                f"{self.skimmed} skimmed: please report this bug with the extract's layout"
             )
 
 
@@ -163,15 +165,29 @@ class ExtractReader:
         return plan_extract(self.path, self.layout, self.charset, self.chunk_bytes, digest=digest)
 
     def __iter__(self) -> Iterator[ExtractChunk]:
+        return (chunk for _, chunk in self.chunks() if chunk is not None)
+
+    def chunks(self, *, skip: Collection[int] = frozenset()) -> Iterator[tuple[Part, ExtractChunk | None]]:
+        """Each part with its chunk; a part whose first record index is in ``skip`` is only counted (None).
+
+        A resumed migration skips the chunks it committed: their rows and
+        rejects are in the database, and decoding them again would cost as
+        much as loading them. The last part is always decoded: the trailer
+        is checked against the whole file there.
+        """
         # The summary accumulates over one pass: a second pass would count every record twice.
         if self._started:
             raise RuntimeError("an ExtractReader reads its file once; make a new one to read it again")
         self._started = True
         plan = self.plan()
         for part in plan.parts:
+            if part.first_index in skip and not part.last:
+                self.summary.add(self.parts.skim(part))
+                yield part, None
+                continue
             chunk, found = self.parts.read(facts_of(plan, part))
             self.summary.add(found)
-            yield chunk
+            yield part, chunk
         self.summary.check_accounted()
 
 
@@ -199,6 +215,7 @@ class PartSummary:
     counts: Counter[str] = field(default_factory=Counter)
     rows: Counter[str] = field(default_factory=Counter)
     rejected: int = 0
+    skimmed: int = 0  # records counted by type only (:meth:`PartReader.skim`)
     problems: pd.DataFrame | None = None
     header: dict[str, object] | None = None  # layout_version, caisse, caisse_name, extraction_date
     trailer: TrailerCheck | None = None
@@ -217,6 +234,16 @@ class PartReader:
 
     def read(self, facts: PartFacts) -> tuple[ExtractChunk, PartSummary]:
         return self._read_chunk(self.raw(facts.part), facts)
+
+    def skim(self, part: Part) -> PartSummary:
+        """A part's records of each type, and the file's header if the part starts the file; nothing decoded."""
+        raw = self.raw(part)
+        types = self._type_names[self._type_table[_type_keys(raw.records)]]
+        summary = _type_counts(types)
+        summary.skimmed = summary.records
+        if part.first_index == 0:
+            summary.header = self.header()
+        return summary
 
     def header(self) -> dict[str, object] | None:
         """What the first record says when it is an HD (layout version, caisse, extraction date), read alone."""
@@ -300,10 +327,7 @@ class PartReader:
         )
 
     def _count(self, types: np.ndarray, frames: Frames) -> PartSummary:
-        codes, counts = np.unique(types, return_counts=True)
-        summary = PartSummary(
-            records=len(types), counts=Counter(dict(zip(codes.tolist(), counts.tolist(), strict=True)))
-        )
+        summary = _type_counts(types)
         header = frames.get(HEADER)
         if header is not None and header[RECORD_INDEX].iloc[0] == 0:
             summary.header = _described(header.iloc[0])
@@ -333,6 +357,11 @@ class PartReader:
         )
         found.append(trailer_problems)
         return concat_problems(found)
+
+
+def _type_counts(types: np.ndarray) -> PartSummary:
+    codes, counts = np.unique(types, return_counts=True)
+    return PartSummary(records=len(types), counts=Counter(dict(zip(codes.tolist(), counts.tolist(), strict=True))))
 
 
 def _described(header: pd.Series) -> dict[str, object]:

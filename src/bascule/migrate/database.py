@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import NoReturn
 
@@ -149,6 +150,7 @@ def _config(connection: Connection) -> Config:
     return config
 
 
+@cache  # the scripts bascule ships do not change while it runs; reading them costs a command 25 ms
 def head_revision() -> str:
     head = ScriptDirectory(str(SCRIPTS)).get_current_head()
     assert head is not None, "bascule ships its migrations"

@@ -80,12 +80,12 @@ def migrate_extract(
     migrating = begin_migration(engine, reader, digest, replace=replace)
     if migrating.complete:
         return reconcile(engine, migrating.run_id, migrating.outcome)
-    for chunk in reader:
-        if chunk.first_index not in migrating.committed:
+    for part, chunk in reader.chunks(skip=migrating.committed):  # committed chunks are not decoded again
+        if chunk is not None and chunk.first_index not in migrating.committed:
             with engine.begin() as connection:
                 _load_chunk(connection, migrating.run_id, chunk, reader)
         if on_progress:
-            on_progress(chunk.record_count * reader.layout.record_size)
+            on_progress(part.record_count * reader.layout.record_size)
     return finish_migration(engine, migrating, reader.summary)
 
 

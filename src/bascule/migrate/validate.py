@@ -6,7 +6,9 @@ what reads well but would make a wrong or broken dossier in the new system
 that disagree with their person, extensions whose initial stoppage is
 missing, overlapping stoppages, attestations with no salary line. A
 rejected record takes its dependants with it (reason ``orphan``), as in the
-reader, so that what is migrated is always whole families.
+reader, and a rejected stoppage its extensions (``extension_without_initial``,
+as when the reader rejected it), so that what is migrated is always whole
+families and whole chains.
 
 A subrogation period is never rejected for reaching outside its stoppage
 chain (docs/RULES.md section 6: only the chain's days count); one sharing no
@@ -55,7 +57,10 @@ def validation_problems(frames: Frames) -> pd.DataFrame:
         ]
     )
     rejected = set(found[RECORD_INDEX].tolist())
-    return concat_problems([found, orphan_problems(frames, rejected)]) if rejected else found
+    if not rejected:
+        return found
+    found = concat_problems([found, broken_chain_problems(frames.get(STOPPAGE), rejected)])
+    return concat_problems([found, orphan_problems(frames, set(found[RECORD_INDEX].tolist()))])
 
 
 def accepted(frames: Frames) -> tuple[Frames, pd.DataFrame]:
@@ -120,6 +125,34 @@ def extension_problems(stoppages: pd.DataFrame | None) -> pd.DataFrame:
         Reason.EXTENSION_WITHOUT_INITIAL,
         "AR-ARRET-INITIAL",
         "no earlier stoppage of this person has this number",
+    )
+
+
+def broken_chain_problems(stoppages: pd.DataFrame | None, rejected: set[int]) -> pd.DataFrame:
+    """Extensions whose initial stoppage a rule rejected, and the extensions of those in turn.
+
+    Without this an extension would be migrated as a stoppage of its own,
+    its link lost: the reader's rejects are absent from the frames and
+    :func:`extension_problems` sees them, but the rules' rejects are not.
+    """
+    if stoppages is None or not rejected:
+        return concat_problems([])
+    initial = parent_indexes(stoppages["AR-ARRET-INITIAL"], stoppages, STOPPAGE_NO)
+    here = stoppages[RECORD_INDEX].to_numpy()
+    gone = np.isin(here, list(rejected))
+    broken = np.zeros(len(here), dtype=bool)
+    while True:  # one link of a chain a turn: an extension may extend an extension
+        newly = (initial >= 0) & np.isin(initial, here[gone | broken]) & ~gone & ~broken
+        if not newly.any():
+            break
+        broken |= newly
+    return _where(
+        STOPPAGE,
+        stoppages,
+        broken,
+        Reason.EXTENSION_WITHOUT_INITIAL,
+        "AR-ARRET-INITIAL",
+        "its initial stoppage was rejected",
     )
 
 

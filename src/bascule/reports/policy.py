@@ -101,6 +101,8 @@ def _check(policy: dict, source: str) -> None:
         if name.startswith(("max_", "min_")):  # a threshold
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
                 raise PolicyError(f"{source}: {name} is a number ≥ 0 (or null not to check it), not {value!r}")
+            if "_share" in name and value > 1:  # 5 meaning 5 % would never fail
+                raise PolicyError(f"{source}: {name} is a share from 0 to 1 (0.05 for 5 %), not {value!r}")
         elif not isinstance(value, bool):  # any other criterion is a check, on or off
             raise PolicyError(f"{source}: {name} is true or false (or null not to check it), not {value!r}")
     for category, selector in policy["categories"].items():
