@@ -80,13 +80,14 @@ def migrate_extract(
     migrating = begin_migration(engine, reader, digest, replace=replace)
     if migrating.complete:
         return reconcile(engine, migrating.run_id, migrating.outcome)
-    for part, chunk in reader.chunks(skip=migrating.committed):  # committed chunks are not decoded again
-        if chunk is not None and chunk.first_index not in migrating.committed:
-            with engine.begin() as connection:
-                _load_chunk(connection, migrating.run_id, chunk, reader)
-        if on_progress:
-            on_progress(part.record_count * reader.layout.record_size)
-    return finish_migration(engine, migrating, reader.summary)
+    with migrating:  # its lease beats while this loads, and stops however the loading ends
+        for part, chunk in reader.chunks(skip=migrating.committed):  # committed chunks are not decoded again
+            if chunk is not None and chunk.first_index not in migrating.committed:  # the last is read for its trailer
+                with engine.begin() as connection:
+                    _load_chunk(connection, migrating.run_id, chunk, reader)
+            if on_progress:
+                on_progress(part.record_count * reader.layout.record_size)
+        return finish_migration(engine, migrating, reader.summary)
 
 
 class MigrationBusy(BasculeError):
