@@ -907,5 +907,13 @@ def _progress(path: Path | None, label: str, enabled: bool) -> Iterator[Callable
 
 
 def main() -> None:
-    """Console-script entry point."""
-    sys.exit(cli.main(prog_name="bascule"))
+    """Console-script entry point: SIGTERM stops a command as Ctrl-C does; exit 130 for SIGINT, 143 for SIGTERM."""
+    from bascule.signals import stopped_by_signals
+
+    code: Any = None
+    with stopped_by_signals() as received:
+        try:
+            code = cli.main(prog_name="bascule")
+        except SystemExit as done:  # click's way to end, with the command's exit code
+            code = done.code
+    sys.exit(received.exit_code or code)

@@ -4,22 +4,35 @@ Every choice is a :class:`concurrent.futures.Executor` (Dask's through
 ``distributed.Client.get_executor``), so the runners know one interface.
 A bounded number of parts is in flight at a time: memory follows the
 number of workers, not the extract.
+
+A run that ends early (a part failed, the user pressed Ctrl-C, a scheduler
+sent SIGTERM) does not wait for the parts still running: :func:`stop`
+cancels those not started and ends the local workers, SIGTERM then SIGKILL
+after :data:`GRACE_SECONDS`. A part is idempotent, so a rerun does it again.
+Each local worker also dies with its parent (:func:`bascule.signals.serve_as_worker`).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bascule.errors import BasculeError
+from bascule.signals import serve_as_worker
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 Job = TypeVar("Job")
 Done = TypeVar("Done")
 SCHEDULER_VARIABLE = "BASCULE_SCHEDULER"
 RETRIES = 3  # a part whose worker was lost is done again (it is idempotent), this many times at most
+GRACE_SECONDS = 3.0  # a worker told to stop (SIGTERM) is killed if it has not ended by then
+DASK_CLOSE_SECONDS = 10  # a Dask client or local cluster that does not close by then is left to its own watchdogs
 
 
 def default_workers() -> int:
@@ -40,10 +53,26 @@ def executor_for(workers: int, scheduler: str | None = None) -> Iterator[Executo
     elif workers <= 1:
         yield None
     else:
-        from concurrent.futures import ProcessPoolExecutor  # here: `bascule --help` does not need it
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with _process_pool(workers) as pool:
             yield pool
+
+
+@contextmanager
+def _process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of worker processes that die with this one; shut down at once if the work ends early."""
+    import multiprocessing  # here: `bascule --help` does not need it
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context()
+    # a fork server, not this process, is the parent of its workers; it exits when this process does
+    parent = None if context.get_start_method() == "forkserver" else os.getpid()
+    pool = ProcessPoolExecutor(workers, context, initializer=serve_as_worker, initargs=(parent,))
+    try:
+        yield pool
+    except BaseException:
+        stop(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def each_done(
@@ -63,9 +92,43 @@ def each_done(
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             yield from (future.result() for future in finished)
-    finally:
-        for future in pending:  # a part failed, or the user interrupted: nothing more is started
-            future.cancel()
+    except BaseException:  # a part failed, the user interrupted, or the caller stopped reading: no part runs on
+        stop(executor, pending)
+        raise
+
+
+def stop(executor: Executor, pending: Iterable[Future[Any]] = ()) -> None:
+    """Cancel the ``pending`` parts and end a local pool's workers without waiting for their parts.
+
+    Each worker is sent SIGTERM and killed if it has not ended within
+    :data:`GRACE_SECONDS`. A Dask cluster's workers are not this process's
+    to end: their tasks are cancelled, and a local cluster is closed with
+    its client. The pool cannot be used afterwards.
+    """
+    for future in pending:
+        future.cancel()
+    from concurrent.futures import ProcessPoolExecutor
+
+    if isinstance(executor, ProcessPoolExecutor):
+        _end_workers(executor)
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    from multiprocessing.connection import wait as first_ended
+
+    # The pool's processes are private; Python 3.14's ProcessPoolExecutor.terminate_workers reads them alike.
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    # wait on the processes' sentinels, not join(): the pool's own thread reaps them
+    alive = {worker.sentinel: worker for worker in workers}
+    deadline = time.monotonic() + GRACE_SECONDS
+    while alive and (left := deadline - time.monotonic()) > 0:
+        for ended in first_ended(list(alive), left):
+            del alive[ended]
+    for worker in alive.values():
+        worker.kill()
 
 
 @contextmanager
@@ -94,10 +157,10 @@ def _dask_executor(scheduler: str, workers: int) -> Iterator[Executor]:
         raise BasculeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     try:
         yield client.get_executor(retries=RETRIES, pure=False)
-    finally:
-        client.close()
+    finally:  # bounded: an interrupted run must not wait on a cluster that does not answer
+        client.close(timeout=DASK_CLOSE_SECONDS)
         if cluster is not None:
-            cluster.close()
+            cluster.close(timeout=DASK_CLOSE_SECONDS)
 
 
 def _local_workers(scheduler: str, workers: int) -> int:
