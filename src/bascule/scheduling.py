@@ -7,32 +7,29 @@ number of workers, not the extract.
 
 A run that ends early (a part failed, the user pressed Ctrl-C, a scheduler
 sent SIGTERM) does not wait for the parts still running: :func:`stop`
-cancels those not started and ends the local workers, SIGTERM then SIGKILL
-after :data:`GRACE_SECONDS`. A part is idempotent, so a rerun does it again.
-Each local worker also dies with its parent (:func:`bascule.signals.serve_as_worker`).
+cancels those not started and ends the local workers within seconds
+(:mod:`bascule.worker_pool`, whose workers also die with their parent).
+A part is idempotent: a rerun does it again.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bascule.errors import BasculeError
-from bascule.signals import serve_as_worker
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from bascule.worker_pool import WorkerPool
 
 Job = TypeVar("Job")
 Done = TypeVar("Done")
 SCHEDULER_VARIABLE = "BASCULE_SCHEDULER"
 RETRIES = 3  # a part whose worker was lost is done again (it is idempotent), this many times at most
-GRACE_SECONDS = 3.0  # a worker told to stop (SIGTERM) is killed if it has not ended by then
-DASK_CLOSE_SECONDS = 10  # a Dask client or local cluster that does not close by then is left to its own watchdogs
+DASK_CLOSE_SECONDS = 10  # a Dask client or local cluster not closed by then is left to close itself (nannies, heartbeats)
 
 
 def default_workers() -> int:
@@ -58,19 +55,15 @@ def executor_for(workers: int, scheduler: str | None = None) -> Iterator[Executo
 
 
 @contextmanager
-def _process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """A pool of worker processes that die with this one; shut down at once if the work ends early."""
-    import multiprocessing  # here: `bascule --help` does not need it
-    from concurrent.futures import ProcessPoolExecutor
+def _process_pool(workers: int) -> Iterator[WorkerPool]:
+    """A pool of worker processes that die with this one; ended at once if the work ends early."""
+    from bascule.worker_pool import WorkerPool  # here: `bascule --help` does not need a process pool
 
-    context = multiprocessing.get_context()
-    # a fork server, not this process, is the parent of its workers; it exits when this process does
-    parent = None if context.get_start_method() == "forkserver" else os.getpid()
-    pool = ProcessPoolExecutor(workers, context, initializer=serve_as_worker, initargs=(parent,))
+    pool = WorkerPool(workers)
     try:
         yield pool
     except BaseException:
-        stop(pool)
+        pool.end_workers()
         raise
     pool.shutdown(wait=True)
 
@@ -100,35 +93,15 @@ def each_done(
 def stop(executor: Executor, pending: Iterable[Future[Any]] = ()) -> None:
     """Cancel the ``pending`` parts and end a local pool's workers without waiting for their parts.
 
-    Each worker is sent SIGTERM and killed if it has not ended within
-    :data:`GRACE_SECONDS`. A Dask cluster's workers are not this process's
-    to end: their tasks are cancelled, and a local cluster is closed with
-    its client. The pool cannot be used afterwards.
+    A Dask cluster's workers are not this process's to end: their tasks
+    are cancelled, and a local cluster is closed with its client. The
+    executor cannot be used afterwards.
     """
     for future in pending:
         future.cancel()
-    from concurrent.futures import ProcessPoolExecutor
-
-    if isinstance(executor, ProcessPoolExecutor):
-        _end_workers(executor)
-
-
-def _end_workers(pool: ProcessPoolExecutor) -> None:
-    from multiprocessing.connection import wait as first_ended
-
-    # The pool's processes are private; Python 3.14's ProcessPoolExecutor.terminate_workers reads them alike.
-    workers = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for worker in workers:
-        worker.terminate()
-    # wait on the processes' sentinels, not join(): the pool's own thread reaps them
-    alive = {worker.sentinel: worker for worker in workers}
-    deadline = time.monotonic() + GRACE_SECONDS
-    while alive and (left := deadline - time.monotonic()) > 0:
-        for ended in first_ended(list(alive), left):
-            del alive[ended]
-    for worker in alive.values():
-        worker.kill()
+    end_workers = getattr(executor, "end_workers", None)  # a WorkerPool's
+    if end_workers is not None:
+        end_workers()
 
 
 @contextmanager
@@ -157,10 +130,12 @@ def _dask_executor(scheduler: str, workers: int) -> Iterator[Executor]:
         raise BasculeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     try:
         yield client.get_executor(retries=RETRIES, pure=False)
-    finally:  # bounded: an interrupted run must not wait on a cluster that does not answer
-        client.close(timeout=DASK_CLOSE_SECONDS)
+    finally:  # bounded: an interrupted run does not wait long on a cluster that does not answer
+        with suppress(TimeoutError):
+            client.close(timeout=DASK_CLOSE_SECONDS)
         if cluster is not None:
-            cluster.close(timeout=DASK_CLOSE_SECONDS)
+            with suppress(TimeoutError):
+                cluster.close(timeout=DASK_CLOSE_SECONDS)
 
 
 def _local_workers(scheduler: str, workers: int) -> int:

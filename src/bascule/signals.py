@@ -13,7 +13,10 @@ A worker (:func:`serve_as_worker`, a process pool's initializer) ignores
 SIGINT, which a terminal sends to the whole process group (its parent
 decides), takes SIGTERM's default action (it ends at once), and dies with
 its parent: Linux kills it when the parent ends, even by ``kill -9``
-(``PR_SET_PDEATHSIG``); elsewhere a thread watches the parent.
+(``PR_SET_PDEATHSIG``); elsewhere a thread watches the parent. It is
+started with both signals blocked (:func:`blocked`): one that comes while
+it starts waits until its own handlers are set, instead of running the
+command's handler (or Python's) in the worker.
 """
 
 from __future__ import annotations
@@ -69,6 +72,19 @@ def stopped_by_signals() -> Iterator[Received]:
             signal.signal(number, handler)
 
 
+@contextmanager
+def blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM held back in this thread meanwhile (and in the processes it starts, until they unblock)."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def serve_as_worker(parent: int | None) -> None:
     """Make this process a worker: SIGINT ignored, SIGTERM's default action, dead when ``parent`` ends.
 
@@ -83,6 +99,10 @@ def serve_as_worker(parent: int | None) -> None:
         threading.Thread(target=_watch, args=(watched,), name="bascule-parent-watch", daemon=True).start()
     if os.getppid() != watched:  # the parent ended before the death signal was asked for: none will come
         os._exit(1)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(
+            signal.SIG_UNBLOCK, STOPPING
+        )  # started blocked (see blocked()): a SIGTERM waiting ends it
 
 
 def _killed_with_parent() -> bool:
