@@ -132,7 +132,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     The main job is `bascule dry-run EXTRACT`. Exit codes: 0 everything read
     and balanced, no divergence left, or GO; 1 rejects, books that do not
     balance, divergences left, or NO-GO; 2 an error of use or input; 3 a
-    bug of bascule (the message says how to report it); 130 interrupted.
+    bug of bascule (the message says how to report it); 130 interrupted
+    (Ctrl-C), 143 stopped by SIGTERM.
     """
     ctx.meta["bascule.debug"] = debug
 
