@@ -29,7 +29,7 @@ Job = TypeVar("Job")
 Done = TypeVar("Done")
 SCHEDULER_VARIABLE = "BASCULE_SCHEDULER"
 RETRIES = 3  # a part whose worker was lost is done again (it is idempotent), this many times at most
-DASK_CLOSE_SECONDS = 10  # a Dask client or local cluster not closed by then is left to close itself (nannies, heartbeats)
+DASK_CLOSE_SECONDS = 10  # a Dask client or local cluster not closed by then is left to close itself
 
 
 def default_workers() -> int:
