@@ -13,7 +13,8 @@ A worker (:func:`serve_as_worker`, a process pool's initializer) ignores
 SIGINT, which a terminal sends to the whole process group (its parent
 decides), takes SIGTERM's default action (it ends at once), and dies with
 its parent: Linux kills it when the parent ends, even by ``kill -9``
-(``PR_SET_PDEATHSIG``); elsewhere a thread watches the parent. It is
+(``PR_SET_PDEATHSIG``); elsewhere, or when a fork server started it, a
+thread waits on multiprocessing's sentinel of the parent. It is
 started with both signals blocked (:func:`blocked`): one that comes while
 it starts waits until its own handlers are set, instead of running the
 command's handler (or Python's) in the worker.
@@ -25,14 +26,12 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
 STOPPING = (signal.SIGINT, signal.SIGTERM)
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-WATCH_SECONDS = 1.0  # how often a worker without PR_SET_PDEATHSIG looks whether its parent is still there
 
 
 class Interrupted(KeyboardInterrupt):
@@ -86,18 +85,17 @@ def blocked() -> Iterator[None]:
 
 
 def serve_as_worker(parent: int | None) -> None:
-    """Make this process a worker: SIGINT ignored, SIGTERM's default action, dead when ``parent`` ends.
+    """Make this process a worker: SIGINT ignored, SIGTERM's default action, dead when the pool's owner ends.
 
-    ``parent`` is the process that started this one (the pool's owner), or
-    None when a fork server started it (it exits with the pool's owner):
-    then this process's parent at start is the one watched.
+    ``parent`` is the pool's owner when it started this process, or None
+    when a fork server did: the server outlives the owner, so only the
+    watch of the owner (multiprocessing's parent sentinel) ends the worker.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the command's handler: not its own
-    watched = os.getppid() if parent is None else parent
-    if not _killed_with_parent():
-        threading.Thread(target=_watch, args=(watched,), name="bascule-parent-watch", daemon=True).start()
-    if os.getppid() != watched:  # the parent ended before the death signal was asked for: none will come
+    if parent is None or not _killed_with_parent():
+        threading.Thread(target=_watch_owner, name="bascule-owner-watch", daemon=True).start()
+    if parent is not None and os.getppid() != parent:  # it ended before the death signal was asked for
         os._exit(1)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(
@@ -118,7 +116,12 @@ def _killed_with_parent() -> bool:
         return False
 
 
-def _watch(parent: int) -> None:
-    while os.getppid() == parent:  # an orphan is adopted by another process: its parent's id changes
-        time.sleep(WATCH_SECONDS)
-    os._exit(1)
+def _watch_owner() -> None:
+    """End this process when the process that asked for it ends (its end closes a pipe this one reads)."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    owner = multiprocessing.parent_process()
+    if owner is not None:
+        wait([owner.sentinel])
+        os._exit(1)

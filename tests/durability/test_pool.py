@@ -91,44 +91,53 @@ def test_a_worker_sent_sigint_finishes_its_part() -> None:
 
 
 KILLED_PARENT = """
+import multiprocessing
 import bascule.signals
 from bascule.scheduling import each_done, executor_for
 from tests.durability.test_pool import sleep_for
-if {portable}:
-    bascule.signals._killed_with_parent = lambda: False  # as where Linux's PR_SET_PDEATHSIG is not
-with executor_for(2) as pool:
-    list(each_done(sleep_for, [{long}, {long}], pool, in_flight=2))
+if __name__ == "__main__":
+    multiprocessing.set_start_method({method!r})
+    if {portable}:
+        bascule.signals._killed_with_parent = lambda: False  # as where Linux's PR_SET_PDEATHSIG is not
+    with executor_for(2) as pool:
+        list(each_done(sleep_for, [{long}, {long}], pool, in_flight=2))
 """
 
 
-@pytest.mark.parametrize("portable", [False, True], ids=["parent-death signal", "parent watch"])
-def test_the_workers_of_a_parent_killed_by_sigkill_end_with_it(portable: bool) -> None:
-    script = KILLED_PARENT.format(portable=portable, long=LONG)
+@pytest.mark.parametrize(
+    "method, portable",
+    [("fork", False), ("fork", True), ("forkserver", False)],
+    ids=["parent-death signal", "parent watch", "fork server (Python 3.14's default), parent watch"],
+)
+def test_the_workers_of_a_parent_killed_by_sigkill_end_with_it(method: str, portable: bool, tmp_path: Path) -> None:
+    script = tmp_path / "parent.py"  # a file: a fork server's children import the main module by its path
+    script.write_text(KILLED_PARENT.format(method=method, portable=portable, long=LONG))
     root = Path(__file__).parents[2]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SOURCE), str(root)]))
-    parent = subprocess.Popen([sys.executable, "-c", script], cwd=root, env=env)
+    parent = subprocess.Popen([sys.executable, str(script)], cwd=root, env=env)
+    tree: list[psutil.Process] = []
     try:
-        workers = _children(parent.pid, 2)
+        tree = _descendants(parent.pid, 2)
         parent.kill()
         parent.wait()
-        assert ended(workers, within=SLACK)
+        assert ended(tree, within=SLACK), [" ".join(process.cmdline()) for process in tree if process.is_running()]
     finally:
-        for process in [psutil.Process(parent.pid)] if parent.poll() is None else []:
-            process.kill()
-        for worker in workers if "workers" in locals() else []:
-            if worker.is_running():
-                worker.kill()
+        parent.kill()
+        for process in tree:
+            if process.is_running():
+                process.kill()
 
 
-def _children(pid: int, count: int) -> list[psutil.Process]:
+def _descendants(pid: int, workers: int) -> list[psutil.Process]:
+    """The process's tree once ``workers`` of them run a part (a fork server and the resource tracker besides)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        found = psutil.Process(pid).children()
-        if len(found) >= count:
-            time.sleep(0.5)  # their initializer has run
-            return found
+        found = psutil.Process(pid).children(recursive=True)
+        if sum("resource_tracker" not in " ".join(process.cmdline()) for process in found) >= workers:
+            time.sleep(1.0)  # their initializer has run
+            return psutil.Process(pid).children(recursive=True)
         time.sleep(0.05)
-    raise AssertionError(f"no {count} workers in 30 s")
+    raise AssertionError(f"no {workers} workers in 30 s")
 
 
 @contextmanager
