@@ -2,7 +2,8 @@
 
 The hostile tester's method (issue 16), bounded for CI: each case kills the
 command with SIGKILL (the parent alone, as ``kill -9 PID`` does; its workers
-must die with it) a few times at seeded random delays and at fixed stages,
+must die with it) at fixed stages (chunks committed, workers started, a
+stage printed) and at seeded random delays,
 on SQLite and on PostgreSQL, then runs it to its end and compares digests of
 what matters with a run never killed: every migrated table's rows (run ids,
 times and paths left out), and for shadow and dry-run the newest complete
@@ -31,11 +32,11 @@ from enum import Enum
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table, func, select
 
 from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
 from bascule.migrate.database import ensure_schema, open_database
-from bascule.migrate.model import Base, MigrationRun, RunStatus
+from bascule.migrate.model import Base, MigrationChunk, MigrationRun, RunStatus
 from bascule.reports.policy import load_policy
 from bascule.reports.signoff import sign_off
 from tests.conftest import SAMPLE
@@ -55,6 +56,7 @@ class Case:
     args: Callable[[Path, str], list[object]]  # the command line, given the extract and the database's URL
     random_kills: int
     stages: tuple[str, ...] = ()  # what it prints on standard error when a stage starts, to kill it there
+    chunks: tuple[int, ...] = ()  # kill it once this many chunks of its migration are committed
     kill_with_workers: bool = False  # also kill it once its workers are there
     shadow: bool = True  # it stores a shadow run (compared besides the migrated rows)
     migrates: bool = True
@@ -64,7 +66,8 @@ class Case:
 CASES = {
     "migrate": Case(  # the longer extract: five chunks, five commits, so that a kill can land between two
         lambda extract, db: ["migrate", extract, "--db", db, "--chunk-mb", 1, "--format", "json"],
-        2,
+        1,
+        chunks=(1, 3),
         shadow=False,
         longer=True,
     ),
@@ -123,16 +126,18 @@ def test_a_rerun_after_kill_9_gives_what_a_run_never_killed_gives(
     case, expected = CASES[name], never_killed(name)
     args = case.args(_extract(case, longer_extract), database)
     _with_schema(database)
-    chance = random.Random(f"{SEED}-{name}-{database.split(':')[0]}")
-    landed = 0
-    for delay in [chance.uniform(0.1, 1.0) * expected.seconds for _ in range(HUNT or case.random_kills)]:
-        landed += _kill(track(bascule_command(args, tmp_path)), lambda _: time.sleep(delay))
+    kills = Kills(lambda: track(bascule_command(args, tmp_path)), horizon=expected.seconds)
+    for count in case.chunks:
+        kills.once(_committed(database, count))
     if case.kill_with_workers:
-        landed += _kill(track(bascule_command(args, tmp_path)), lambda command: command.wait_for_workers(WORKERS))
+        kills.once(lambda command: command.wait_for_workers(WORKERS))
     for stage in case.stages:
-        landed += _kill(track(bascule_command(args, tmp_path)), lambda command: command.wait_for_line(stage))
+        kills.once(lambda command: command.wait_for_line(stage))
+    chance = random.Random(f"{SEED}-{name}-{database.split(':')[0]}")
+    for _ in range(HUNT or case.random_kills):
+        kills.at_random(chance)
     code, stderr = run_to_the_end(args, tmp_path)
-    print(f"{name} on {database.split(':')[0]}: {landed} kills landed before the end, the rerun exited {code}")
+    print(f"{name} on {database.split(':')[0]}: {kills.landed} of {kills.tried} kills before the end; rerun {code}")
     assert code == expected.code, stderr
     assert digest(database, case) == expected.digest
     the_killed_runs_are_marked_interrupted(database)
@@ -146,17 +151,62 @@ def the_killed_runs_are_marked_interrupted(database: str) -> None:
     """
 
 
-def _kill(command: Command, until: Callable[[Command], object]) -> int:
-    """SIGKILL the command once ``until`` returns; 1 if it was still running then. Its whole tree must end."""
-    try:
-        until(command)
-    except AssertionError:  # it ended before the stage or the workers came: the kill comes too late
-        pass
-    running = command.process.poll() is None
-    command.signal(signal.SIGKILL)
-    code, _, alive = command.ended()
-    assert code is not None and alive == [], f"{len(alive)} processes outlived kill -9 by {ENDED_WITHIN} s"
-    return int(running)
+@dataclass
+class Kills:
+    """Commands started and killed with SIGKILL (the parent alone, as ``kill -9 PID``); their whole tree must end."""
+
+    start: Callable[[], Command]
+    horizon: float  # seconds a run takes, as far as is known: random kills fall within it
+    tried: int = 0
+    landed: int = 0  # kills that came while the command still ran
+
+    def once(self, until: Callable[[Command], object]) -> None:
+        """Start the command and kill it once ``until`` returns (or fails: the command ended first)."""
+        command, started = self.start(), time.monotonic()
+        try:
+            until(command)
+        except AssertionError:  # it ended before the stage, the workers or the chunks came
+            pass
+        running = command.process.poll() is None
+        if not running:  # it took this long in all: the next random kills come within it
+            self.horizon = time.monotonic() - started
+        command.signal(signal.SIGKILL)
+        code, _, alive = command.ended()
+        assert code is not None and alive == [], f"{len(alive)} processes outlived kill -9 by {ENDED_WITHIN} s"
+        self.tried, self.landed = self.tried + 1, self.landed + running
+
+    def at_random(self, chance: random.Random) -> None:
+        delay = chance.uniform(0.1, 0.9) * self.horizon
+        self.once(lambda command: _running_for(command, delay))
+
+
+def _running_for(command: Command, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if command.process.poll() is not None:
+            raise AssertionError("it ended first")
+        time.sleep(0.02)
+
+
+def _committed(url: str, count: int) -> Callable[[Command], None]:
+    """Wait until ``count`` chunks of the migration are committed (what a resumed migration skips)."""
+
+    def until(command: Command) -> None:
+        database = open_database(url, existing=True)
+        try:
+            while _chunks(database) < count:
+                if command.process.poll() is not None:
+                    raise AssertionError(f"it ended before {count} chunks were committed")
+                time.sleep(0.02)
+        finally:
+            database.dispose()
+
+    return until
+
+
+def _chunks(database: Engine) -> int:
+    with database.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(MigrationChunk)).scalar_one())
 
 
 def _extract(case: Case, longer: Path) -> Path:
