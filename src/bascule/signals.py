@@ -28,6 +28,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
 
 STOPPING = (signal.SIGINT, signal.SIGTERM)
@@ -42,6 +43,7 @@ class Interrupted(KeyboardInterrupt):
         self.number = number
 
 
+@dataclass
 class Received:
     """The first stopping signal the command was sent, if any."""
 
@@ -97,10 +99,8 @@ def serve_as_worker(parent: int | None) -> None:
         threading.Thread(target=_watch_owner, name="bascule-owner-watch", daemon=True).start()
     if parent is not None and os.getppid() != parent:  # it ended before the death signal was asked for
         os._exit(1)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(
-            signal.SIG_UNBLOCK, STOPPING
-        )  # started blocked (see blocked()): a SIGTERM waiting ends it
+    if hasattr(signal, "pthread_sigmask"):  # it started with them blocked (see blocked()): a SIGTERM waiting ends it
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
 
 
 def _killed_with_parent() -> bool:
