@@ -21,8 +21,11 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bascule.errors import BasculeError
+from bascule.signals import deferred
 
 if TYPE_CHECKING:
+    from distributed import Client, LocalCluster
+
     from bascule.worker_pool import WorkerPool
 
 Job = TypeVar("Job")
@@ -107,35 +110,42 @@ def stop(executor: Executor, pending: Iterable[Future[Any]] = ()) -> None:
 @contextmanager
 def _dask_executor(scheduler: str, workers: int) -> Iterator[Executor]:
     try:
-        from distributed import Client, LocalCluster
+        import distributed  # noqa: F401  (here: whether the extra is installed, before anything starts)
     except ModuleNotFoundError:
         raise BasculeError(
             f"--scheduler {scheduler} runs on Dask, which is not installed: pip install 'bascule[dask]'"
         ) from None
-    cluster = None
-    if scheduler == "local" or scheduler.startswith("local:"):
-        count = _local_workers(scheduler, workers)
-        try:
-            cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
-        except RuntimeError as exc:  # its worker processes could not start (memory, process limits)
-            raise BasculeError(f"cannot start a local Dask cluster of {count} workers: {exc}") from None
-        address: object = cluster
-    else:
-        address = scheduler
+    cluster: LocalCluster | None = None
+    client: Client | None = None
     try:
-        client = Client(address, timeout="30s")
-    except OSError as exc:
-        if cluster is not None:
-            cluster.close()
-        raise BasculeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
-    try:
+        with deferred():  # a cluster or client interrupted while it starts cannot be closed, and fails at exit
+            if scheduler == "local" or scheduler.startswith("local:"):
+                cluster = _local_cluster(_local_workers(scheduler, workers))
+            client = _client(cluster or scheduler, scheduler)
         yield client.get_executor(retries=RETRIES, pure=False)
     finally:  # bounded: an interrupted run does not wait long on a cluster that does not answer
-        with suppress(TimeoutError):
-            client.close(timeout=DASK_CLOSE_SECONDS)
-        if cluster is not None:
-            with suppress(TimeoutError):
-                cluster.close(timeout=DASK_CLOSE_SECONDS)
+        for started in (client, cluster):
+            if started is not None:
+                with suppress(TimeoutError):
+                    started.close(timeout=DASK_CLOSE_SECONDS)
+
+
+def _local_cluster(count: int) -> LocalCluster:
+    from distributed import LocalCluster
+
+    try:
+        return LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+    except RuntimeError as exc:  # its worker processes could not start (memory, process limits)
+        raise BasculeError(f"cannot start a local Dask cluster of {count} workers: {exc}") from None
+
+
+def _client(address: LocalCluster | str, scheduler: str) -> Client:
+    from distributed import Client
+
+    try:
+        return Client(address, timeout="30s")
+    except OSError as exc:
+        raise BasculeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
 
 
 def _local_workers(scheduler: str, workers: int) -> int:

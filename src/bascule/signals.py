@@ -86,6 +86,28 @@ def blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+@contextmanager
+def deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM handled once this is over, not in the middle (of what cannot be undone half made).
+
+    A signal that comes meanwhile is noted; when it is over the handler
+    that was there is given it (the command's raises :class:`Interrupted`).
+    Outside the main thread, where handlers cannot be set, nothing is deferred.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous = {number: signal.signal(number, lambda number, _: noted.append(number)) for number in STOPPING}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if noted:
+            signal.raise_signal(noted[0])  # to the handler restored, as if it came now
+
+
 def serve_as_worker(parent: int | None) -> None:
     """Make this process a worker: SIGINT ignored, SIGTERM's default action, dead when the pool's owner ends.
 

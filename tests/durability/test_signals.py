@@ -11,13 +11,16 @@ after ``ENDED_WITHIN`` seconds.
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from bascule.signals import Interrupted, deferred, stopped_by_signals
 from tests.durability.processes import ENDED_WITHIN, SIGNALS_HANDLED, Command, bascule_command
 
 WORKERS = 2
@@ -66,3 +69,14 @@ def test_sigterm_closes_a_local_dask_cluster_and_its_workers(
     assert code == SIGNALS_HANDLED[signal.SIGTERM] and alive == []
     assert stderr.splitlines()[-1] == "Interrupted."  # what Dask logs of its workers' end is Dask's
     assert _shadow_runs(db) == []
+
+
+def test_a_signal_while_a_cluster_starts_is_handled_once_it_has_started() -> None:
+    """What cannot be closed half made (a Dask cluster starting) is not interrupted: the signal waits for its end."""
+    finished = False
+    with stopped_by_signals() as received, pytest.raises(Interrupted):
+        with deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.2)  # the handler would have run by now
+            finished = True
+    assert finished and received.exit_code == SIGNALS_HANDLED[signal.SIGTERM]
