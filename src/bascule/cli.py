@@ -133,7 +133,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     The main job is `bascule dry-run EXTRACT`. Exit codes: 0 everything read
     and balanced, no divergence left, or GO; 1 rejects, books that do not
     balance, divergences left, or NO-GO; 2 an error of use or input; 3 a
-    bug of bascule (the message says how to report it); 130 interrupted.
+    bug of bascule (the message says how to report it); 130 interrupted
+    (Ctrl-C), 143 stopped by SIGTERM.
     """
     ctx.meta["bascule.debug"] = debug
 
@@ -979,5 +980,13 @@ def _label(text: str) -> TextColumn:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    sys.exit(cli.main(prog_name="bascule"))
+    """Console-script entry point: SIGTERM stops a command as Ctrl-C does; exit 130 for SIGINT, 143 for SIGTERM."""
+    from bascule.signals import stopped_by_signals
+
+    code: Any = None
+    with stopped_by_signals() as received:
+        try:
+            code = cli.main(prog_name="bascule")
+        except SystemExit as done:  # click's way to end, with the command's exit code
+            code = done.code
+    sys.exit(received.exit_code or code)

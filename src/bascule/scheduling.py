@@ -4,6 +4,12 @@ Every choice is a :class:`concurrent.futures.Executor` (Dask's through
 ``distributed.Client.get_executor``), so the runners know one interface.
 A bounded number of parts is in flight at a time: memory follows the
 number of workers, not the extract.
+
+A run that ends early (a part failed, the user pressed Ctrl-C, a scheduler
+sent SIGTERM) does not wait for the parts still running: :func:`stop`
+cancels those not started and ends the local workers within seconds
+(:mod:`bascule.worker_pool`, whose workers also die with their parent).
+A part is idempotent: a rerun does it again.
 """
 
 from __future__ import annotations
@@ -11,15 +17,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from contextlib import contextmanager
-from typing import TypeVar
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bascule.errors import BasculeError
+from bascule.signals import deferred
+
+if TYPE_CHECKING:
+    from distributed import Client, LocalCluster
+
+    from bascule.worker_pool import WorkerPool
 
 Job = TypeVar("Job")
 Done = TypeVar("Done")
 SCHEDULER_VARIABLE = "BASCULE_SCHEDULER"
 RETRIES = 3  # a part whose worker was lost is done again (it is idempotent), this many times at most
+DASK_CLOSE_SECONDS = 10  # a Dask client or local cluster not closed by then is left to close itself
 
 
 def default_workers() -> int:
@@ -40,10 +53,22 @@ def executor_for(workers: int, scheduler: str | None = None) -> Iterator[Executo
     elif workers <= 1:
         yield None
     else:
-        from concurrent.futures import ProcessPoolExecutor  # here: `bascule --help` does not need it
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with _process_pool(workers) as pool:
             yield pool
+
+
+@contextmanager
+def _process_pool(workers: int) -> Iterator[WorkerPool]:
+    """A pool of worker processes that die with this one; ended at once if the work ends early."""
+    from bascule.worker_pool import WorkerPool  # here: `bascule --help` does not need a process pool
+
+    pool = WorkerPool(workers)
+    try:
+        yield pool
+    except BaseException:
+        pool.end_workers()
+        raise
+    pool.shutdown(wait=True)
 
 
 def each_done(
@@ -63,41 +88,64 @@ def each_done(
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             yield from (future.result() for future in finished)
-    finally:
-        for future in pending:  # a part failed, or the user interrupted: nothing more is started
-            future.cancel()
+    except BaseException:  # a part failed, the user interrupted, or the caller stopped reading: no part runs on
+        stop(executor, pending)
+        raise
+
+
+def stop(executor: Executor, pending: Iterable[Future[Any]] = ()) -> None:
+    """Cancel the ``pending`` parts and end a local pool's workers without waiting for their parts.
+
+    A Dask cluster's workers are not this process's to end: their tasks
+    are cancelled, and a local cluster is closed with its client. The
+    executor cannot be used afterwards.
+    """
+    for future in pending:
+        future.cancel()
+    end_workers = getattr(executor, "end_workers", None)  # a WorkerPool's
+    if end_workers is not None:
+        end_workers()
 
 
 @contextmanager
 def _dask_executor(scheduler: str, workers: int) -> Iterator[Executor]:
     try:
-        from distributed import Client, LocalCluster
+        import distributed  # noqa: F401  (here: whether the extra is installed, before anything starts)
     except ModuleNotFoundError:
         raise BasculeError(
             f"--scheduler {scheduler} runs on Dask, which is not installed: pip install 'bascule[dask]'"
         ) from None
-    cluster = None
-    if scheduler == "local" or scheduler.startswith("local:"):
-        count = _local_workers(scheduler, workers)
-        try:
-            cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
-        except RuntimeError as exc:  # its worker processes could not start (memory, process limits)
-            raise BasculeError(f"cannot start a local Dask cluster of {count} workers: {exc}") from None
-        address: object = cluster
-    else:
-        address = scheduler
+    cluster: LocalCluster | None = None
+    client: Client | None = None
     try:
-        client = Client(address, timeout="30s")
-    except OSError as exc:
-        if cluster is not None:
-            cluster.close()
-        raise BasculeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
-    try:
+        with deferred():  # a cluster or client interrupted while it starts cannot be closed, and fails at exit
+            if scheduler == "local" or scheduler.startswith("local:"):
+                cluster = _local_cluster(_local_workers(scheduler, workers))
+            client = _client(cluster or scheduler, scheduler)
         yield client.get_executor(retries=RETRIES, pure=False)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    finally:  # bounded: an interrupted run does not wait long on a cluster that does not answer
+        for started in (client, cluster):
+            if started is not None:
+                with suppress(TimeoutError):
+                    started.close(timeout=DASK_CLOSE_SECONDS)
+
+
+def _local_cluster(count: int) -> LocalCluster:
+    from distributed import LocalCluster
+
+    try:
+        return LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+    except RuntimeError as exc:  # its worker processes could not start (memory, process limits)
+        raise BasculeError(f"cannot start a local Dask cluster of {count} workers: {exc}") from None
+
+
+def _client(address: LocalCluster | str, scheduler: str) -> Client:
+    from distributed import Client
+
+    try:
+        return Client(address, timeout="30s")
+    except OSError as exc:
+        raise BasculeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
 
 
 def _local_workers(scheduler: str, workers: int) -> int:
