@@ -90,7 +90,7 @@ waivers:
     [
         ("waivers:\n  - select: {kinds: [advance]}\n    reason: r\n    expires: 2026-12-31\n", "approver"),
         (
-            "waivers:\n  - select: {kinds: [late]}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
+            "waivers:\n  - select: {kinds: [early]}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
             "unknown kind",
         ),
         (
