@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert, update
 
 import bascule
+from bascule.compare.diff import LATE_COLUMNS
 from bascule.compare.partition import PartitionResult
 from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
 from bascule.compare.verdicts import FIXED
@@ -42,7 +43,7 @@ def waivers_of(acceptances: Acceptances) -> dict[str, object]:
     return {
         "file": acceptances.source or None,
         "text": acceptances.text,
-        "tolerances": {kind: vars(tolerance) for kind, tolerance in acceptances.tolerances.items()},
+        "tolerances": {kind: tolerance.to_dict() for kind, tolerance in acceptances.tolerances.items()},
     }
 
 
@@ -82,8 +83,8 @@ def close_run(
             connection.execute(insert(Cluster), _records(ranked.assign(run_id=run_id)))
         if len(unsupported):
             connection.execute(insert(Unsupported), _records(unsupported.assign(run_id=run_id)))
-        waivers = connection.execute(
-            update(ShadowRun).where(ShadowRun.id == run_id).returning(ShadowRun.waivers),
+        waivers, store_path = connection.execute(
+            update(ShadowRun).where(ShadowRun.id == run_id).returning(ShadowRun.waivers, ShadowRun.store_path),
             {
                 "status": RunStatus.COMPLETE,
                 "finished": dt.datetime.now(dt.UTC),
@@ -92,10 +93,26 @@ def close_run(
                 "unresolved": int(unresolved(divergences).sum()),
                 **values,
             },
-        ).scalar_one()
+        ).one()
         connection.execute(
             update(ShadowRun).where(ShadowRun.id == run_id), {"waivers": {**waivers, "uses": _records(uses)}}
         )
+        keep_timeliness(Path(store_path) / f"run-{run_id}", divergences)  # within the transaction: both or neither
+
+
+TIMELINESS = "timeliness.parquet"
+
+
+def keep_timeliness(folder: Path, divergences: pd.DataFrame) -> None:
+    """What each divergent stoppage was paid late, beside the run's other Parquet files (one file, small).
+
+    The run store's divergence rows have no room for it: money late is not money at stake.
+    """
+    late = divergences[[c for c in ("number", *LATE_COLUMNS) if c in divergences]]
+    if "late_cents" not in late or not len(late):
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    late[late["late_cents"] > 0].reset_index(drop=True).to_parquet(folder / TIMELINESS, index=False)
 
 
 def categories(counts: pd.Series, divergences: pd.DataFrame) -> dict[str, dict[str, int]]:

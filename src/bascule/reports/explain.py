@@ -23,13 +23,15 @@ FEATURES = (
 
 
 DIVERGES, NOT_DUE = "≠", "not due"
-HEADINGS = {"daily_base_cents": "daily base (€)", "rate_pct": "rate (%)"}
+HEADINGS = {"daily_base_cents": "daily base (€)", "rate_pct": "rate (%)", "paid_on": "paid on"}
 
 
 def explanation_to_dict(found: Explanation) -> dict[str, object]:
     timeline = found.timeline.assign(
         first_day=found.timeline["first_day"].astype(str), last_day=found.timeline["last_day"].astype(str)
     )
+    for column in [c for c in timeline if c.endswith("_paid_on")]:
+        timeline[column] = [None if pd.isna(day) else str(pd.Timestamp(day).date()) for day in timeline[column]]
     stoppage = {k: _plain(v) for k, v in found.stoppage.items() if k != "nir"}
     divergence = None
     if found.divergence:
@@ -78,6 +80,8 @@ def render_explanation(found: Explanation, console: Console) -> None:
             f"[bold red]Divergent[/bold red]: {d['kinds']} ({d['direction']}), "
             f"{euros(int(d['at_stake_cents']))} at stake, verdict {d['verdict']}, cluster {d['cluster']}{accepted}"
         )
+        if int(d.get("late_cents") or 0):
+            console.print(_late(d))
     else:
         console.print("[green]The engines agree on this stoppage.[/green]")
     _timeline(found, console)
@@ -96,12 +100,31 @@ def _timeline(found: Explanation, console: Console) -> None:
         table.add_column(heading)
     for role in roles:
         table.add_column(f"{role} (€ a day)", justify="right")
+    dated = [role for role in roles if f"{role}_paid_on" in found.timeline]  # the paid dates side by side
+    for role in dated:
+        table.add_column(f"{role} paid on")
     for row in found.timeline.to_dict("records"):
         payee = "insured" if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
         marker, style = _marked(row)
         cells = [marker, str(row["first_day"].date()), str(row["last_day"].date()), row["scheme"], payee]
-        table.add_row(*cells, *(euros(int(row[role])) for role in roles), style=style)
+        paid = [_day(row[f"{role}_paid_on"]) if row[role] else "" for role in dated]
+        table.add_row(*cells, *(euros(int(row[role])) for role in roles), *paid, style=style)
     console.print(table)
+
+
+def _late(d: dict[str, object]) -> str:
+    """The money paid late, its worst delay and that delay's two payment dates (and an advance that stood in)."""
+    line = (
+        f"Paid late: {euros(int(d['late_cents']))}, up to {d['worst_delay_days']} days "  # type: ignore[call-overload]
+        f"(the legacy paid on {_day(d['control_paid_on'])}, the new system on {_day(d['candidate_paid_on'])})"
+    )
+    if not _missing(d.get("advance_paid_on")):
+        line += f"; an advance was paid on {_day(d['advance_paid_on'])}, before the settlement"
+    return line + "."
+
+
+def _day(value: object) -> str:
+    return "?" if _missing(value) else str(pd.Timestamp(value).date())  # type: ignore[arg-type]
 
 
 def _marked(row: dict[str, object]) -> tuple[str, str | None]:
@@ -134,7 +157,7 @@ def _outcomes(found: Explanation, console: Console) -> None:
 
 def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, console: Console) -> None:
     table = Table(title=f"{role}: {engine['spec']} ({engine['version']})", title_justify="left")
-    evidence = [c for c in ("rules", "records", "payment", "daily_base_cents", "rate_pct") if c in lines]
+    evidence = [c for c in ("rules", "records", "payment", "paid_on", "daily_base_cents", "rate_pct") if c in lines]
     for heading in ("from", "to", "scheme", "payee", "€ a day", *(HEADINGS.get(c, c) for c in evidence)):
         table.add_column(heading, justify="right" if heading.startswith("€") else "left")
     for row in lines.sort_values(["first_day", "scheme"]).to_dict("records"):
@@ -158,4 +181,6 @@ def _missing(value: object) -> bool:
 def _evidence(column: str, value: object) -> str:
     if _missing(value):
         return ""
+    if column == "paid_on":
+        return _day(value)
     return euros(int(value)) if column.endswith("_cents") else str(value)
