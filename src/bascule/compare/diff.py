@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence, Sized
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,9 +94,11 @@ DATED, CENT_DATES, UNDATED = "dated", "cent_dates", "undated"
 
 
 def dated_values(sides: dict[str, pd.DataFrame]) -> dict[str, tuple[str, np.ndarray]]:
-    """Per side: the cents a day paid on a known day, those cents × that day, and the cents a day of unknown day.
+    """Per side: the cents a day paid on a known day × that day, the cents a day paid on a known day, and the
+    cents a day paid on an unknown day; the last two only where they are not the side's money and 0.
 
     Only money paid (positive cents) dates a day: a recovery takes money back, it does not pay it later.
+    Most ledgers date every line and take nothing back: one column more a side, not three.
     """
     values: dict[str, tuple[str, np.ndarray]] = {}
     for side, lines in sides.items():
@@ -103,11 +106,21 @@ def dated_values(sides: dict[str, pd.DataFrame]) -> dict[str, tuple[str, np.ndar
         paid_on = lines["paid_on"].to_numpy(dtype="datetime64[D]") if "paid_on" in lines else None
         known = ~np.isnat(paid_on) if paid_on is not None else np.zeros(len(lines), dtype=bool)
         positive = daily > 0
-        day = np.where(known, paid_on.astype(np.int64) if paid_on is not None else 0, 0)
-        values[f"{side}.{DATED}"] = (side, np.where(known & positive, daily, 0))
-        values[f"{side}.{CENT_DATES}"] = (side, np.where(known & positive, daily * day, 0))
-        values[f"{side}.{UNDATED}"] = (side, np.where(~known & positive, daily, 0))
+        dated = np.where(known & positive, daily, 0)
+        day = paid_on.astype(np.int64) if paid_on is not None else np.zeros(len(lines), dtype=np.int64)
+        values[f"{side}.{CENT_DATES}"] = (side, dated * np.where(known, day, 0))
+        if not (known | ~positive).all() or (daily < 0).any():  # else: what is dated is the side's money
+            values[f"{side}.{DATED}"] = (side, dated)
+        if (~known & positive).any():
+            values[f"{side}.{UNDATED}"] = (side, np.where(~known & positive, daily, 0))
     return values
+
+
+def dated_column(totals: pd.DataFrame, side: str, name: str) -> np.ndarray:
+    """A side's dated column of the pieces; one dated_values left out is the side's money (DATED) or 0."""
+    if f"{side}.{name}" in totals:
+        return totals[f"{side}.{name}"].to_numpy()
+    return totals[side].to_numpy() if name == DATED else np.zeros(len(totals), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -115,21 +128,21 @@ class Late:
     """The pieces paid late (a mask over the pieces) and, per stoppage number code, what was paid late."""
 
     pieces: np.ndarray
-    stoppages: pd.DataFrame  # late_cents, late_cent_days, worst_delay_days, control_paid_on, candidate_paid_on,
-    # advance_paid_on
+    stoppages: pd.DataFrame  # by stoppage number code: the LATE_COLUMNS
 
     @staticmethod
     def none(count: int) -> Late:
         return Late(np.zeros(count, dtype=bool), pd.DataFrame({c: pd.Series(dtype=t) for c, t in LATE_COLUMNS.items()}))
 
 
-LATE_COLUMNS = {
-    "late_cents": np.int64,
-    "late_cent_days": np.int64,
-    "worst_delay_days": np.int64,
-    "control_paid_on": "datetime64[s]",
-    "candidate_paid_on": "datetime64[s]",
-    "advance_paid_on": "datetime64[s]",
+CENTS, DAYS, DATE = np.dtype(np.int64), np.dtype(np.int64), np.dtype("datetime64[s]")
+LATE_COLUMNS: dict[str, np.dtype[Any]] = {  # what a divergent stoppage was paid late (0 and NaT: nothing)
+    "late_cents": CENTS,
+    "late_cent_days": CENTS,
+    "worst_delay_days": DAYS,
+    "control_paid_on": DATE,  # the payment dates of the worst delay
+    "candidate_paid_on": DATE,
+    "advance_paid_on": DATE,  # the candidate's first advance, paid before that late settlement
 }
 
 
@@ -141,11 +154,11 @@ def _late(totals: pd.DataFrame, tolerance: Tolerance | None, candidate: Ledger) 
     late is the lesser of both sides' cents, its stake that money times the days of delay.
     """
     control, candidate_money = totals["control"].to_numpy(), totals["candidate"].to_numpy()
-    known = {side: totals[f"{side}.{DATED}"].to_numpy() for side in ("control", "candidate")}
+    known = {side: dated_column(totals, side, DATED) for side in ("control", "candidate")}
     compared = (control > 0) & (candidate_money > 0) & (known["control"] > 0) & (known["candidate"] > 0)
-    compared &= (totals["control.undated"].to_numpy() == 0) & (totals["candidate.undated"].to_numpy() == 0)
+    compared &= (dated_column(totals, "control", UNDATED) == 0) & (dated_column(totals, "candidate", UNDATED) == 0)
     paid_on = {
-        side: np.where(compared, totals[f"{side}.{CENT_DATES}"].to_numpy() / np.maximum(known[side], 1), 0.0)
+        side: np.where(compared, dated_column(totals, side, CENT_DATES) / np.maximum(known[side], 1), 0.0)
         for side in known
     }
     delay = np.rint(paid_on["candidate"] - paid_on["control"]).astype(np.int64)
@@ -342,7 +355,7 @@ def _per_stoppage(stakes: pd.DataFrame, totals: pd.DataFrame, late: Late) -> pd.
     found["last_day"] = span["last_day"].reindex(numbers).to_numpy()
     for column, kind in LATE_COLUMNS.items():
         given = late.stoppages[column].reindex(numbers)
-        found[column] = given.fillna(0).astype(kind).to_numpy() if kind is np.int64 else given.to_numpy(dtype=kind)
+        found[column] = given.fillna(0).to_numpy(dtype=kind) if kind.kind == "i" else given.to_numpy(dtype=kind)
     found["direction"] = direction(found)
     return found
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bascule.compare.days import pieces
-from bascule.compare.diff import CENT_DATES, DATED, UNDATED, common_payee, dated_values
+from bascule.compare.diff import CENT_DATES, DATED, UNDATED, common_payee, dated_column, dated_values
 from bascule.compare.runs import ROLES, StoredRun
 from bascule.engines.ledger import Ledger
 from bascule.errors import BasculeError
@@ -81,7 +81,7 @@ def _timeline(ledgers: dict[str, Ledger | None], limit: np.datetime64) -> pd.Dat
 
 def _paid_on(found: pd.DataFrame, role: str) -> np.ndarray:
     """The day an engine paid each span (the mean of its payments' days, by their cents); NaT: not known."""
-    known, cent_dates = found[f"{role}.{DATED}"].to_numpy(), found[f"{role}.{CENT_DATES}"].to_numpy()
-    whole = (known > 0) & (found[f"{role}.{UNDATED}"].to_numpy() == 0)
+    known, cent_dates = dated_column(found, role, DATED), dated_column(found, role, CENT_DATES)
+    whole = (known > 0) & (dated_column(found, role, UNDATED) == 0)
     day = np.rint(cent_dates / np.maximum(known, 1)).astype(np.int64).astype("datetime64[D]")
     return np.where(whole, day, np.datetime64("NaT", "D")).astype("datetime64[s]")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -83,7 +82,7 @@ def with_timeliness(divergences: pd.DataFrame, path: Path) -> pd.DataFrame:
     found = divergences.merge(late, on="number", how="left")
     for column, kind in LATE_COLUMNS.items():
         given = found[column] if column in found else pd.Series(index=found.index, dtype="float64")
-        found[column] = given.fillna(0).astype(kind) if kind is np.int64 else pd.to_datetime(given).astype(kind)
+        found[column] = given.fillna(0).to_numpy(dtype=kind) if kind.kind == "i" else given.to_numpy(dtype=kind)
     return found
 
 
