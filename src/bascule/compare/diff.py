@@ -355,7 +355,9 @@ def _per_stoppage(stakes: pd.DataFrame, totals: pd.DataFrame, late: Late) -> pd.
     found["last_day"] = span["last_day"].reindex(numbers).to_numpy()
     for column, kind in LATE_COLUMNS.items():
         given = late.stoppages[column].reindex(numbers)
-        found[column] = given.fillna(0).to_numpy(dtype=kind) if kind.kind == "i" else given.to_numpy(dtype=kind)
+        found[column] = (
+            given.fillna(0).to_numpy(dtype=kind) if kind.kind == "i" else pd.to_datetime(given).to_numpy(dtype=kind)
+        )
     found["direction"] = direction(found)
     return found
 

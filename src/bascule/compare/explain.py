@@ -26,8 +26,8 @@ class Explanation:
     person: str  # a pseudonym, or the NIR when revealed
     stoppage: dict[str, object]  # its features, category, horizon and lineage (records of the extract)
     divergence: dict[str, object] | None  # as stored, None when the engines agree
-    # scheme, payee, first_day, last_day, one column of cents a day per engine, diverges, due, and ROLE_paid_on
-    # (the day that engine paid those days) for each engine that says when it paid
+    # scheme, payee, first_day, last_day, one column of cents a day per engine, diverges, late, due, and
+    # ROLE_paid_on (the day that engine paid those days) for each engine that says when it paid
     timeline: pd.DataFrame
     # each engine's own lines (its trace: rules, records) and outcomes; None: the run stored none of that role
     ledgers: dict[str, Ledger | None]
@@ -46,7 +46,7 @@ def explain(stored: StoredRun, number: str, reveal: bool = False) -> Explanation
         stored.persons(stoppage["nir"], reveal).iloc[0],
         {**_by_column(stoppage.iloc[0]), "records": stored.lineage(number)},
         _by_column(divergent.iloc[0]) if len(divergent) else None,
-        _timeline(ledgers, _last_day_due(stoppage)),
+        _timeline(ledgers, _last_day_due(stoppage), _late_tolerance(stored)),
         ledgers,
         stored.run.engines,
     )
@@ -64,8 +64,17 @@ def _last_day_due(stoppage: pd.DataFrame) -> np.datetime64:
     return day
 
 
-def _timeline(ledgers: dict[str, Ledger | None], limit: np.datetime64) -> pd.DataFrame:
-    """The engines' money per day on the bounds of all of them, payee by payee, and when each engine paid it."""
+def _late_tolerance(stored: StoredRun) -> int:
+    """The delay in days the run accepted (its waivers' ``late`` tolerance; 0 without one)."""
+    tolerances = (stored.run.waivers or {}).get("tolerances") or {}
+    return int((tolerances.get("late") or {}).get("days") or 0)
+
+
+def _timeline(ledgers: dict[str, Ledger | None], limit: np.datetime64, accepted_days: int = 0) -> pd.DataFrame:
+    """The engines' money per day on the bounds of all of them, payee by payee, and when each engine paid it.
+
+    ``late``: both pay the span, the candidate more than ``accepted_days`` after the control.
+    """
     sides = {role: common_payee(ledger.lines) for role, ledger in ledgers.items() if ledger is not None}
     dated = [role for role, ledger in ledgers.items() if ledger is not None and ledger.paid_dates]
     extra = {name: value for name, value in dated_values(sides).items() if name.split(".")[0] in dated}
@@ -75,6 +84,10 @@ def _timeline(ledgers: dict[str, Ledger | None], limit: np.datetime64) -> pd.Dat
     found = found.drop(columns=list(extra))
     found = found.sort_values(["first_day", "scheme", "payee_kind"]).reset_index(drop=True)
     found["diverges"] = found["control"] != found["candidate"]
+    found["late"] = False
+    if {"control_paid_on", "candidate_paid_on"} <= set(found):
+        delay = (found["candidate_paid_on"] - found["control_paid_on"]).dt.days
+        found["late"] = (delay > accepted_days).fillna(False).to_numpy(dtype=bool)
     found["due"] = True if np.isnat(limit) else (found["first_day"].to_numpy(dtype="datetime64[D]") <= limit)
     return found
 

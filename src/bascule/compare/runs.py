@@ -82,7 +82,9 @@ def with_timeliness(divergences: pd.DataFrame, path: Path) -> pd.DataFrame:
     found = divergences.merge(late, on="number", how="left")
     for column, kind in LATE_COLUMNS.items():
         given = found[column] if column in found else pd.Series(index=found.index, dtype="float64")
-        found[column] = given.fillna(0).to_numpy(dtype=kind) if kind.kind == "i" else given.to_numpy(dtype=kind)
+        found[column] = (
+            given.fillna(0).to_numpy(dtype=kind) if kind.kind == "i" else pd.to_datetime(given).to_numpy(dtype=kind)
+        )
     return found
 
 

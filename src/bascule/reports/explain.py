@@ -22,7 +22,7 @@ FEATURES = (
 )
 
 
-DIVERGES, NOT_DUE = "≠", "not due"
+DIVERGES, LATE, NOT_DUE = "≠", "late", "not due"
 HEADINGS = {"daily_base_cents": "daily base (€)", "rate_pct": "rate (%)", "paid_on": "paid on"}
 
 
@@ -93,22 +93,43 @@ def render_explanation(found: Explanation, console: Console) -> None:
 
 def _timeline(found: Explanation, console: Console) -> None:
     roles = [role for role in found.ledgers if role in found.timeline]
-    title = f"Day runs, € a day per engine ({DIVERGES}: the engines differ; {NOT_DUE}: not yet due, not compared)"
+    title = (
+        f"Day runs, € a day per engine ({DIVERGES}: the engines differ; {LATE}: the candidate pays later; "
+        f"{NOT_DUE}: not yet due, not compared)"
+    )
     table = Table(title=title, title_justify="left")
     table.add_column("")
     for heading in ("from", "to", "scheme", "payee"):
         table.add_column(heading)
     for role in roles:
         table.add_column(f"{role} (€ a day)", justify="right")
-    dated = [role for role in roles if f"{role}_paid_on" in found.timeline]  # the paid dates side by side
-    for role in dated:
-        table.add_column(f"{role} paid on")
     for row in found.timeline.to_dict("records"):
-        payee = "insured" if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
         marker, style = _marked(row)
-        cells = [marker, str(row["first_day"].date()), str(row["last_day"].date()), row["scheme"], payee]
+        table.add_row(marker, *_run(row), *(euros(int(row[role])) for role in roles), style=style)
+    console.print(table)
+    _paid_dates(found, roles, console)
+
+
+def _run(row: dict[str, object]) -> list[str]:
+    """A day run's bounds, scheme and payee, as its cells."""
+    payee = "insured" if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
+    return [_day(row["first_day"]), _day(row["last_day"]), str(row["scheme"]), payee]
+
+
+def _paid_dates(found: Explanation, roles: list[str], console: Console) -> None:
+    """The same day runs, the day each engine that says when it paid paid them, side by side (a table apart:
+    beside the amounts they would not fit a terminal)."""
+    dated = [role for role in roles if f"{role}_paid_on" in found.timeline]
+    if not dated:
+        console.print("Payment dates: no engine of this run says when it paid.")
+        return
+    table = Table(title=f"Day runs, the day each engine paid them ({LATE}: the candidate pays later)")
+    table.add_column("")
+    for heading in ("from", "to", "scheme", "payee", *(f"{role} paid on" for role in dated)):
+        table.add_column(heading)
+    for row in found.timeline.to_dict("records"):
         paid = [_day(row[f"{role}_paid_on"]) if row[role] else "" for role in dated]
-        table.add_row(*cells, *(euros(int(row[role])) for role in roles), *paid, style=style)
+        table.add_row(LATE if row.get("late") else "", *_run(row), *paid, style="red" if row.get("late") else None)
     console.print(table)
 
 
@@ -131,7 +152,9 @@ def _marked(row: dict[str, object]) -> tuple[str, str | None]:
     """A day run's marker in text and its colour: read the same without colour (a log, a printout)."""
     if not row["due"]:
         return NOT_DUE, "dim"
-    return (DIVERGES, "red") if row["diverges"] else ("", None)
+    if row["diverges"]:
+        return DIVERGES, "red"
+    return (LATE, "red") if row.get("late") else ("", None)
 
 
 def _outcomes(found: Explanation, console: Console) -> None:
