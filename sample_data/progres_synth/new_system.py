@@ -13,16 +13,21 @@ stoppage:
 | ``keeping_rights_old_smic`` | people keeping rights after their job | caps with the 2022 SMIC |
 | ``work_accident_unsettled`` | extensions of work-accident stoppages | pays nothing |
 | ``poly_active_self_employed_missing`` | poly-active people | pays no self-employed allowance |
+| ``paternity_paid_late`` | paternity stoppages | settles them monthly, 45 days after the month |
 
-:func:`simulate` returns the results and, per stoppage, the defect that
-changed its money (a defect that changes nothing on a stoppage, say the
-old SMIC under the cap, is not listed there).
+It pays on the legacy's calendar (14-day periods from the chain's first
+day, each paid 3 days after it ends: ``paid_on``), but for the delay
+planted on paternity stoppages. :func:`simulate` returns the results and,
+per stoppage, the defect that changed its money or its payment dates (a
+defect that changes nothing on a stoppage, say the old SMIC under the cap,
+is not listed there).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from bascule.domain.chains import stoppages_with_chains
@@ -34,8 +39,10 @@ from bascule.engines.reference.parameters import parameters
 from bascule.engines.replay import ProgresReplay
 
 Rows = dict[str, pd.DataFrame]
-COLUMNS = ["stoppage", "scheme", "payee_kind", "payee_siret", "first_day", "last_day", "daily_cents"]
+COLUMNS = ["stoppage", "scheme", "payee_kind", "payee_siret", "first_day", "last_day", "daily_cents", "paid_on"]
 OLD_SMIC_FROM = dt.date(2022, 1, 1)
+SETTLEMENT_DAYS, PAYMENT_LAG = 14, 3  # the legacy's calendar (progres_synth/payments.py), which the new system keeps
+LATE_AFTER_MONTH = 45  # the planted delay: paternity settled monthly, 45 days after the month
 
 
 def simulate(
@@ -48,10 +55,13 @@ def simulate(
     """
     lines = _correct(rows, extraction_date)
     changed = []
-    for name in DEFECTS if defects is None else defects:
-        apply = DEFECTS[name]
+    chosen = tuple(DEFECTS) if defects is None else defects
+    for name in [*(d for d in chosen if d in MONEY_DEFECTS), None, *(d for d in chosen if d in TIMING_DEFECTS)]:
+        if name is None:  # the money is settled: now when it is paid
+            lines = on_the_legacy_calendar(lines, rows)
+            continue
         before = lines
-        lines = apply(lines, rows, extraction_date)
+        lines = DEFECTS[name](lines, rows, extraction_date)
         changed.append(pd.DataFrame({"stoppage": sorted(_changed(before, lines)), "defect": name}))
     found = pd.concat(changed, ignore_index=True) if changed else pd.DataFrame(columns=["stoppage", "defect"])
     return _external(lines), found.sort_values("stoppage", ignore_index=True)
@@ -135,7 +145,63 @@ def poly_active_self_employed_missing(lines: pd.DataFrame, rows: Rows, extractio
     return lines[~(lines["number"].isin(numbers) & (lines["scheme"] == "TI"))]
 
 
-DEFECTS = {
+def on_the_legacy_calendar(lines: pd.DataFrame, rows: Rows) -> pd.DataFrame:
+    """Each line cut at 14-day periods from its chain's first day, each paid 3 days after the period ends."""
+    chains = stoppages_with_chains(rows)
+    start = pd.Series(chains["chain_start"].to_numpy(), index=chains["number"].to_numpy())
+    origin = pd.to_datetime(lines["number"].map(start)).to_numpy(dtype="datetime64[D]")
+    first = pd.to_datetime(lines["first_day"]).to_numpy(dtype="datetime64[D]")
+    last = pd.to_datetime(lines["last_day"]).to_numpy(dtype="datetime64[D]")
+    period = np.timedelta64(SETTLEMENT_DAYS, "D")
+    return _cut(lines, first, last, origin + (first - origin) // period * period, period, PAYMENT_LAG)
+
+
+def _cut(
+    lines: pd.DataFrame,
+    first: np.ndarray,
+    last: np.ndarray,
+    period_start: np.ndarray,
+    length: np.timedelta64 | None,
+    paid_after: int,
+) -> pd.DataFrame:
+    """Lines cut into periods (of ``length`` days from ``period_start``, or calendar months when None), each
+    paid ``paid_after`` days after its period's last day."""
+    if length is None:
+        count = _months(last) - _months(first) + 1
+    else:
+        count = ((last - period_start) // length).astype(np.int64) + 1
+    line = np.repeat(np.arange(len(lines)), count)
+    step = np.arange(len(line)) - np.repeat(np.cumsum(count) - count, count)
+    if length is None:
+        starts = (_months(first)[line] + step).astype("datetime64[M]").astype("datetime64[D]")
+        ends = (_months(first)[line] + step + 1).astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(
+            1, "D"
+        )
+    else:
+        starts = period_start[line] + step * length
+        ends = starts + length - np.timedelta64(1, "D")
+    cut = lines.iloc[line].reset_index(drop=True)
+    cut["first_day"] = np.maximum(first[line], starts).astype("datetime64[s]")
+    cut["last_day"] = np.minimum(last[line], ends).astype("datetime64[s]")
+    cut["paid_on"] = (ends + np.timedelta64(paid_after, "D")).astype("datetime64[s]")
+    return cut
+
+
+def _months(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[M]").astype(np.int64)
+
+
+def paternity_paid_late(lines: pd.DataFrame, rows: Rows, extraction_date: dt.date) -> pd.DataFrame:
+    """Paternity stoppages are settled monthly, each month paid 45 days after it ends."""
+    paternity = lines["number"].isin(_numbers(rows, rows["AR"]["nature"] == "PATERNITY")).to_numpy()
+    mine = lines[paternity]
+    first = pd.to_datetime(mine["first_day"]).to_numpy(dtype="datetime64[D]")
+    last = pd.to_datetime(mine["last_day"]).to_numpy(dtype="datetime64[D]")
+    monthly = _cut(mine, first, last, first, None, LATE_AFTER_MONTH)
+    return pd.concat([lines[~paternity], monthly], ignore_index=True)
+
+
+MONEY_DEFECTS = {
     "part_time_unpaid": part_time_unpaid,
     "subrogation_alternation_payee": subrogation_alternation_payee,
     "corrected_attestation_ignored": corrected_attestation_ignored,
@@ -143,6 +209,8 @@ DEFECTS = {
     "work_accident_unsettled": work_accident_unsettled,
     "poly_active_self_employed_missing": poly_active_self_employed_missing,
 }
+TIMING_DEFECTS = {"paternity_paid_late": paternity_paid_late}  # applied once the money is on the calendar
+DEFECTS = {**MONEY_DEFECTS, **TIMING_DEFECTS}
 
 
 def _recomputed(lines: pd.DataFrame, rows: Rows, extraction_date: dt.date, table: dict | None = None) -> pd.DataFrame:
@@ -166,6 +234,7 @@ def _external(lines: pd.DataFrame) -> pd.DataFrame:
             "first_day": pd.to_datetime(lines["first_day"]).dt.strftime("%Y-%m-%d"),
             "last_day": pd.to_datetime(lines["last_day"]).dt.strftime("%Y-%m-%d"),
             "daily_cents": lines["daily_cents"].astype("int64"),
+            "paid_on": pd.to_datetime(lines["paid_on"]).dt.strftime("%Y-%m-%d"),
         }
     )
     return external.sort_values(["stoppage", "scheme", "first_day", "payee_kind"], ignore_index=True)[COLUMNS]

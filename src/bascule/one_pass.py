@@ -83,6 +83,7 @@ class PartDone:
     unsupported: pd.DataFrame | None = None
     categories: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
     seconds: dict[str, float] = field(default_factory=dict)
+    paid_dates: dict[str, bool] = field(default_factory=dict)  # role → whether its ledger said when it paid
 
 
 def run_part(job: PartJob) -> PartDone:
@@ -145,6 +146,7 @@ def _compute(computing: Computing, number: int, rows: dict[str, pd.DataFrame], d
     done.stoppages = len(result.stoppages)
     done.divergences, done.unsupported = result.divergences, result.unsupported
     done.categories = result.stoppages["category"].value_counts()
+    done.paid_dates = result.paid_dates
     done.seconds |= result.seconds | {"write": time.perf_counter() - started}
 
 

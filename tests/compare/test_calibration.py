@@ -118,7 +118,10 @@ def whole_extract_touched(extract: Path) -> dict[str, tuple[set[str], set[str]]]
     for name in INJECTORS:
         injected = load_engine(EngineSpec("defect", name)).compute(batch)  # the reference computed again
         touched = set(compare(correct, injected, how)["number"])
-        found[name] = (touched, touched - set(compare(control, injected, how)["number"]))
+        against_control = compare(control, injected, how)
+        # the referee says what is owed, never when: a day paid later than the legacy paid it is touched
+        touched |= set(against_control.loc[against_control["late_cents"] > 0, "number"])
+        found[name] = (touched, touched - set(against_control["number"]))
     return found
 
 
@@ -132,6 +135,16 @@ def test_each_defect_touches_what_the_whole_extracts_ledgers_show(
 ) -> None:
     found = {d.defect: (d.touched, d.shared_with_control) for d in calibrated.detections}
     assert found == {name: (len(mine), len(shared)) for name, (mine, shared) in touched.items()}
+
+
+def test_the_planted_delay_is_caught_on_every_paternity_stoppage(calibrated: Calibration) -> None:
+    from bascule.engines.inputs import rows_from_extract
+
+    rows, _ = rows_from_extract(EXTRACT)
+    paternity = int((rows["AR"]["nature"] == "PATERNITY").sum())  # all closed long before the extraction: all due
+    late = next(d for d in calibrated.detections if d.defect == "paternity_paid_late")
+    assert (late.touched, late.shared_with_control, late.flagged) == (paternity, 0, paternity)
+    assert late.caught and late.decision == "NO-GO"
 
 
 @pytest.mark.parametrize("defect", ["part_time_unpaid", "advances_unregularised"])

@@ -98,6 +98,22 @@ def test_an_earlier_run_whose_files_are_gone_is_not_reused(store: Store) -> None
     assert reused_from(store, second) == {"control": None, "candidate": None, "referee": None}
 
 
+def test_a_run_made_before_payment_dates_were_read_is_not_reused(store: Store) -> None:
+    """Its control's ledger has no payment dates: reused, it would leave timeliness uncompared."""
+    from sqlalchemy import update
+
+    from bascule.compare.store import ShadowRun
+
+    first = store.run(options(REFERENCE))
+    engines = load_run(store.database, first).run.engines
+    assert engines["control"]["paid_dates"] is True and engines["candidate"]["paid_dates"] is False
+    older = {role: {k: v for k, v in described.items() if k != "paid_dates"} for role, described in engines.items()}
+    with store.database.begin() as connection:
+        connection.execute(update(ShadowRun).where(ShadowRun.id == first).values(engines=older))
+    second = store.run(options(NEW_SYSTEM))
+    assert reused_from(store, second) == {"control": None, "candidate": None, "referee": None}
+
+
 def test_a_changed_extract_is_not_reused(store: Store, tmp_path: Path) -> None:
     store.run(options(REFERENCE))
     other = shadow(SAMPLE / "progres_441_cp1147.dat", options(NEW_SYSTEM), Acceptances(), store.database, store.root)

@@ -64,7 +64,7 @@ def test_waivers_accept_divergences_and_show_them_as_accepted(tmp_path: Path) ->
         """
 waivers:
   - id: ALL-KNOWN
-    select: {kinds: [missing, amount, payee, advance]}
+    select: {kinds: [missing, amount, payee, late, advance]}
     reason: every defect is known and fixed in the next release
     approver: the migration lead
     expires: 2999-12-31
@@ -104,6 +104,21 @@ def test_explain_shows_the_engines_side_by_side_with_the_lineage(database: str, 
     assert (timeline["candidate"] == 0).all() and (timeline["control"] > 0).all()
     assert (timeline["referee"] == timeline["control"]).all()
     assert "part_time_daily" in document["engines"]["referee"]["lines"][0]["rules"]
+
+
+def test_explain_shows_money_paid_late_and_the_paid_dates_side_by_side(database: str, new_system_run) -> None:
+    _, summary = new_system_run
+    late = DEFECTS[DEFECTS["defect"] == "paternity_paid_late"]["stoppage"].iloc[0]
+    assert late == "A000000004"  # paternity 15 Aug - 8 Sep 2024; the legacy paid on 31 Aug and 14 Sep
+    result = run("explain", late, "--run", summary["run_id"], "--db", database)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Paid late: 2,509.00 €, up to 61 days (the legacy paid on 2024-09-14, the new system on 2024-11-14)" in text
+    document = json.loads(run("explain", late, "--run", summary["run_id"], "--db", database, "--format", "json").output)
+    timeline = pd.DataFrame(document["timeline"]).set_index("first_day")
+    assert timeline.loc["2024-08-15", ["control_paid_on", "candidate_paid_on"]].tolist() == ["2024-08-31", "2024-10-15"]
+    assert timeline.loc["2024-09-01", ["control_paid_on", "candidate_paid_on"]].tolist() == ["2024-09-14", "2024-11-14"]
+    assert "referee_paid_on" not in timeline  # the reference says what is owed, not when
 
 
 @pytest.mark.parametrize(

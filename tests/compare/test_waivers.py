@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bascule.compare.waivers import WaiverError, apply_waivers, load_waivers
+from bascule.compare.diff import Tolerance
+from bascule.compare.waivers import WaiverError, apply_waivers, load_waivers, waivers_yaml
 
 DIVERGENCES = pd.DataFrame(
     {
@@ -85,12 +86,32 @@ waivers:
     assert apply_waivers(DIVERGENCES, accepted, TODAY)[0].tolist() == [None, None, "1"]
 
 
+def test_a_late_tolerance_is_in_days_and_is_written_back_as_it_was_read(tmp_path: Path) -> None:
+    accepted = waivers(
+        tmp_path,
+        """
+tolerances:
+  late: {days: 7, reason: monthly instead of fortnightly settlement}
+  amount: {cents: 1, reason: rounding}
+""",
+    )
+    assert accepted.tolerances["late"] == Tolerance(0, "monthly instead of fortnightly settlement", days=7)
+    (tmp_path / "again.yaml").write_text(waivers_yaml(accepted), encoding="utf-8")
+    assert load_waivers(tmp_path / "again.yaml").tolerances == accepted.tolerances
+    assert "cents" not in waivers_yaml(accepted).split("late:")[1].split("amount:")[0]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
+        ("tolerances:\n  late: {cents: 7, reason: r}\n", "whole `days`"),
+        ("tolerances:\n  late: {days: 7}\n", "whole `days`"),
+        ("tolerances:\n  late: {days: 400, reason: r}\n", "from 0 to 366"),
+        ("tolerances:\n  late: {days: 7, reason: r, expires: 2026-12-31}\n", "unknown key"),
+        ("tolerances:\n  early: {days: 7, reason: r}\n", "or late, not 'early'"),
         ("waivers:\n  - select: {kinds: [advance]}\n    reason: r\n    expires: 2026-12-31\n", "approver"),
         (
-            "waivers:\n  - select: {kinds: [late]}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
+            "waivers:\n  - select: {kinds: [early]}\n    reason: r\n    approver: a\n    expires: 2026-12-31\n",
             "unknown kind",
         ),
         (

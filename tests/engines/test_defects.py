@@ -15,6 +15,7 @@ import yaml
 from bascule.engines.defects import INJECTORS, injected
 from bascule.engines.interface import EngineError, EngineSpec, load_engine
 from bascule.engines.reference.engine import compute_reference
+from tests.compare.ledgers import ledger
 from tests.engines.reference.scenario_rows import rows_of
 
 SCENARIOS = Path(__file__).parent / "reference" / "scenarios"
@@ -53,6 +54,24 @@ def test_rights_end_too_early_moves_every_rights_end_a_month_earlier() -> None:
     rows, extraction = scenario("S14")  # the 360th day is 2023-02-26: rights end 2023-02-27
     broken = INJECTORS["rights_end_too_early"](compute_reference(rows, extraction), rows, extraction)
     assert str(broken.outcomes.set_index("number").loc["M1", "rights_end"].date()) == "2023-01-28"
+
+
+def test_paternity_paid_late_settles_each_month_45_days_after_it_ends_and_dates_nothing_else() -> None:
+    rows, extraction = scenario("S17")  # R1 is a paternity stoppage
+    correct = ledger(("R1", "2024-05-20", "2024-06-10", 5195), ("X1", "2024-05-20", "2024-06-10", 1000))
+    broken = INJECTORS["paternity_paid_late"](correct, rows, extraction)
+    paid = {
+        (n, str(pd.Timestamp(f).date()), str(pd.Timestamp(la).date()), int(c)): d
+        for n, f, la, c, d in broken.lines[["number", "first_day", "last_day", "daily_cents", "paid_on"]].to_numpy()
+    }
+    assert set(paid) == {
+        ("R1", "2024-05-20", "2024-05-31", 5195),
+        ("R1", "2024-06-01", "2024-06-10", 5195),
+        ("X1", "2024-05-20", "2024-06-10", 1000),
+    }
+    assert paid[("R1", "2024-05-20", "2024-05-31", 5195)] == pd.Timestamp("2024-07-15")  # 31 May + 45 days
+    assert paid[("R1", "2024-06-01", "2024-06-10", 5195)] == pd.Timestamp("2024-08-14")  # 30 June + 45 days
+    assert pd.isna(paid[("X1", "2024-05-20", "2024-06-10", 1000)])  # what is owed, not when: not known
 
 
 def test_the_april_2025_cap_before_its_date_lowers_a_capped_allowance() -> None:

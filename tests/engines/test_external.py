@@ -81,9 +81,21 @@ def test_rights_end_dates_are_read_when_given(tmp_path: Path) -> None:
     assert ends["A000000001"] == pd.Timestamp("2024-03-21") and pd.isna(ends["A000000002"])
 
 
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_payment_dates_are_read_when_given_and_an_empty_one_is_not_known(tmp_path: Path, kind: str) -> None:
+    source = written(tmp_path, kind, RESULTS.assign(paid_on=["2024-03-13", "", "2024-04-08"]))
+    ledger = ExternalEngine(source).compute(batch(["A000000001", "A000000002"]))
+    assert ledger.paid_dates
+    paid = ledger.lines["paid_on"].tolist()
+    assert paid[0] == pd.Timestamp("2024-03-13") and pd.isna(paid[1]) and paid[2] == pd.Timestamp("2024-04-08")
+    (tmp_path / "undated").mkdir()
+    assert not ExternalEngine(written(tmp_path / "undated", kind)).compute(batch(["A000000001"])).paid_dates
+
+
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
+        ("paid_on", "2024-02-30", "paid_on = '2024-02-30'"),
         ("daily_cents", "32.88", "daily_cents = '32.88'"),
         ("first_day", "01/03/2024", "first_day = '01/03/2024'"),
         ("scheme", "XX", "scheme = 'XX'"),

@@ -103,6 +103,21 @@ def test_advances_and_their_settlement_stay_at_stoppage_level() -> None:
     assert ledger.outcomes["advance_cents"].tolist() == [10_000]
 
 
+def test_every_line_carries_its_payment_date_and_the_first_advance_its_own() -> None:
+    settlement = {**payment(2, "SETTLEMENT", "2024-03-01", "2024-03-03", 3, 3000, 9001), "paid_on": "2024-03-06"}
+    ledger = replayed(
+        settlement,
+        {**payment(3, "ADVANCE", None, None, 0, 0, 30_000), "paid_on": "2024-02-25"},
+        {**payment(4, "ADVANCE", None, None, 0, 0, 10_000), "paid_on": "2024-02-20"},
+        {**payment(5, "OVERPAYMENT_RECOVERY", None, None, 0, 0, -40_000), "paid_on": "2024-02-10"},
+    )
+    # the settlement and its remainder of 1 cent on its last day are both paid on the settlement's day
+    assert ledger.lines["paid_on"].tolist() == [pd.Timestamp("2024-03-06")] * 2
+    assert ledger.paid_dates
+    assert ledger.outcomes["advance_paid_on"].tolist() == [pd.Timestamp("2024-02-20")]  # a recovery is no advance
+    assert pd.isna(replayed(settlement).outcomes["advance_paid_on"]).all()
+
+
 def test_the_employer_is_the_payee_of_a_subrogated_line_and_streams_follow_pa_regime() -> None:
     ledger = replayed(
         payment(2, "SETTLEMENT", "2024-03-01", "2024-03-02", 2, 3000, 6000, payee="EMPLOYER"),

@@ -155,6 +155,20 @@ def test_a_headline_says_which_cases_what_goes_wrong_how_many_and_how_much(
     assert headline(signature, people, cents, pays_nothing) == line
 
 
+def test_a_late_cluster_says_the_money_paid_late_and_the_worst_delay_not_a_zero_at_stake() -> None:
+    assert headline("late · late · PAT/TC · stream SA", 13, 0, late=(1_234_567, 74)) == (
+        "Paternity stoppages: the new system pays later than the legacy — 13 people, 12,345.67 € paid late, "
+        "up to 74 days"
+    )
+    advanced = "late · late · MAL/TC · stream SA · advance paid, settlement late"
+    assert headline(advanced, 1, 0, late=(14_000, 45)) == (
+        "Sickness stoppages: the new system pays an advance, then settles later than the legacy — 1 person, "
+        "140.00 € paid late, up to 45 days"
+    )
+    both = headline("missing+late · underpayment · PAT/TC · stream SA", 2, 7_000, late=(7_000, 30))
+    assert both.endswith("— 2 people, 70.00 € at stake, 70.00 € paid late, up to 30 days")
+
+
 @pytest.mark.parametrize(
     ("unresolved", "accepted", "fixed", "verdict"),
     [

@@ -49,6 +49,9 @@ def crafted(go: DryRun, number_of_category: str | None = None, **divergence: obj
             "waiver": None,
             "verdict": "regression",
             "category": number_of_category,
+            "late_cents": 0,
+            "worst_delay_days": 0,
+            "advance_paid_on": None,
             **divergence,
         }
         stored.divergences = pd.DataFrame([row])
@@ -178,6 +181,7 @@ def test_the_sample_with_the_simulated_new_system_is_a_no_go(no_go: DryRun) -> N
     assert {c.name for c in criteria if not c.passed} == {
         "detection_power",  # the fixture's dry run was not calibrated
         "max_underpayment_cents_per_person",
+        "max_delay_days_per_person",  # the planted delay: paternity paid 45 days after the month
         "max_unresolved_share",
         "max_unresolved_share_per_category",
     }
@@ -189,7 +193,7 @@ def test_detection_power_reads_the_calibration_kept_with_the_run(go: DryRun) -> 
     measured = {c.name: c for c in evaluate(chosen, stored, coverage(chosen, stored))}
     power = measured["detection_power"]
     assert power.passed and power.measured == 0
-    assert power.detail == "10 of 10 defects caught; not in this corpus: prenatal_rest_paid_twice"
+    assert power.detail == "11 of 11 defects caught; not in this corpus: prenatal_rest_paid_twice"
 
 
 def test_a_run_without_calibration_or_with_a_missed_defect_or_noise_fails_detection_power(go: DryRun) -> None:
@@ -207,3 +211,32 @@ def test_a_run_without_calibration_or_with_a_missed_defect_or_noise_fails_detect
     noisy["noise"][0]["divergent"] = 1
     stored.run.calibration = noisy
     assert failing(stored, load_policy()) == ["detection_power"]
+
+
+def test_a_person_paid_more_than_30_days_late_without_a_waiver_fails_alone(go: DryRun) -> None:
+    measured = {c.name: c for c in evaluate(load_policy(), crafted(go), coverage(load_policy(), crafted(go)))}
+    assert measured["max_delay_days_per_person"].measured == 0  # both engines give payment dates: compared
+    assert measured["max_delay_days_per_person"].detail == "no money paid late"
+    late = {"late_cents": 14_000, "worst_delay_days": 31, "verdict": "unexplained"}
+    lenient = policy(tmp_path_for(go), LENIENT)
+    assert failing(crafted(go, "PAT/TC", **late), lenient) == ["max_delay_days_per_person"]
+    assert failing(crafted(go, "PAT/TC", **{**late, "worst_delay_days": 30}), lenient) == []
+    assert failing(crafted(go, "PAT/TC", **{**late, "waiver": "LATE-1"}), lenient) == []
+
+
+def tmp_path_for(go: DryRun) -> Path:
+    folder = Path(go.database.url.database).parent / "policies"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def test_timeliness_not_compared_passes_and_says_why_never_a_silent_zero(go: DryRun) -> None:
+    stored = crafted(go)
+    stored.run.engines["candidate"]["paid_dates"] = False
+    measured = {c.name: c for c in evaluate(load_policy(), stored, coverage(load_policy(), stored))}
+    delay = measured["max_delay_days_per_person"]
+    assert delay.passed and delay.measured is None
+    assert delay.detail == "not compared: the candidate (progres-replay) gives no payment dates"
+    del stored.run.engines["candidate"]["paid_dates"]
+    measured = {c.name: c for c in evaluate(load_policy(), stored, coverage(load_policy(), stored))}
+    assert "does not say whether its engines gave payment dates" in measured["max_delay_days_per_person"].detail

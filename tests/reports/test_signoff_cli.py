@@ -57,7 +57,7 @@ def test_a_lenient_policy_turns_the_decision(no_go: DryRun, tmp_path: Path) -> N
     policy = tmp_path / "lenient.yaml"
     policy.write_text(
         "criteria:\n  max_underpayment_cents_per_person: null\n  max_unresolved_share: null\n"
-        "  max_unresolved_share_per_category: null\n  detection_power: null\n",
+        "  max_unresolved_share_per_category: null\n  detection_power: null\n  max_delay_days_per_person: null\n",
         encoding="utf-8",
     )
     assert run("report", no_go.run_id, "--db", no_go.url, "--policy", policy).exit_code == 0

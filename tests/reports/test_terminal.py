@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from bascule.cli import LOG_WIDTH, cli
 from bascule.compare.explain import explain
 from bascule.compare.runs import load_run
-from bascule.reports.explain import DIVERGES, NOT_DUE
+from bascule.reports.explain import DIVERGES, LATE, NOT_DUE
 from tests.reports.conftest import DryRun
 
 
@@ -52,14 +52,19 @@ def test_columns_set_by_the_user_are_honoured(no_go: DryRun, monkeypatch: pytest
 
 def test_explain_marks_divergent_day_runs_in_text_and_says_the_unit(no_go: DryRun) -> None:
     stored = load_run(no_go.database, no_go.run_id)
-    number = stored.divergences["number"].iloc[0]
-    timeline = explain(stored, number, False).timeline
-    result = run("explain", number, "--run", no_go.run_id, "--db", no_go.url)
-    assert result.exit_code == 0, result.output
-    rows = [line for line in result.stdout.splitlines() if line.startswith("│") and "-" in line[:20]]
-    marked = [line.split("│")[1].strip() for line in rows[: len(timeline)]]
-    expected = [NOT_DUE if not r.due else DIVERGES if r.diverges else "" for r in timeline.itertuples()]
-    assert marked == expected and DIVERGES in marked
+    for number, mark in (  # the headers are read below on the last
+        (stored.divergences.loc[stored.divergences["late_cents"] > 0, "number"].iloc[0], LATE),
+        (stored.divergences.loc[stored.divergences["at_stake_cents"] > 0, "number"].iloc[0], DIVERGES),
+    ):
+        timeline = explain(stored, number, False).timeline
+        result = run("explain", number, "--run", no_go.run_id, "--db", no_go.url)
+        assert result.exit_code == 0, result.output
+        rows = [line for line in result.stdout.splitlines() if line.startswith("│") and "-" in line[:20]]
+        marked = [line.split("│")[1].strip() for line in rows[: len(timeline)]]
+        expected = [
+            NOT_DUE if not r.due else DIVERGES if r.diverges else LATE if r.late else "" for r in timeline.itertuples()
+        ]
+        assert marked == expected and mark in marked
     headers = words(result.stdout)
     assert "control (€ a day)" in headers and "candidate (€ a day)" in headers
     assert "advance balance (€)" in headers and "€ a day" in headers

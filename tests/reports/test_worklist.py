@@ -31,6 +31,24 @@ def test_one_row_per_divergent_stoppage_underpaid_first_with_what_to_check(no_go
     assert found["person"].iloc[0] == pseudonym(nir, KEY.encode())  # a keyed hash, the same every time
 
 
+def test_a_stoppage_paid_late_shows_its_money_its_worst_delay_and_both_payment_dates(no_go: DryRun) -> None:
+    """A000000004, paternity 15 Aug - 8 Sep 2024 at 100.36 € a day. The legacy paid 15-28 Aug on 31 Aug and
+    29 Aug - 8 Sep on 14 Sep; the new system pays August on 15 Oct and September on 14 Nov (45 days after)."""
+    found = worklist(load_run(no_go.database, no_go.run_id), no_go.database).set_index("stoppage")
+    row = found.loc["A000000004"]
+    assert (row["kinds"], row["direction"], row["at_stake_cents"]) == ("late", "late", 0)
+    assert row["late_cents"] == 25 * 10036
+    assert row["worst_delay_days"] == 61  # 1-8 Sep: 14 Nov against 14 Sep
+    assert (row["legacy_paid_on"], row["new_system_paid_on"]) == (
+        pd.Timestamp("2024-09-14"),
+        pd.Timestamp("2024-11-14"),
+    )
+    assert pd.isna(row["advance_paid_on"])
+    assert "later than the legacy" in row["what_to_check"]
+    stake = load_run(no_go.database, no_go.run_id).divergences.set_index("number").loc["A000000004", "late_cent_days"]
+    assert stake == 10036 * (14 * 45 + 3 * 31 + 8 * 61)  # 15-28 Aug 45 days late, 29-31 Aug 31, 1-8 Sep 61
+
+
 def test_identities_for_authorised_use_come_from_the_migrated_model(no_go: DryRun) -> None:
     stored = load_run(no_go.database, no_go.run_id)
     found = worklist(stored, no_go.database, show_identities=True)

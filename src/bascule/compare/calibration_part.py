@@ -207,8 +207,10 @@ class DefectRuns:
         found["verdict"] = verdicts(found["number"], self.control, candidate, self.referee, self.how)
         found["referee_cents"] = self.referee_due.reindex(found["number"]).fillna(0).to_numpy(np.int64)
         found = _described(found, self.stoppages, unsupported_streams(roles), roles)
-        # touched: what the candidate changed against the referee's (correct) ledger
-        return found, compare(referee, mine, self.how)["number"]
+        # touched: what the candidate changed against the referee's (correct) ledger; and the days it pays late:
+        # the referee says what is owed, never when, so the legacy's payment dates are the only yardstick
+        late = found.loc[found["late_cents"] > 0, "number"]
+        return found, pd.concat([compare(referee, mine, self.how)["number"], late]).drop_duplicates()
 
 
 def _alike(correct: Ledger, injected: Ledger) -> bool:

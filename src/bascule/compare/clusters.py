@@ -1,9 +1,9 @@
 """Group divergences by signature: one likely cause a cluster (docs/DESIGN.md, "Divergences").
 
 A signature is the divergence's kinds and direction, the case category of
-the stoppage, the streams that differ, the reason an engine could not
-compute it, and, when both engines trace, the rules their runs do not
-share. Thousands of stoppages with one cause share one signature.
+the stoppage, the streams that differ, whether an advance stood in for a
+settlement paid late, the reason an engine could not compute it, and,
+when both engines trace, the rules their runs do not share. Thousands of stoppages with one cause share one signature.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 SEPARATOR = " · "
+ADVANCE_PAID = "advance paid, settlement late"  # an advance stood in for a settlement paid late
 
 
 def signatures(divergences: pd.DataFrame) -> pd.Series:
@@ -22,6 +23,9 @@ def signatures(divergences: pd.DataFrame) -> pd.Series:
     signature = signature + SEPARATOR + divergences["category"]
     streams = divergences["streams"].fillna("")
     signature = signature.where(streams == "", signature + SEPARATOR + "stream " + streams)
+    if "advance_paid_on" in divergences:
+        advanced = divergences["advance_paid_on"].notna()
+        signature = signature.where(~advanced, signature + SEPARATOR + ADVANCE_PAID)
     for extra in ("unsupported_reason", "rules_differing"):
         if extra in divergences:
             given = divergences[extra].fillna("").astype(str)

@@ -15,7 +15,9 @@ import pandas as pd
 DAY = np.timedelta64(1, "D")
 
 
-def pieces(sides: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+def pieces(
+    sides: dict[str, pd.DataFrame], keys: list[str], extra: dict[str, tuple[str, np.ndarray]] | None = None
+) -> pd.DataFrame:
     """Per key, the spans where every side's money per day is constant and not all zero.
 
     ``sides`` maps a side's name to its ledger lines; the result has the
@@ -23,25 +25,46 @@ def pieces(sides: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     column of cents a day per side, by key (in the order keys first appear
     in the sides) then day. The keys are integer codes from the start, so
     that bounds are sorted and summed as integers, never as strings.
+
+    ``extra`` maps a column name to a side and one integer per line of that
+    side: each line adds it on each of its days, like its cents (the
+    comparison sums each day's cents × payment date so). Extra columns are
+    summed on the same spans and never make a span of their own.
     """
     names, frames = list(sides), list(sides.values())
+    extra = extra or {}
     if not sum(len(lines) for lines in frames):
-        return _no_pieces(keys, names)
+        return _no_pieces(keys, [*names, *extra])
     key = KeyCodes(frames, keys)
-    events = _events(frames, key.code)
+    events = _events(frames, key.code, _values(sides, extra))
     starts = _bounds(events)
     code, day = events["code"][starts], events["day"][starts]
-    deltas = np.stack([_sums(events, side, starts) for side in range(len(names))], axis=1)
-    # A run's cents come off the day after it ends, within its key: the running sum is back to 0 at the
-    # end of every key, so one running sum over all keys is each key's own.
-    amounts = np.cumsum(deltas, axis=0)
-    paid = np.append(code[1:] == code[:-1], False) & (amounts != 0).any(axis=1)
+    # A run's values come off the day after it ends, within its key: the running sum is back to 0 at the end
+    # of every key, so one running sum over all keys is each key's own.
+    amounts = np.cumsum(np.add.reduceat(events["delta"], starts, axis=0), axis=0)
+    paid = np.append(code[1:] == code[:-1], False) & (amounts[:, : len(names)] != 0).any(axis=1)
     found = pd.DataFrame(key.values(events["line"][starts][paid]))
     found["first_day"] = day[paid].astype("datetime64[D]")
     found["last_day"] = np.roll(day, -1)[paid].astype("datetime64[D]") - DAY
-    for position, name in enumerate(names):
+    for position, name in enumerate([*names, *extra]):
         found[name] = amounts[paid, position]
     return found
+
+
+def _values(sides: dict[str, pd.DataFrame], extra: dict[str, tuple[str, np.ndarray]]) -> np.ndarray:
+    """One row a line of the sides end to end, one column a side's cents a day then each extra column.
+
+    A line has its values in its own side's columns and 0 in the others'.
+    """
+    names = list(sides)
+    sizes = [len(lines) for lines in sides.values()]
+    offsets = dict(zip(names, np.cumsum([0, *sizes[:-1]]).tolist(), strict=True))
+    values = np.zeros((sum(sizes), len(names) + len(extra)), dtype=np.int64)
+    columns = [(name, lines["daily_cents"].to_numpy(np.int64)) for name, lines in sides.items()]
+    for position, (side, given) in enumerate([*columns, *extra.values()]):
+        start = offsets[side]
+        values[start : start + len(sides[side]), position] = given
+    return values
 
 
 class KeyCodes:
@@ -73,18 +96,15 @@ def _column_codes(parts: list[pd.Series]) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64, copy=False), pd.Index(distinct)
 
 
-def _events(frames: list[pd.DataFrame], code: np.ndarray) -> dict[str, np.ndarray]:
-    """Every run adds its cents a day from its first day and takes them off the day after its last."""
+def _events(frames: list[pd.DataFrame], code: np.ndarray, values: np.ndarray) -> dict[str, np.ndarray]:
+    """Every run adds its values a day from its first day and takes them off the day after its last."""
     first = np.concatenate([_ordinal(lines["first_day"]) for lines in frames])
     after = np.concatenate([_ordinal(lines["last_day"]) for lines in frames]) + 1
-    daily = np.concatenate([lines["daily_cents"].to_numpy(np.int64) for lines in frames])
-    side = np.repeat(np.arange(len(frames)), [len(lines) for lines in frames])
     line = np.arange(len(code))
     return {
         "code": np.concatenate([code, code]),
         "day": np.concatenate([first, after]),
-        "delta": np.concatenate([daily, -daily]),
-        "side": np.concatenate([side, side]),
+        "delta": np.concatenate([values, -values]),
         "line": np.concatenate([line, line]),
     }
 
@@ -101,14 +121,9 @@ def _bounds(events: dict[str, np.ndarray]) -> np.ndarray:
     order = np.argsort(bound)
     bound = bound[order]
     events["code"], events["day"] = bound // span, bound % span + low
-    for name in ("delta", "side", "line"):
+    for name in ("delta", "line"):
         events[name] = events[name][order]
     return np.flatnonzero(np.r_[True, bound[1:] != bound[:-1]])
-
-
-def _sums(events: dict[str, np.ndarray], side: int, starts: np.ndarray) -> np.ndarray:
-    """One side's change of cents a day at each bound."""
-    return np.add.reduceat(np.where(events["side"] == side, events["delta"], 0), starts)
 
 
 def _no_pieces(keys: list[str], names: list[str]) -> pd.DataFrame:

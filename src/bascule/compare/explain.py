@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bascule.compare.days import pieces
-from bascule.compare.diff import common_payee
+from bascule.compare.diff import CENT_DATES, DATED, UNDATED, common_payee, dated_column, dated_values
 from bascule.compare.runs import ROLES, StoredRun
 from bascule.engines.ledger import Ledger
 from bascule.errors import BasculeError
@@ -26,7 +26,9 @@ class Explanation:
     person: str  # a pseudonym, or the NIR when revealed
     stoppage: dict[str, object]  # its features, category, horizon and lineage (records of the extract)
     divergence: dict[str, object] | None  # as stored, None when the engines agree
-    timeline: pd.DataFrame  # scheme, payee, first_day, last_day, one column of cents a day per engine, diverges, due
+    # scheme, payee, first_day, last_day, one column of cents a day per engine, diverges, late, due, and
+    # ROLE_paid_on (the day that engine paid those days) for each engine that says when it paid
+    timeline: pd.DataFrame
     # each engine's own lines (its trace: rules, records) and outcomes; None: the run stored none of that role
     ledgers: dict[str, Ledger | None]
     engines: dict[str, dict[str, object]]
@@ -44,7 +46,7 @@ def explain(stored: StoredRun, number: str, reveal: bool = False) -> Explanation
         stored.persons(stoppage["nir"], reveal).iloc[0],
         {**_by_column(stoppage.iloc[0]), "records": stored.lineage(number)},
         _by_column(divergent.iloc[0]) if len(divergent) else None,
-        _timeline(ledgers, _last_day_due(stoppage)),
+        _timeline(ledgers, _last_day_due(stoppage), _late_tolerance(stored)),
         ledgers,
         stored.run.engines,
     )
@@ -62,10 +64,37 @@ def _last_day_due(stoppage: pd.DataFrame) -> np.datetime64:
     return day
 
 
-def _timeline(ledgers: dict[str, Ledger | None], limit: np.datetime64) -> pd.DataFrame:
-    """The engines' money per day on the bounds of all of them, payee by payee."""
+def _late_tolerance(stored: StoredRun) -> int:
+    """The delay in days the run accepted (its waivers' ``late`` tolerance; 0 without one)."""
+    tolerances = (stored.run.waivers or {}).get("tolerances") or {}
+    return int((tolerances.get("late") or {}).get("days") or 0)
+
+
+def _timeline(ledgers: dict[str, Ledger | None], limit: np.datetime64, accepted_days: int = 0) -> pd.DataFrame:
+    """The engines' money per day on the bounds of all of them, payee by payee, and when each engine paid it.
+
+    ``late``: both pay the span, the candidate more than ``accepted_days`` after the control.
+    """
     sides = {role: common_payee(ledger.lines) for role, ledger in ledgers.items() if ledger is not None}
-    found = pieces(sides, TIMELINE_KEYS).sort_values(["first_day", "scheme", "payee_kind"]).reset_index(drop=True)
+    dated = [role for role, ledger in ledgers.items() if ledger is not None and ledger.paid_dates]
+    extra = {name: value for name, value in dated_values(sides).items() if name.split(".")[0] in dated}
+    found = pieces(sides, TIMELINE_KEYS, extra)
+    for role in dated:
+        found[f"{role}_paid_on"] = _paid_on(found, role)
+    found = found.drop(columns=list(extra))
+    found = found.sort_values(["first_day", "scheme", "payee_kind"]).reset_index(drop=True)
     found["diverges"] = found["control"] != found["candidate"]
+    found["late"] = False
+    if {"control_paid_on", "candidate_paid_on"} <= set(found):
+        delay = (found["candidate_paid_on"] - found["control_paid_on"]).dt.days
+        found["late"] = (delay > accepted_days).fillna(False).to_numpy(dtype=bool)
     found["due"] = True if np.isnat(limit) else (found["first_day"].to_numpy(dtype="datetime64[D]") <= limit)
     return found
+
+
+def _paid_on(found: pd.DataFrame, role: str) -> np.ndarray:
+    """The day an engine paid each span (the mean of its payments' days, by their cents); NaT: not known."""
+    known, cent_dates = dated_column(found, role, DATED), dated_column(found, role, CENT_DATES)
+    whole = (known > 0) & (dated_column(found, role, UNDATED) == 0)
+    day = np.rint(cent_dates / np.maximum(known, 1)).astype(np.int64).astype("datetime64[D]")
+    return np.where(whole, day, np.datetime64("NaT", "D")).astype("datetime64[s]")

@@ -45,6 +45,7 @@ class PartitionResult:
     stoppages: pd.DataFrame  # every stoppage: features, category, horizon
     lineage: pd.DataFrame  # every stoppage's legacy records
     seconds: dict[str, float]
+    paid_dates: dict[str, bool] = field(default_factory=dict)  # role → whether its ledger says when it paid
 
 
 @lru_cache(maxsize=16)
@@ -77,7 +78,8 @@ def run_partition(task: PartitionTask) -> PartitionResult:
     unsupported = unsupported_streams(ledgers)
     found = _described(found, stoppages, unsupported, ledgers)
     seconds["compare"] = time.perf_counter() - started
-    return PartitionResult(ledgers, found, unsupported, stoppages, lineage(task.rows), seconds)
+    paid_dates = {role: ledger.paid_dates for role, ledger in ledgers.items()}
+    return PartitionResult(ledgers, found, unsupported, stoppages, lineage(task.rows), seconds, paid_dates)
 
 
 def money_due(ledger: Ledger, horizon: pd.Series) -> pd.Series:

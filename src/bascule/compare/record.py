@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert, update
 
 import bascule
+from bascule.compare.diff import LATE_COLUMNS
 from bascule.compare.partition import PartitionResult
 from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
 from bascule.compare.verdicts import FIXED
@@ -46,7 +47,7 @@ def waivers_of(acceptances: Acceptances) -> dict[str, object]:
     return {
         "file": acceptances.source or None,
         "text": acceptances.text,
-        "tolerances": {kind: vars(tolerance) for kind, tolerance in acceptances.tolerances.items()},
+        "tolerances": {kind: tolerance.to_dict() for kind, tolerance in acceptances.tolerances.items()},
     }
 
 
@@ -86,10 +87,10 @@ def close_run(
             connection.execute(insert(Cluster), _records(ranked.assign(run_id=run_id)))
         if len(unsupported):
             connection.execute(insert(Unsupported), _records(unsupported.assign(run_id=run_id)))
-        waivers = connection.execute(
+        closed = connection.execute(
             update(ShadowRun)
             .where(held_here(ShadowRun, run_id), ShadowRun.status == RunStatus.RUNNING)
-            .returning(ShadowRun.waivers),
+            .returning(ShadowRun.waivers, ShadowRun.store_path),
             {
                 "status": RunStatus.COMPLETE,
                 "finished": dt.datetime.now(dt.UTC),
@@ -98,12 +99,29 @@ def close_run(
                 "unresolved": int(unresolved(divergences).sum()),
                 **values,
             },
-        ).scalar_one_or_none()
-        if waivers is None:
+        ).one_or_none()
+        if closed is None:
             raise lost(ShadowRun, run_id)
+        waivers, store_path = closed
         connection.execute(
             update(ShadowRun).where(ShadowRun.id == run_id), {"waivers": {**waivers, "uses": _records(uses)}}
         )
+        keep_timeliness(Path(store_path) / f"run-{run_id}", divergences)  # within the transaction: both or neither
+
+
+TIMELINESS = "timeliness.parquet"
+
+
+def keep_timeliness(folder: Path, divergences: pd.DataFrame) -> None:
+    """What each divergent stoppage was paid late, beside the run's other Parquet files (one file, small).
+
+    The run store's divergence rows have no room for it: money late is not money at stake.
+    """
+    late = divergences[[c for c in ("number", *LATE_COLUMNS) if c in divergences]]
+    if "late_cents" not in late or not len(late):
+        return
+    private_folder(folder)
+    write_private_parquet(late[late["late_cents"] > 0].reset_index(drop=True), folder / TIMELINESS)
 
 
 def categories(counts: pd.Series, divergences: pd.DataFrame) -> dict[str, dict[str, int]]:

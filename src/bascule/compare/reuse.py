@@ -80,7 +80,10 @@ def reusable(
 def _same(run: ShadowRun, role: str, described: dict[str, object], options: dict[str, object]) -> bool:
     """The earlier run computed this role with the same engine and options, and its files are still there."""
     theirs = (run.engines or {}).get(role)
-    if theirs is None or {k: v for k, v in theirs.items() if k != "reused_from_run"} != described:
+    # a run that does not say whether its ledgers hold payment dates was made before they were read: not reused
+    if theirs is None or "paid_dates" not in theirs:
+        return False
+    if {k: v for k, v in theirs.items() if k not in ("reused_from_run", "paid_dates")} != described:
         return False
     if any((run.options or {}).get(name) != options.get(name) for name in SAME_OPTIONS):
         return False

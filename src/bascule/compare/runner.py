@@ -89,6 +89,7 @@ class Collected:
         self.found: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # part number → divergences, unsupported
         self.categories = pd.Series(dtype="int64")
         self.seconds: dict[str, float] = {}
+        self.paid_dates: dict[str, bool] = {}  # role → whether any part's ledger said when it paid
 
     def add(self, done: PartDone) -> None:
         self.persons += done.persons
@@ -98,6 +99,8 @@ class Collected:
         self.categories = self.categories.add(done.categories, fill_value=0).astype("int64")
         for name, seconds in done.seconds.items():
             self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+        for role, dated in done.paid_dates.items():
+            self.paid_dates[role] = self.paid_dates.get(role, False) or dated
 
     def all_divergences(self) -> pd.DataFrame:
         # in the file's order, whichever part finished first
@@ -179,6 +182,7 @@ class StoredRun:
         reused = reusable(database, plan.sha256 or "", described, chosen, external) if options.reuse else {}
         for role, stored in reused.items():
             described[role] = described[role] | {"reused_from_run": stored.run_id}
+        self.described = described
         self.run_id = record.open_run(
             database,
             extract_path=str(reader.path.resolve()),
@@ -229,6 +233,7 @@ class StoredRun:
             stoppages=collected.stoppages,
             categories=record.categories(collected.categories, divergences),
             timings={name: round(seconds, 3) for name, seconds in timings.items()},
+            engines=with_paid_dates(self.described, collected.paid_dates),
             **values,
         )
 
@@ -240,6 +245,11 @@ class StoredRun:
         shutil.rmtree(self.folder, ignore_errors=True)
         if self.made_store and {p.name for p in self.store_root.iterdir()} <= {MARKER}:
             shutil.rmtree(self.store_root)  # made for this run alone: nothing is left of it
+
+
+def with_paid_dates(described: dict[str, dict[str, object]], dated: dict[str, bool]) -> dict[str, dict[str, object]]:
+    """The run's engines, each saying whether it gave payment dates (so a report can say timeliness was compared)."""
+    return {role: engine | {"paid_dates": dated.get(role, False)} for role, engine in described.items()}
 
 
 def split_results(

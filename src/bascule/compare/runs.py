@@ -10,6 +10,8 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bascule.compare.diff import LATE_COLUMNS
+from bascule.compare.record import TIMELINESS
 from bascule.compare.run_store import checked_store
 from bascule.compare.store import Cluster, Divergence, ShadowRun, Unsupported
 from bascule.compare.waivers import CASE_FEATURES
@@ -91,6 +93,7 @@ def load_run(database: Engine, run_id: int) -> StoredRun:
             pd.read_sql(select(table).where(table.run_id == run_id), connection)
             for table in (Divergence, Cluster, Unsupported)
         )
+    divergences = with_timeliness(divergences, Path(run.store_path) / f"run-{run.id}" / TIMELINESS)
     return StoredRun(run, divergences, clusters.sort_values("rank").reset_index(drop=True), unsupported, database)
 
 
@@ -110,3 +113,30 @@ def incomplete(run: ShadowRun, alive: bool) -> str:
         f"shadow run {run.id} is {run.status.value}: it never finished (its partial files are removed); "
         "rerun the dry run"
     )
+
+
+def with_timeliness(divergences: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The divergences with what each was paid late (none: 0 cents, no date), read from the run's Parquet file."""
+    late = pd.read_parquet(path) if path.is_file() else pd.DataFrame({"number": pd.Series([], dtype=object)})
+    found = divergences.merge(late, on="number", how="left")
+    for column, kind in LATE_COLUMNS.items():
+        given = found[column] if column in found else pd.Series(index=found.index, dtype="float64")
+        found[column] = (
+            given.fillna(0).to_numpy(dtype=kind) if kind.kind == "i" else pd.to_datetime(given).to_numpy(dtype=kind)
+        )
+    return found
+
+
+def timeliness_compared(run: ShadowRun) -> str | None:
+    """Why the run did not compare when the money is paid (a side gave no payment date), or None: it did.
+
+    A run says which of its engines gave payment dates (``paid_dates``); a run made before bascule compared
+    them does not say.
+    """
+    said = {role: run.engines.get(role, {}).get("paid_dates") for role in ("control", "candidate")}
+    if None in said.values():
+        return "the run does not say whether its engines gave payment dates (made before bascule compared them)"
+    without = [f"the {role} ({run.engines[role]['name']})" for role, dated in said.items() if not dated]
+    if not without:
+        return None
+    return f"{' and '.join(without)} {'give' if len(without) > 1 else 'gives'} no payment dates"

@@ -4,6 +4,7 @@
 
     tolerances:               # differences of a kind up to N cents a stoppage are not divergences
       amount: {cents: 1, reason: "the new system rounds each settlement, not each day"}
+      late: {days: 7, reason: "monthly instead of fortnightly settlement"}  # delays up to N days
     waivers:
       - id: ADV-1             # optional; the waiver's position otherwise
         select:               # every key given must match (all optional, at least one)
@@ -38,7 +39,9 @@ from bascule.files import load_yaml, read_text
 SELECTORS = {"kinds", "features", "clusters", "stoppages"}
 WAIVER_KEYS = ("id", "select", "reason", "approver", "expires")
 TOLERANCE_KEYS = ("cents", "reason")
+LATE_TOLERANCE_KEYS = ("days", "reason")
 MAX_TOLERANCE_CENTS = 10**9  # ten million euros a stoppage: more is a typo, and would overflow the comparison
+MAX_TOLERANCE_DAYS = 366  # a delay of more than a year accepted in advance is no tolerance but a blind spot
 # The values each feature can take: a tuple of them, or the type of a free value.
 CASE_FEATURES: dict[str, tuple[object, ...] | type] = {  # a stoppage's case (a policy's categories select on these)
     "nature": tuple(NATURE.values()),
@@ -54,7 +57,7 @@ CASE_FEATURES: dict[str, tuple[object, ...] | type] = {  # a stoppage's case (a 
 }
 FEATURE_VALUES: dict[str, tuple[object, ...] | type] = {  # a divergence's: its case, and how it diverges
     **CASE_FEATURES,
-    "direction": ("underpayment", "overpayment", "payee", "none"),
+    "direction": ("underpayment", "overpayment", "payee", "late", "none"),
     "verdict": VERDICTS,
     "streams": ("", *SCHEMES, "+".join(SCHEMES)),
 }
@@ -132,7 +135,7 @@ def waivers_yaml(acceptances: Acceptances) -> str:
     """The acceptances as a waivers file that load_waivers reads back to the same waivers and tolerances."""
     document: dict[str, object] = {}
     if acceptances.tolerances:
-        document["tolerances"] = {kind: vars(t) for kind, t in acceptances.tolerances.items()}
+        document["tolerances"] = {kind: t.to_dict() for kind, t in acceptances.tolerances.items()}
     document["waivers"] = [
         {**waiver.to_dict(), "expires": waiver.expires}  # a YAML date, not a text
         for waiver in acceptances.waivers
@@ -151,7 +154,9 @@ def load_waivers(path: str | Path | None) -> Acceptances:
     if not isinstance(entries, list):
         raise WaiverError(f"{path}: `waivers` is a list of waivers (each line starting with `- `), not {entries!r}")
     if not isinstance(kinds, dict):
-        raise WaiverError(f"{path}: `tolerances` maps a kind to its `cents` and `reason`, not {kinds!r}")
+        raise WaiverError(
+            f"{path}: `tolerances` maps a kind to its `cents` (`days` for late) and `reason`, not {kinds!r}"
+        )
     waivers = tuple(_waiver(path, n, entry) for n, entry in enumerate(entries, start=1))
     tolerances = {kind: _tolerance(path, kind, entry) for kind, entry in kinds.items()}
     return Acceptances(waivers, tolerances, str(path), text)
@@ -219,8 +224,10 @@ def _names(values: object) -> frozenset[str] | None:
 
 def _tolerance(path: str | Path, kind: str, entry: object) -> Tolerance:
     money = ("missing", "amount", "extra", "payee", "advance")
+    if kind == "late":
+        return _late_tolerance(path, entry)
     if kind not in money:
-        raise WaiverError(f"{path}: a tolerance is for one of {', '.join(money)}, not {kind!r}")
+        raise WaiverError(f"{path}: a tolerance is for one of {', '.join(money)} or late, not {kind!r}")
     if not isinstance(entry, dict) or type(entry.get("cents")) is not int or not entry.get("reason"):
         raise WaiverError(f"{path}: tolerance {kind} needs whole `cents` and a `reason`")
     unknown = sorted(str(key) for key in set(entry) - set(TOLERANCE_KEYS))
@@ -235,6 +242,22 @@ def _tolerance(path: str | Path, kind: str, entry: object) -> Tolerance:
             f"not {entry['cents']:,}"
         )
     return Tolerance(entry["cents"], str(entry["reason"]))
+
+
+def _late_tolerance(path: str | Path, entry: object) -> Tolerance:
+    """``late: {days: N, reason: ...}``: delays up to N days are not divergences."""
+    if not isinstance(entry, dict) or type(entry.get("days")) is not int or not entry.get("reason"):
+        raise WaiverError(f"{path}: tolerance late needs whole `days` (the delay accepted) and a `reason`")
+    unknown = sorted(str(key) for key in set(entry) - set(LATE_TOLERANCE_KEYS))
+    if unknown:
+        raise WaiverError(
+            f"{path}: tolerance late: unknown key(s) {', '.join(unknown)}; it has {', '.join(LATE_TOLERANCE_KEYS)}"
+        )
+    if not 0 <= entry["days"] <= MAX_TOLERANCE_DAYS:
+        raise WaiverError(
+            f"{path}: tolerance late: days is a whole number from 0 to {MAX_TOLERANCE_DAYS}, not {entry['days']:,}"
+        )
+    return Tolerance(0, str(entry["reason"]), days=entry["days"])
 
 
 def apply_waivers(

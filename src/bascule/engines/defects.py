@@ -30,6 +30,7 @@ Rows = dict[str, pd.DataFrame]
 Injector = Callable[[Ledger, Rows, dt.date], Ledger]
 OLD_SMIC_ON = dt.date(2022, 1, 1)  # the "old year's SMIC" of the 2024 pilot
 NEW_CAP_FROM = dt.date(2025, 4, 1)  # the 1.4 SMIC cap, applied by the defect before its date
+LATE_AFTER_MONTH = np.timedelta64(45, "D")  # the delay of the monthly settlement batch planted on paternity
 
 
 # ------------------------------------------------------------------ helpers
@@ -196,6 +197,31 @@ def advances_unregularised(ledger: Ledger, rows: Rows, extraction_date: dt.date)
     return Ledger(ledger.lines, outcomes, ledger.knows_rights_end)
 
 
+def paternity_paid_late(ledger: Ledger, rows: Rows, extraction_date: dt.date) -> Ledger:
+    """Paternity stoppages are settled monthly, each month paid 45 days after it ends.
+
+    The correct ledger says what is owed, not when: only these runs get a payment date, each cut at the
+    months it spans; every other run's is not known, so only these days are compared for timeliness.
+    """
+    lines = ledger.lines
+    paternity = lines["number"].isin(_numbers(rows, rows["AR"]["nature"] == "PATERNITY")).to_numpy()
+    mine = lines[paternity]
+    first = mine["first_day"].to_numpy(dtype="datetime64[D]")
+    last = mine["last_day"].to_numpy(dtype="datetime64[D]")
+    months = first.astype("datetime64[M]").astype(np.int64)
+    count = last.astype("datetime64[M]").astype(np.int64) - months + 1
+    line = np.repeat(np.arange(len(mine)), count)
+    month = months[line] + np.arange(len(line)) - np.repeat(np.cumsum(count) - count, count)
+    starts = month.astype("datetime64[M]").astype("datetime64[D]")
+    ends = (month + 1).astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(1, "D")
+    monthly = mine.iloc[line].reset_index(drop=True)
+    monthly["first_day"] = np.maximum(first[line], starts).astype("datetime64[s]")
+    monthly["last_day"] = np.minimum(last[line], ends).astype("datetime64[s]")
+    monthly["paid_on"] = (ends + LATE_AFTER_MONTH).astype("datetime64[s]")
+    others = lines[~paternity].assign(paid_on=pd.Series(pd.NaT, index=lines.index[~paternity], dtype="datetime64[s]"))
+    return Ledger(pd.concat([others, monthly], ignore_index=True), ledger.outcomes, ledger.knows_rights_end)
+
+
 INJECTORS: dict[str, Injector] = {
     "part_time_unpaid": part_time_unpaid,
     "subrogation_alternation_payee": subrogation_alternation_payee,
@@ -208,6 +234,7 @@ INJECTORS: dict[str, Injector] = {
     "poly_active_self_employed_missing": poly_active_self_employed_missing,
     "rights_end_too_early": rights_end_too_early,
     "advances_unregularised": advances_unregularised,
+    "paternity_paid_late": paternity_paid_late,
 }
 
 

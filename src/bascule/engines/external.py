@@ -13,6 +13,7 @@ payee × period × daily amount (README, "The external format"):
 | ``first_day``, ``last_day`` | the period, inclusive, ``YYYY-MM-DD`` |
 | ``daily_cents`` | the amount paid each day of the period, integer cents |
 | ``rights_end`` | optional: the day the system ends the rights of the stoppage |
+| ``paid_on`` | optional: the day the system paid the row's money, ``YYYY-MM-DD`` (empty: not known) |
 
 A stoppage with no row is one the new system pays nothing for.
 """
@@ -39,7 +40,7 @@ from bascule.engines.ledger import COMPUTED, PAYEE_KINDS, SCHEMES, Ledger
 from bascule.files import check_regular, private_folder, read_bytes, read_text, write_private_parquet
 
 COLUMNS = ["stoppage", "scheme", "payee_kind", "payee_siret", "first_day", "last_day", "daily_cents"]
-OPTIONAL = ["rights_end"]
+OPTIONAL = ["rights_end", "paid_on"]
 SHOWN_ROWS = 5
 MAX_DAILY_CENTS = 10**8  # a million euros a day: more is a typo (and a float beyond 2**53 is no longer whole)
 WHAT = "results file"
@@ -124,7 +125,7 @@ def ledger_of(results: pd.DataFrame, batch: Batch, knows_rights_end: bool | None
         outcomes["rights_end"] = ends.reindex(outcomes["number"].to_numpy()).to_numpy(dtype="datetime64[s]")
     else:
         outcomes["rights_end"] = pd.Series(pd.NaT, index=outcomes.index, dtype="datetime64[s]")
-    lines = mine.drop(columns=[c for c in OPTIONAL if c in mine]).reset_index(drop=True)
+    lines = mine.drop(columns=[c for c in ("rights_end",) if c in mine]).reset_index(drop=True)
     return Ledger(lines, outcomes, knows_rights_end=knows)
 
 
@@ -211,6 +212,10 @@ def _as_lines(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     if "rights_end" in raw:
         rights_end = pd.to_datetime(raw["rights_end"].replace("", None), format="%Y-%m-%d", errors="coerce")
         checks["rights_end"] = rights_end.isna() & (raw["rights_end"] != "")
+    paid_on = None
+    if "paid_on" in raw:
+        paid_on = pd.to_datetime(raw["paid_on"].replace("", None), format="%Y-%m-%d", errors="coerce")
+        checks["paid_on"] = paid_on.isna() & (raw["paid_on"] != "")
     _refuse_bad_rows(raw, checks, source)
     lines = pd.DataFrame(
         {
@@ -226,6 +231,8 @@ def _as_lines(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     )
     if rights_end is not None:
         lines["rights_end"] = rights_end.to_numpy(dtype="datetime64[s]")
+    if paid_on is not None:
+        lines["paid_on"] = paid_on.to_numpy(dtype="datetime64[s]")
     return lines
 
 

@@ -16,7 +16,12 @@ An engine answers with two frames:
 Optional line columns carry the evidence: ``rules`` (the identifiers of the
 rules that shaped the run, for engines that trace), ``records`` (the
 record indexes in the extract the run comes from), ``daily_base_cents``,
-``rate_pct``, ``nir``.
+``rate_pct``, ``nir``; and ``paid_on``, the day the run's money was paid
+(an engine that says what is owed, not when, gives none; an empty one is a
+run whose payment date is not known). An optional outcome column
+``advance_paid_on`` is the day the stoppage's first advance was paid.
+Where a side gives no payment date, the comparison does not compare when
+the money is paid, and says so.
 """
 
 from __future__ import annotations
@@ -48,6 +53,11 @@ class Ledger:
     outcomes: pd.DataFrame
     knows_rights_end: bool = True  # False: the engine gives no rights end dates, none is compared
 
+    @property
+    def paid_dates(self) -> bool:
+        """Whether the engine says when it paid: some line has a payment date."""
+        return "paid_on" in self.lines and bool(self.lines["paid_on"].notna().any())
+
     def only(self, numbers: Collection[str]) -> Ledger:
         """The part of the ledger about some stoppage numbers."""
         return Ledger(
@@ -65,6 +75,8 @@ def checked(ledger: Ledger, engine: str) -> Ledger:
     problems = {
         "a daily amount that is not whole cents": not pd.api.types.is_integer_dtype(lines["daily_cents"]),
         "a run whose last day is before its first": bool((lines["last_day"] < lines["first_day"]).any()),
+        "a payment date that is not a date": "paid_on" in lines
+        and not pd.api.types.is_datetime64_any_dtype(lines["paid_on"]),
         "a scheme other than SA or TI": not lines["scheme"].isin(SCHEMES).all(),
         "a payee kind other than insured or employer": not lines["payee_kind"].isin(PAYEE_KINDS).all(),
         "an outcome status other than computed or unsupported": not ledger.outcomes["status"]

@@ -5,8 +5,9 @@ their daily amount on each day of their period, and a difference between
 ``PA-MONTANT`` and daily amount × days belongs to the period's last day;
 the money of a day is the net of every line covering it. Advances (``AC``)
 and the ``IN`` lines without days that settle them are not tied to days:
-their balance is kept per stoppage. The rights end date is the legacy's
-own (``AR-DATE-FIN-DROITS``).
+their balance is kept per stoppage, with the day the first advance was
+paid. Every line carries its payment date (``PA-DATE-PAIEMENT``). The
+rights end date is the legacy's own (``AR-DATE-FIN-DROITS``).
 """
 
 from __future__ import annotations
@@ -63,12 +64,13 @@ def _day_lines(payments: pd.DataFrame) -> pd.DataFrame:
             "rate_pct": (payments["rate_hundredths_pct"] / 100).map("{:g}".format).to_numpy(),
             "records": payments["record_index"].astype(str).to_numpy(),
             "payment": payments["nature"].to_numpy(),
+            "paid_on": payments["paid_on"].to_numpy(dtype="datetime64[s]"),
         }
     )
     uneven: np.ndarray = remainder != 0  # numpy's stubs type a comparison of untyped arrays Any
     last_day = common[uneven].assign(first_day=last[uneven], daily_cents=remainder[uneven])
     return pd.concat([common, last_day], ignore_index=True).astype(
-        {"first_day": "datetime64[s]", "last_day": "datetime64[s]"}
+        {"first_day": "datetime64[s]", "last_day": "datetime64[s]", "paid_on": "datetime64[s]"}
     )
 
 
@@ -77,10 +79,14 @@ def _outcomes(rows: dict[str, pd.DataFrame], lump_sums: pd.DataFrame) -> pd.Data
     outcomes = stoppage_streams(rows)
     rights_end = rows["AR"].set_index("record_index")["legacy_rights_end"]
     outcomes["rights_end"] = rights_end.reindex(outcomes["stoppage"].to_numpy()).to_numpy(dtype="datetime64[s]")
-    balance = lump_sums.groupby(["number", lump_sums["scheme"].map(SCHEME)])["amount_cents"].sum()
+    streams = lump_sums.groupby(["number", lump_sums["scheme"].map(SCHEME)])
+    balance = streams["amount_cents"].sum()
+    advances = lump_sums[(lump_sums["nature"] == "ADVANCE").to_numpy()]
+    first_advance = advances.groupby(["number", advances["scheme"].map(SCHEME)])["paid_on"].min()
     keys = pd.MultiIndex.from_frame(outcomes[["number", "scheme"]])
     return outcomes.assign(
         status=COMPUTED,
         reason=None,
         advance_cents=balance.reindex(keys).fillna(0).astype(np.int64).to_numpy(),
+        advance_paid_on=pd.to_datetime(first_advance.reindex(keys)).to_numpy(dtype="datetime64[s]"),
     )

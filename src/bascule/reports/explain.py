@@ -23,14 +23,16 @@ FEATURES = (
 )
 
 
-DIVERGES, NOT_DUE = "≠", "not due"
-HEADINGS = {"daily_base_cents": "daily base (€)", "rate_pct": "rate (%)"}
+DIVERGES, LATE, NOT_DUE = "≠", "late", "not due"
+HEADINGS = {"daily_base_cents": "daily base (€)", "rate_pct": "rate (%)", "paid_on": "paid on"}
 
 
 def explanation_to_dict(found: Explanation) -> dict[str, object]:
     timeline = found.timeline.assign(
         first_day=found.timeline["first_day"].astype(str), last_day=found.timeline["last_day"].astype(str)
     )
+    for column in [c for c in timeline if c.endswith("_paid_on")]:
+        timeline[column] = [None if pd.isna(day) else str(pd.Timestamp(day).date()) for day in timeline[column]]
     stoppage = {k: _plain(v) for k, v in found.stoppage.items() if k != "nir"}
     divergence = None
     if found.divergence:
@@ -88,6 +90,8 @@ def render_explanation(found: Explanation, console: Console) -> None:
         console.print(
             Text.assemble(("Divergent", "bold red"), ": ", plain(f"{said}, cluster {d['cluster']}{accepted}"))
         )
+        if int(d.get("late_cents") or 0):
+            console.print(_late(d))
     else:
         console.print("[green]The engines agree on this stoppage.[/green]")
     _timeline(found, console)
@@ -99,7 +103,10 @@ def render_explanation(found: Explanation, console: Console) -> None:
 
 def _timeline(found: Explanation, console: Console) -> None:
     roles = [role for role in found.ledgers if role in found.timeline]
-    title = f"Day runs, € a day per engine ({DIVERGES}: the engines differ; {NOT_DUE}: not yet due, not compared)"
+    title = (
+        f"Day runs, € a day per engine ({DIVERGES}: the engines differ; {LATE}: the candidate pays later; "
+        f"{NOT_DUE}: not yet due, not compared)"
+    )
     table = Table(title=title, title_justify="left")
     table.add_column("")
     for heading in ("from", "to", "scheme", "payee"):
@@ -107,18 +114,57 @@ def _timeline(found: Explanation, console: Console) -> None:
     for role in roles:
         table.add_column(f"{role} (€ a day)", justify="right")
     for row in found.timeline.to_dict("records"):
-        payee = "insured" if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
         marker, style = _marked(row)
-        cells = [marker, str(row["first_day"].date()), str(row["last_day"].date()), plain(row["scheme"]), plain(payee)]
-        table.add_row(*cells, *(euros(int(row[role])) for role in roles), style=style)
+        table.add_row(marker, *_run(row), *(euros(int(row[role])) for role in roles), style=style)
     console.print(table)
+    _paid_dates(found, roles, console)
+
+
+def _run(row: dict[str, object]) -> list[str | Text]:
+    """A day run's bounds, scheme and payee, as its cells."""
+    payee = "insured" if row["payee_kind"] == "insured" else f"employer {row['payee_id']}"
+    return [_day(row["first_day"]), _day(row["last_day"]), plain(str(row["scheme"])), plain(payee)]
+
+
+def _paid_dates(found: Explanation, roles: list[str], console: Console) -> None:
+    """The same day runs, the day each engine that says when it paid paid them, side by side (a table apart:
+    beside the amounts they would not fit a terminal)."""
+    dated = [role for role in roles if f"{role}_paid_on" in found.timeline]
+    if not dated:
+        console.print("Payment dates: no engine of this run says when it paid.")
+        return
+    table = Table(title=f"Day runs, the day each engine paid them ({LATE}: the candidate pays later)")
+    table.add_column("")
+    for heading in ("from", "to", "scheme", "payee", *(f"{role} paid on" for role in dated)):
+        table.add_column(heading)
+    for row in found.timeline.to_dict("records"):
+        paid = [_day(row[f"{role}_paid_on"]) if row[role] else "" for role in dated]
+        table.add_row(LATE if row.get("late") else "", *_run(row), *paid, style="red" if row.get("late") else None)
+    console.print(table)
+
+
+def _late(d: dict[str, object]) -> str:
+    """The money paid late, its worst delay and that delay's two payment dates (and an advance that stood in)."""
+    line = (
+        f"Paid late: {euros(int(d['late_cents']))}, up to {d['worst_delay_days']} days "  # type: ignore[call-overload]
+        f"(the legacy paid on {_day(d['control_paid_on'])}, the new system on {_day(d['candidate_paid_on'])})"
+    )
+    if not _missing(d.get("advance_paid_on")):
+        line += f"; an advance was paid on {_day(d['advance_paid_on'])}, before the settlement"
+    return line + "."
+
+
+def _day(value: object) -> str:
+    return "?" if _missing(value) else str(pd.Timestamp(value).date())  # type: ignore[arg-type]
 
 
 def _marked(row: dict[str, object]) -> tuple[str, str | None]:
     """A day run's marker in text and its colour: read the same without colour (a log, a printout)."""
     if not row["due"]:
         return NOT_DUE, "dim"
-    return (DIVERGES, "red") if row["diverges"] else ("", None)
+    if row["diverges"]:
+        return DIVERGES, "red"
+    return (LATE, "red") if row.get("late") else ("", None)
 
 
 def _outcomes(found: Explanation, console: Console) -> None:
@@ -144,7 +190,7 @@ def _outcomes(found: Explanation, console: Console) -> None:
 
 def _engine_lines(role: str, engine: dict[str, object], lines: pd.DataFrame, console: Console) -> None:
     table = Table(title=plain(f"{role}: {engine['spec']} ({engine['version']})"), title_justify="left")
-    evidence = [c for c in ("rules", "records", "payment", "daily_base_cents", "rate_pct") if c in lines]
+    evidence = [c for c in ("rules", "records", "payment", "paid_on", "daily_base_cents", "rate_pct") if c in lines]
     for heading in ("from", "to", "scheme", "payee", "€ a day", *(HEADINGS.get(c, c) for c in evidence)):
         table.add_column(heading, justify="right" if heading.startswith("€") else "left")
     for row in lines.sort_values(["first_day", "scheme"]).to_dict("records"):
@@ -168,4 +214,6 @@ def _missing(value: object) -> bool:
 def _evidence(column: str, value: object) -> str:
     if _missing(value):
         return ""
+    if column == "paid_on":
+        return _day(value)
     return euros(int(value)) if column.endswith("_cents") else str(value)

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bascule.compare.clusters import SEPARATOR
+from bascule.compare.clusters import ADVANCE_PAID, SEPARATOR
 from bascule.compare.verdicts import FIXED, REGRESSION, UNEXPLAINED
 from bascule.money import euros
 from bascule.reports.policy import GO
@@ -34,6 +34,7 @@ DOINGS = {
     "missing": "leaves days unpaid",
     "extra": "pays days the legacy does not",
     "payee": "pays another party than the legacy",
+    "late": "pays later than the legacy",
     "rights_end": "ends the rights on another date",
     "advance": "settles the advances differently",
 }
@@ -84,22 +85,32 @@ def what_happens(signature: Signature, pays_nothing: bool = False) -> str:
             doings.append("pays nothing")
         elif kind == "amount":
             doings.append(AMOUNTS.get(signature.direction, "pays another daily amount"))
+        elif kind == "late" and ADVANCE_PAID in signature.extras:
+            doings.append("pays an advance, then settles later than the legacy")
         else:
             doings.append(DOINGS.get(kind, kind))
     return "the new system " + _joined(doings)
 
 
-def headline(signature: str, people: int, at_stake_cents: int, pays_nothing: bool = False) -> str:
+def headline(
+    signature: str, people: int, at_stake_cents: int, pays_nothing: bool = False, late: tuple[int, int] = (0, 0)
+) -> str:
     """One line a committee reads: which cases, what goes wrong, for how many people and how much money.
 
-    ``pays_nothing``: the candidate pays none of the cluster's compared days (its money is 0).
+    ``pays_nothing``: the candidate pays none of the cluster's compared days (its money is 0);
+    ``late``: the cents it pays late and the worst delay in days.
     """
     parsed = parse_signature(signature)
     where = cases(parsed.category)
     if len(parsed.streams) == 1 and "PA" in parsed.category.split():  # which of their two streams
         where += f", on their {STREAMS.get(parsed.streams[0], parsed.streams[0])} stream"
-    size = f"{_count(people, 'person', 'people')}, {euros(at_stake_cents)} at stake"
-    return f"{where}: {what_happens(parsed, pays_nothing)} — {size}"
+    sizes = [_count(people, "person", "people")]
+    if at_stake_cents or "late" not in parsed.kinds:
+        sizes.append(f"{euros(at_stake_cents)} at stake")
+    if "late" in parsed.kinds:
+        late_cents, worst = late
+        sizes.append(f"{euros(late_cents)} paid late, up to {_count(worst, 'day', 'days')}")
+    return f"{where}: {what_happens(parsed, pays_nothing)} — {', '.join(sizes)}"
 
 
 def cluster_verdict(unresolved_verdicts: Counter[str], accepted: int, fixed: int) -> str:
@@ -168,6 +179,7 @@ def criterion_value(name: str, value: object, threshold: bool = False) -> str:
 
 COUNTED = {
     "max_rejected_records": ("record", "records"),
+    "max_delay_days_per_person": ("day", "days"),
     "min_stoppages_per_category": ("stoppage", "stoppages"),
     "no_expired_waiver_in_use": ("expired waiver in use", "expired waivers in use"),
     "detection_power": ("defect missed or noisy pair", "defects missed or noisy pairs"),

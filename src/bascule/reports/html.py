@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bascule.money import euros
 from bascule.reports.signoff import SignOff, evidence_sha256, signoff_to_dict
+from bascule.reports.timeliness import timeliness_line
 
 CHART_WIDTH, BAR_HEIGHT, BAR_STEP, LABEL_WIDTH = 680, 13, 17, 310  # small bars: a chart never fills half a page
 SHOWN_BARS = 12
@@ -61,6 +62,7 @@ def render_html(report: SignOff) -> str:
     environment.filters["number"] = lambda n: f"{n:,}"
     return environment.get_template("signoff.html.j2").render(
         s=summary,
+        timeliness=timeliness_line(summary["timeliness"]),
         charts=_charts(summary),
         legends=LEGENDS,
         colours={"alarm": ALARM, "calm": CALM},

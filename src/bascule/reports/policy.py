@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from bascule.compare.record import unresolved
-from bascule.compare.runs import StoredRun
+from bascule.compare.runs import StoredRun, timeliness_compared
 from bascule.compare.waivers import CASE_FEATURES, selector_problem
 from bascule.errors import BasculeError
 from bascule.files import load_yaml, read_text
@@ -30,6 +30,8 @@ DESCRIPTIONS = {
     "migration_balanced": "the migration's books balance and every field of every record survived",
     "max_rejected_records": "legacy records the migration rejected (nobody can pay those people)",
     "max_underpayment_cents_per_person": "no person underpaid by more than the threshold without a waiver",
+    "max_delay_days_per_person": "no person paid later than the legacy by more than the threshold, in days, "
+    "without a waiver",
     "max_unresolved_share": "unresolved divergent stoppages, as a share of the stoppages compared",
     "max_unresolved_share_per_category": "the same share in every case category",
     "min_stoppages_per_category": "every case category has enough stoppages in the corpus",
@@ -144,6 +146,7 @@ def evaluate(policy: Policy, stored: StoredRun, categories: pd.DataFrame) -> lis
         "migration_balanced": _migration,
         "max_rejected_records": _rejected,
         "max_underpayment_cents_per_person": _underpayment,
+        "max_delay_days_per_person": _delay,
         "max_unresolved_share": _share,
         "max_unresolved_share_per_category": _share_per_category,
         "min_stoppages_per_category": _coverage,
@@ -187,6 +190,21 @@ def _underpayment(threshold: object, stored: StoredRun, _: pd.DataFrame) -> tupl
     worst = int(owed.max()) if len(owed) else 0
     over = int((owed > threshold).sum())
     return worst, worst <= threshold, f"worst {euros(worst)}; {over} person(s) above {euros(int(threshold))}"
+
+
+def _delay(threshold: object, stored: StoredRun, _: pd.DataFrame) -> tuple[object, bool, str]:
+    """The worst delay of a person's money paid late, over their divergences no waiver accepts."""
+    divergences = stored.divergences
+    late = divergences[(divergences["late_cents"] > 0) & divergences["waiver"].isna()] if len(divergences) else None
+    why_not = timeliness_compared(stored.run)
+    if why_not and (late is None or late.empty):
+        return None, True, f"not compared: {why_not}"
+    if late is None or late.empty:
+        return 0, True, "no money paid late"
+    worst_per_person = late.groupby("nir")["worst_delay_days"].max()
+    worst = int(worst_per_person.max())
+    over = int((worst_per_person > threshold).sum())
+    return worst, worst <= threshold, f"worst {worst} days; {over} person(s) above {threshold} days"
 
 
 def _share(threshold: object, stored: StoredRun, _: pd.DataFrame) -> tuple[object, bool, str]:

@@ -34,6 +34,7 @@ from bascule.reports.headlines import cluster_verdict, criterion_value, decision
 from bascule.reports.policy import GO, NO_GO, Criterion, Policy, coverage, decision, evaluate
 from bascule.reports.safe_text import plain
 from bascule.reports.shadow import cluster_rows, shadow_to_dict
+from bascule.reports.timeliness import timeliness_line, timeliness_summary
 from bascule.review.signatures import signatures
 
 SHOWN_CLUSTERS = 15
@@ -86,6 +87,8 @@ class ClusterFacts:
     accepted: int
     fixed: int  # legacy defects the candidate fixed, no waiver needed
     candidate_cents: int  # what the candidate pays on the cluster's compared days
+    late_cents: int = 0  # what it pays late
+    worst_delay_days: int = 0
 
 
 def _cluster_facts(divergences: pd.DataFrame) -> dict[str, ClusterFacts]:
@@ -98,6 +101,8 @@ def _cluster_facts(divergences: pd.DataFrame) -> dict[str, ClusterFacts]:
             int(group["waiver"].notna().sum()),
             int(((group["verdict"] == FIXED) & group["waiver"].isna()).sum()),
             int(group["candidate_cents"].sum()),
+            int(group["late_cents"].sum()),
+            int(group["worst_delay_days"].max()),
         )
         for cluster, group in divergences.groupby("cluster")
     }
@@ -106,9 +111,12 @@ def _cluster_facts(divergences: pd.DataFrame) -> dict[str, ClusterFacts]:
 def _judged(cluster: dict, facts: dict[str, ClusterFacts], decided: str) -> dict[str, object]:
     fact = facts[str(cluster["cluster"])]
     left = sum(fact.unresolved_verdicts.values())
-    line = headline(cluster["signature"], cluster["people"], cluster["at_stake_cents"], fact.candidate_cents == 0)
+    late = (fact.late_cents, fact.worst_delay_days)
+    line = headline(cluster["signature"], cluster["people"], cluster["at_stake_cents"], fact.candidate_cents == 0, late)
     return {
         "headline": line,
+        "late_cents": fact.late_cents,
+        "worst_delay_days": fact.worst_delay_days,
         "verdict": cluster_verdict(fact.unresolved_verdicts, fact.accepted, fact.fixed),
         "unresolved": left,
         "blocking": bool(left) and decided == NO_GO,
@@ -201,6 +209,7 @@ def signoff_to_dict(report: SignOff) -> dict[str, object]:
         },
         "verdicts": shadow["verdicts"],
         "at_stake": shadow["at_stake"],
+        "timeliness": timeliness_summary(report.stored),
         "people": {
             "compared": run.persons,
             "affected": int(divergences["nir"].nunique()) if len(divergences) else 0,
@@ -334,6 +343,7 @@ def _counts(summary: dict, console: Console) -> None:
         f"At stake: {euros(stakes['underpayment_cents'])} underpaid, {euros(stakes['overpayment_cents'])} overpaid. "
         f"People: {people['affected']:,} affected, {people['underpaid_unresolved']:,} underpaid without explanation."
     )
+    console.print(escape(timeliness_line(summary["timeliness"])))
 
 
 def _clusters(clusters: list[dict], console: Console) -> None:

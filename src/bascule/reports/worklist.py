@@ -29,6 +29,7 @@ WHAT_TO_CHECK = {
     "amount": "the daily amount differs: reference salaries, attestation in force, caps, rate",
     "extra": "the new system pays days the legacy did not: end date, return to work, rights end",
     "payee": "the money goes to another party: subrogation periods of the attestation in force",
+    "late": "the new system pays these days later than the legacy: its settlement calendar, a payment held back",
     "rights_end": "another rights end date: the 360-day or ALD limit count, and the letter sent",
     "advance": "an advance is not regularised: the AC and IN lines of the stoppage",
     "unsupported": "an engine could not compute the stoppage: see its reason (bascule explain)",
@@ -58,6 +59,12 @@ def worklist(stored: StoredRun, database: Engine, show_identities: bool = False)
             "accepted_by": divergences["waiver"].to_numpy(),
             "first_day": divergences["first_day"].to_numpy(),
             "last_day": divergences["last_day"].to_numpy(),
+            # money paid late: how much, the worst delay, and the two payment dates of that worst delay
+            "late_cents": divergences["late_cents"].to_numpy(),
+            "worst_delay_days": divergences["worst_delay_days"].to_numpy(),
+            "legacy_paid_on": divergences["control_paid_on"].to_numpy(),
+            "new_system_paid_on": divergences["candidate_paid_on"].to_numpy(),
+            "advance_paid_on": divergences["advance_paid_on"].to_numpy(),
             "what_to_check": kinds.map(lambda k: " / ".join(WHAT_TO_CHECK[kind] for kind in k)).to_numpy(),
         }
     )
@@ -153,9 +160,9 @@ def _typed(name: str, found: pd.DataFrame) -> tuple[list[object], str | None]:
     """A column's values as its cells hold them, and their number format."""
     if name == "at_stake":  # the words "1,234.56 €" become the number 1234.56, shown the same way
         return [Decimal(int(c)).scaleb(-2) for c in found["at_stake_cents"]], MONEY_FORMAT
-    if name.endswith("_cents"):
+    if name.endswith(("_cents", "_days")):
         return [int(c) for c in found[name]], CENTS_FORMAT
-    if name.endswith("_day"):
+    if name.endswith(("_day", "_on")):
         return [None if pd.isna(d) else pd.Timestamp(d).date() for d in found[name]], DATE_FORMAT
     return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in found[name]], None
 
