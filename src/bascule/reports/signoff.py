@@ -343,7 +343,7 @@ def _counts(summary: dict, console: Console) -> None:
         f"At stake: {euros(stakes['underpayment_cents'])} underpaid, {euros(stakes['overpayment_cents'])} overpaid. "
         f"People: {people['affected']:,} affected, {people['underpaid_unresolved']:,} underpaid without explanation."
     )
-    console.print(escape(timeliness_line(summary["timeliness"])))
+    console.print(plain(timeliness_line(summary["timeliness"])))
 
 
 def _clusters(clusters: list[dict], console: Console) -> None:
