@@ -38,8 +38,6 @@ from bascule.files import load_yaml, read_text
 
 SELECTORS = {"kinds", "features", "clusters", "stoppages"}
 WAIVER_KEYS = ("id", "select", "reason", "approver", "expires")
-TOLERANCE_KEYS = ("cents", "reason")
-LATE_TOLERANCE_KEYS = ("days", "reason")
 MAX_TOLERANCE_CENTS = 10**9  # ten million euros a stoppage: more is a typo, and would overflow the comparison
 MAX_TOLERANCE_DAYS = 366  # a delay of more than a year accepted in advance is no tolerance but a blind spot
 # The values each feature can take: a tuple of them, or the type of a free value.
@@ -223,41 +221,29 @@ def _names(values: object) -> frozenset[str] | None:
 
 
 def _tolerance(path: str | Path, kind: str, entry: object) -> Tolerance:
+    """``amount: {cents: N, reason: ...}``: differences up to N cents are not divergences; ``late: {days: N, ...}``:
+    delays up to N days are not."""
     money = ("missing", "amount", "extra", "payee", "advance")
-    if kind == "late":
-        return _late_tolerance(path, entry)
-    if kind not in money:
+    if kind not in (*money, "late"):
         raise WaiverError(f"{path}: a tolerance is for one of {', '.join(money)} or late, not {kind!r}")
-    if not isinstance(entry, dict) or type(entry.get("cents")) is not int or not entry.get("reason"):
-        raise WaiverError(f"{path}: tolerance {kind} needs whole `cents` and a `reason`")
-    unknown = sorted(str(key) for key in set(entry) - set(TOLERANCE_KEYS))
+    unit, maximum, what = (
+        ("days", MAX_TOLERANCE_DAYS, " (the delay accepted)") if kind == "late" else ("cents", MAX_TOLERANCE_CENTS, "")
+    )
+    if not isinstance(entry, dict) or type(entry.get(unit)) is not int or not entry.get("reason"):
+        raise WaiverError(f"{path}: tolerance {kind} needs whole `{unit}`{what} and a `reason`")
+    unknown = sorted(str(key) for key in set(entry) - {unit, "reason"})
     if unknown:
         raise WaiverError(
             f"{path}: tolerance {kind}: unknown key(s) {', '.join(unknown)}; a tolerance has "
-            f"{', '.join(TOLERANCE_KEYS)} (it has no end: a waiver expires)"
+            f"{unit}, reason (it has no end: a waiver expires)"
         )
-    if not 0 <= entry["cents"] <= MAX_TOLERANCE_CENTS:
+    if not 0 <= entry[unit] <= maximum:
         raise WaiverError(
-            f"{path}: tolerance {kind}: cents is a whole number from 0 to {MAX_TOLERANCE_CENTS:,}, "
-            f"not {entry['cents']:,}"
+            f"{path}: tolerance {kind}: {unit} is a whole number from 0 to {maximum:,}, not {entry[unit]:,}"
         )
+    if kind == "late":
+        return Tolerance(0, str(entry["reason"]), days=entry["days"])
     return Tolerance(entry["cents"], str(entry["reason"]))
-
-
-def _late_tolerance(path: str | Path, entry: object) -> Tolerance:
-    """``late: {days: N, reason: ...}``: delays up to N days are not divergences."""
-    if not isinstance(entry, dict) or type(entry.get("days")) is not int or not entry.get("reason"):
-        raise WaiverError(f"{path}: tolerance late needs whole `days` (the delay accepted) and a `reason`")
-    unknown = sorted(str(key) for key in set(entry) - set(LATE_TOLERANCE_KEYS))
-    if unknown:
-        raise WaiverError(
-            f"{path}: tolerance late: unknown key(s) {', '.join(unknown)}; it has {', '.join(LATE_TOLERANCE_KEYS)}"
-        )
-    if not 0 <= entry["days"] <= MAX_TOLERANCE_DAYS:
-        raise WaiverError(
-            f"{path}: tolerance late: days is a whole number from 0 to {MAX_TOLERANCE_DAYS}, not {entry['days']:,}"
-        )
-    return Tolerance(0, str(entry["reason"]), days=entry["days"])
 
 
 def apply_waivers(
