@@ -10,6 +10,7 @@ the portable watch.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -46,7 +47,9 @@ def sleep_deaf_to_sigterm(seconds: float) -> int:
 
 
 def pool_workers() -> list[psutil.Process]:
-    return psutil.Process().children()
+    """The pool's worker processes: multiprocessing's children, not other children of the test session (its
+    PostgreSQL server)."""
+    return [psutil.Process(child.pid) for child in multiprocessing.active_children() if child.pid is not None]
 
 
 def ended(processes: list[psutil.Process], within: float) -> bool:
