@@ -10,7 +10,6 @@ the portable watch.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -46,10 +45,10 @@ def sleep_deaf_to_sigterm(seconds: float) -> int:
     return sleep_for(seconds)
 
 
-def pool_workers() -> list[psutil.Process]:
-    """The pool's worker processes: multiprocessing's children, not other children of the test session (its
-    PostgreSQL server)."""
-    return [psutil.Process(child.pid) for child in multiprocessing.active_children() if child.pid is not None]
+def pool_workers(pool: object) -> list[psutil.Process]:
+    """This pool's worker processes (its private table, as ``end_workers`` reads it): not the other children of
+    the test session, such as multiprocessing's resource tracker or an earlier pool's workers still ending."""
+    return [psutil.Process(pid) for pid in getattr(pool, "_processes", {})]
 
 
 def ended(processes: list[psutil.Process], within: float) -> bool:
@@ -61,7 +60,7 @@ def test_an_interrupted_run_ends_its_busy_workers_at_once() -> None:
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt), executor_for(2) as pool:
         for _ in each_done(sleep_for, [0.0, LONG, LONG, LONG], pool, in_flight=4):
-            workers = pool_workers()
+            workers = pool_workers(pool)
             raise KeyboardInterrupt  # Ctrl-C while the other parts run
     assert time.monotonic() - started < GRACE_SECONDS + SLACK
     assert len(workers) == 2 and ended(workers, within=SLACK)
@@ -86,7 +85,7 @@ def test_a_worker_sent_sigint_finishes_its_part() -> None:
     with executor_for(2) as pool:
         future = pool.submit(sleep_for, 2.0)
         time.sleep(1.0)
-        workers = pool_workers()
+        workers = pool_workers(pool)
         for worker in workers:
             worker.send_signal(signal.SIGINT)  # as a terminal sends Ctrl-C to the whole process group
         assert future.result(timeout=30) in {worker.pid for worker in workers}

@@ -9,6 +9,8 @@ only when asked (``bascule db upgrade``), because other people may share it.
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -138,9 +140,32 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API 
     # it is done, so the resumed run migrates those chunks again. That is why it is
     # acceptable: resuming is idempotent. synchronous = OFF could corrupt the file; a
     # rollback journal syncs twice per commit.
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _in_wal_mode(cursor)
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+WAL_SWITCH_SECONDS = 60  # how long a connection tries to put a fresh file in WAL mode while another holds it
+
+
+def _in_wal_mode(cursor) -> None:  # noqa: ANN001 (a DB-API cursor)
+    """``PRAGMA journal_mode = WAL``, tried again while the file is locked.
+
+    Two processes opening a fresh file race to switch its journal: where
+    waiting could deadlock, SQLite answers "database is locked" at once
+    instead of calling the busy handler, so the 600 s timeout does not
+    help. The loser holds no lock then (nothing else ran on its
+    connection) and tries again until the winner's transaction ends.
+    """
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _config(connection: Connection) -> Config:
@@ -301,5 +326,5 @@ def _schema_connection(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-A
     dbapi_connection.isolation_level = None  # bascule says when a transaction begins (BEGIN IMMEDIATE)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = OFF")
-    cursor.execute("PRAGMA journal_mode = WAL")  # as _sqlite_pragmas: the file is a bascule database from now on
+    _in_wal_mode(cursor)  # as _sqlite_pragmas: the file is a bascule database from now on
     cursor.close()
