@@ -185,8 +185,23 @@ def pause_for_tests(place: str) -> None:
 # A worker forked while a beat is inside the database driver could inherit its locks held: a fork waits
 # for the beat in progress to end.
 _BEATING = threading.Lock()
+# The heartbeats' open connections. A forked worker inherits them without the thread that uses them: the
+# child drops that thread's frame, and the connection, closed by the garbage collector, would close the
+# parent's database from the child. On SQLite the child, taking itself for the file's last user, checkpoints
+# the write-ahead log and deletes it under the parent's feet: "database disk image is malformed". So the
+# child keeps them, never used and never closed (its exit runs no finalizer).
+_OPEN: set[Connection] = set()
+_INHERITED: list[Connection] = []
+
+
+def _in_child_after_fork() -> None:
+    _INHERITED.extend(_OPEN)
+    _OPEN.clear()
+    _BEATING.release()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_BEATING.acquire, after_in_parent=_BEATING.release, after_in_child=_BEATING.release)
+    os.register_at_fork(before=_BEATING.acquire, after_in_parent=_BEATING.release, after_in_child=_in_child_after_fork)
 
 
 class Heartbeat:
@@ -248,6 +263,7 @@ class Heartbeat:
 def _beating_connection(database: Engine) -> Connection:
     """The heartbeat's own connection: a beat behind a long transaction waits a few seconds, then skips."""
     connection = database.connect()
+    _OPEN.add(connection)
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {BEAT_WAIT_SECONDS * 1000}")
     elif connection.dialect.name == "postgresql":
@@ -259,6 +275,7 @@ def _beating_connection(database: Engine) -> Connection:
 def _discarded(connection: Connection | None) -> None:
     """Closed and not given back to the pool: nobody else inherits its short waits."""
     if connection is not None:
+        _OPEN.discard(connection)
         try:
             connection.invalidate()
             connection.close()
