@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bascule import leases
 from bascule.compare import record
 from bascule.compare.store import ShadowRun
 from bascule.leases import (
@@ -158,16 +157,3 @@ def test_a_run_in_a_process_that_is_killed_keeps_its_holder_and_stops_beating(tm
 def _holder(engine: object, run_id: int) -> str | None:
     with engine.connect() as connection:  # type: ignore[attr-defined]
         return connection.execute(select(ShadowRun.holder).where(ShadowRun.id == run_id)).scalar_one()
-
-
-def test_no_heartbeat_connection_is_open_when_a_worker_is_forked(database: str) -> None:
-    """A fork takes the beat's lock first (os.register_at_fork): holding it as a fork does, the heartbeat's engine
-    has no connection out. A connection kept between beats would be inherited by the forked worker, which closes
-    it with the thread's frame: on SQLite that corrupted a million-stoppage run's file."""
-    engine, run_id = _run(database)
-    with Heartbeat(engine, ShadowRun, run_id, interval=0.02):
-        for _ in range(3):
-            first = _heartbeat(engine, run_id)
-            wait_for(lambda first=first: _heartbeat(engine, run_id) != first, "a beat")
-            with leases._BEATING:  # as os.fork() does, before it forks
-                assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]

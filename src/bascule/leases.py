@@ -182,14 +182,26 @@ def pause_for_tests(place: str) -> None:
 
 
 # --------------------------------------------------------------- heartbeats
-# Each beat opens its connection and closes it, holding this lock, and a fork waits for the lock: no
-# heartbeat connection is ever open when a worker is forked. A child inheriting one without the thread that
-# uses it would close it on collecting that thread's frame, closing the parent's database from the child; on
-# SQLite that is forbidden across fork() and was seen to corrupt the file ("database disk image is malformed"
-# on a million stoppages, once the verification's workers were forked after the first beats).
+# A worker forked while a beat is inside the database driver could inherit its locks held: a fork waits
+# for the beat in progress to end.
 _BEATING = threading.Lock()
+# The heartbeats' open connections. A forked worker inherits them without the thread that uses them: the
+# child drops that thread's frame, and the connection, closed by the garbage collector, would close the
+# parent's database from the child. On SQLite the child, taking itself for the file's last user, checkpoints
+# the write-ahead log and deletes it under the parent's feet: "database disk image is malformed". So the
+# child keeps them, never used and never closed (its exit runs no finalizer).
+_OPEN: set[Connection] = set()
+_INHERITED: list[Connection] = []
+
+
+def _in_child_after_fork() -> None:
+    _INHERITED.extend(_OPEN)
+    _OPEN.clear()
+    _BEATING.release()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_BEATING.acquire, after_in_parent=_BEATING.release, after_in_child=_BEATING.release)
+    os.register_at_fork(before=_BEATING.acquire, after_in_parent=_BEATING.release, after_in_child=_in_child_after_fork)
 
 
 class Heartbeat:
@@ -225,16 +237,17 @@ class Heartbeat:
         self.stop()
 
     def _beat_until_stopped(self) -> None:
+        connection: Connection | None = None
         while not self._stopped.wait(self.interval) and not self.lost:
-            with _BEATING:
-                connection = None
-                try:
-                    connection = _beating_connection(self.database)
+            try:
+                with _BEATING:
+                    if connection is None:
+                        connection = _beating_connection(self.database)
                     self.lost = not self._beat(connection)
-                except SQLAlchemyError:  # the database is away or busy: the next beat tries again
-                    pass
-                finally:
-                    _discarded(connection)
+            except SQLAlchemyError:  # the database is away or busy: the next beat tries again, on a new connection
+                _discarded(connection)
+                connection = None
+        _discarded(connection)
 
     def _beat(self, connection: Connection) -> bool:
         table = self.table
@@ -248,8 +261,9 @@ class Heartbeat:
 
 
 def _beating_connection(database: Engine) -> Connection:
-    """A beat's own connection: behind a long transaction it waits a few seconds, then the beat is skipped."""
+    """The heartbeat's own connection: a beat behind a long transaction waits a few seconds, then skips."""
     connection = database.connect()
+    _OPEN.add(connection)
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {BEAT_WAIT_SECONDS * 1000}")
     elif connection.dialect.name == "postgresql":
@@ -261,6 +275,7 @@ def _beating_connection(database: Engine) -> Connection:
 def _discarded(connection: Connection | None) -> None:
     """Closed and not given back to the pool: nobody else inherits its short waits."""
     if connection is not None:
+        _OPEN.discard(connection)
         try:
             connection.invalidate()
             connection.close()
