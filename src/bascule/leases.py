@@ -186,10 +186,11 @@ def pause_for_tests(place: str) -> None:
 # for the beat in progress to end.
 _BEATING = threading.Lock()
 # The heartbeats' open connections. A forked worker inherits them without the thread that uses them: the
-# child drops that thread's frame, and the connection, closed by the garbage collector, would close the
-# parent's database from the child. On SQLite the child, taking itself for the file's last user, checkpoints
-# the write-ahead log and deletes it under the parent's feet: "database disk image is malformed". So the
-# child keeps them, never used and never closed (its exit runs no finalizer).
+# child drops that thread's frame, and the garbage collector would close the connection there, on the
+# parent's database (SQLite forbids carrying a connection across fork(); a million-stoppage dry run ended
+# twice in "database disk image is malformed" so). The child keeps them, never used and never closed (its
+# exit runs no finalizer); the parent keeps its own open for the whole run: opening and closing one at each
+# beat instead corrupted the same run once.
 _OPEN: set[Connection] = set()
 _INHERITED: list[Connection] = []
 
