@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from bascule.migrate.database import ensure_schema, open_database
-from bascule.reports.evidence import sha256_of, write_evidence
+from bascule.reports.evidence import write_evidence
+from bascule.reports.evidence_verify import file_sha256
 from bascule.reports.html import render_html
 from bascule.reports.policy import load_policy
 from bascule.reports.signoff import sign_off, signoff_to_dict
@@ -38,7 +39,7 @@ def test_signing_seals_the_run_with_its_evidence_and_records_that_hash(dry: DryR
     digest = sign_run(dry.database, chair, dry.run_id, load_policy(), "NO-GO", "the part-time cluster blocks")
     run = sign_off(dry.database, dry.run_id, load_policy()).stored
     manifest = run.folder / EVIDENCE / "manifest.json"
-    assert run.run.manifest_sha256 == sha256_of(manifest)  # the pack was written and sealed the run
+    assert run.run.manifest_sha256 == file_sha256(manifest)  # the pack was written and sealed the run
     [signed] = signatures(dry.database, dry.run_id)
     assert signed["manifest_sha256"] == run.run.manifest_sha256 and signed["sha256"] == digest
     content = {

@@ -39,7 +39,7 @@ from bascule.reports.html import render_html
 from bascule.reports.signoff import SignOff, render_signoff, signoff_to_dict
 
 TEXT_WIDTH = 120
-__all__ = ["MANIFEST", "Evidence", "check_pack_folder", "write_evidence", "text_report", "sha256_of"]
+__all__ = ["MANIFEST", "Evidence", "check_pack_folder", "write_evidence", "text_report"]
 
 
 @dataclass(frozen=True)
@@ -109,10 +109,6 @@ def text_report(report: SignOff) -> str:
     buffer = io.StringIO()
     render_signoff(report, Console(file=buffer, width=TEXT_WIDTH, color_system=None, force_terminal=False))
     return buffer.getvalue()
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def previous_sealed_run(database: Engine, run: ShadowRun) -> tuple[int, str] | None:
