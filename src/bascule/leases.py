@@ -182,36 +182,14 @@ def pause_for_tests(place: str) -> None:
 
 
 # --------------------------------------------------------------- heartbeats
-# A worker forked while a beat is inside the database driver could inherit its locks held: a fork waits
-# for the beat in progress to end.
-_BEATING = threading.Lock()
-# The heartbeats' open connections. A forked worker inherits them without the thread that uses them: the
-# child drops that thread's frame, and the garbage collector would close the connection there, on the
-# parent's database (SQLite forbids carrying a connection across fork(); a million-stoppage dry run ended
-# twice in "database disk image is malformed" so). The child keeps them, never used and never closed (its
-# exit runs no finalizer); the parent keeps its own open for the whole run: opening and closing one at each
-# beat instead corrupted the same run once.
-_OPEN: set[Connection] = set()
-_INHERITED: list[Connection] = []
-
-
-def _in_child_after_fork() -> None:
-    _INHERITED.extend(_OPEN)
-    _OPEN.clear()
-    _BEATING.release()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_BEATING.acquire, after_in_parent=_BEATING.release, after_in_child=_in_child_after_fork)
-
-
 class Heartbeat:
     """Stamps a run's heartbeat every few seconds while its work goes on, in a daemon thread of its own.
 
     It stops when stopped, when the run is no longer this process's
     (finished, or taken over after beats went missing: ``lost``), and with
     the process. A beat that fails (the database away for a while) is
-    tried again at the next one.
+    tried again at the next one. Its connection is this process's alone: no
+    worker is forked from this process (:mod:`bascule.worker_pool`).
     """
 
     def __init__(self, database: Engine, table: RunTable, run_id: int, interval: float | None = None) -> None:
@@ -241,10 +219,9 @@ class Heartbeat:
         connection: Connection | None = None
         while not self._stopped.wait(self.interval) and not self.lost:
             try:
-                with _BEATING:
-                    if connection is None:
-                        connection = _beating_connection(self.database)
-                    self.lost = not self._beat(connection)
+                if connection is None:
+                    connection = _beating_connection(self.database)
+                self.lost = not self._beat(connection)
             except SQLAlchemyError:  # the database is away or busy: the next beat tries again, on a new connection
                 _discarded(connection)
                 connection = None
@@ -264,7 +241,6 @@ class Heartbeat:
 def _beating_connection(database: Engine) -> Connection:
     """The heartbeat's own connection: a beat behind a long transaction waits a few seconds, then skips."""
     connection = database.connect()
-    _OPEN.add(connection)
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {BEAT_WAIT_SECONDS * 1000}")
     elif connection.dialect.name == "postgresql":
@@ -276,7 +252,6 @@ def _beating_connection(database: Engine) -> Connection:
 def _discarded(connection: Connection | None) -> None:
     """Closed and not given back to the pool: nobody else inherits its short waits."""
     if connection is not None:
-        _OPEN.discard(connection)
         try:
             connection.invalidate()
             connection.close()

@@ -12,12 +12,13 @@ stop is bounded, and a second Ctrl-C must not cut it short with a traceback.
 A worker (:func:`serve_as_worker`, a process pool's initializer) ignores
 SIGINT, which a terminal sends to the whole process group (its parent
 decides), takes SIGTERM's default action (it ends at once), and dies with
-its parent: Linux kills it when the parent ends, even by ``kill -9``
-(``PR_SET_PDEATHSIG``); elsewhere, or when a fork server started it, a
-thread waits on multiprocessing's sentinel of the parent. It is
-started with both signals blocked (:func:`blocked`): one that comes while
-it starts waits until its own handlers are set, instead of running the
-command's handler (or Python's) in the worker.
+its parent: a thread waits on multiprocessing's sentinel of the pool's
+owner (a fork server started the worker, and outlives the owner for a
+moment); a worker the owner started itself is also killed by Linux when
+the owner ends, even by ``kill -9`` (``PR_SET_PDEATHSIG``). It is started
+with both signals blocked (:func:`blocked`): one that comes while it
+starts waits until its own handlers are set, instead of running Python's
+handler in the worker.
 """
 
 from __future__ import annotations

@@ -93,23 +93,22 @@ def test_a_worker_sent_sigint_finishes_its_part() -> None:
 
 
 KILLED_PARENT = """
-import multiprocessing
 import bascule.signals
-from bascule.scheduling import each_done, executor_for
+from bascule.scheduling import each_done
+from bascule.worker_pool import WorkerPool
 from tests.durability.test_pool import sleep_for
 if __name__ == "__main__":
-    multiprocessing.set_start_method({method!r})
     if {portable}:
         bascule.signals._killed_with_parent = lambda: False  # as where Linux's PR_SET_PDEATHSIG is not
-    with executor_for(2) as pool:
+    with WorkerPool(2, {method!r}) as pool:
         list(each_done(sleep_for, [{long}, {long}], pool, in_flight=2))
 """
 
 
 @pytest.mark.parametrize(
     "method, portable",
-    [("fork", False), ("fork", True), ("forkserver", False)],
-    ids=["parent-death signal", "parent watch", "fork server (Python 3.14's default), parent watch"],
+    [("forkserver", False), ("spawn", False), ("spawn", True)],
+    ids=["fork server (bascule's), parent watch", "spawned, parent-death signal", "spawned, parent watch"],
 )
 def test_the_workers_of_a_parent_killed_by_sigkill_end_with_it(method: str, portable: bool, tmp_path: Path) -> None:
     script = tmp_path / "parent.py"  # a file: a fork server's children import the main module by its path
