@@ -67,8 +67,20 @@ class PeakMemory:
 
 
 def cpu_seconds() -> float:
+    """This process's CPU time and its descendants': those it reaped, and its live children with what they reaped.
+
+    A fork server's workers are its children, not this process's: their
+    time is counted once the server has reaped them (the pool has ended).
+    """
     mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
+    total = mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
+    for child in psutil.Process().children():
+        try:
+            times = child.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
 
 
 @click.command()
@@ -113,7 +125,7 @@ def main(
         f"{extract.name}: {extract.stat().st_size / 1e6:,.0f} MB, "
         f"{run.stoppages:,} stoppages, {run.persons:,} persons\n"
         f"workers {workers}, scheduler {scheduler or 'process pool'}, parts of {partition_mb} MiB\n"
-        f"wall {wall:.1f} s, CPU {cpu:.1f} s (this process and its children"
+        f"wall {wall:.1f} s, CPU {cpu:.1f} s (this process and its descendants"
         f"{'; Dask workers not counted' if scheduler else ''}) = {cpu / run.stoppages * 1e3:.3f} ms a stoppage\n"
         f"peak memory of all processes {memory.peak / 2**30:.2f} GiB\n"
         f"stage seconds summed over workers: {stages}\n"

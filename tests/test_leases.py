@@ -16,11 +16,13 @@ from sqlalchemy import select, update
 from bascule.compare import record
 from bascule.compare.store import ShadowRun
 from bascule.leases import (
+    HOLDER_FILE,
     MISSED_BEATS,
     Heartbeat,
     Holder,
     _process_start,
     is_alive,
+    scratch_folder,
     take_over,
     this_process,
 )
@@ -157,3 +159,30 @@ def test_a_run_in_a_process_that_is_killed_keeps_its_holder_and_stops_beating(tm
 def _holder(engine: object, run_id: int) -> str | None:
     with engine.connect() as connection:  # type: ignore[attr-defined]
         return connection.execute(select(ShadowRun.holder).where(ShadowRun.id == run_id)).scalar_one()
+
+
+LEAVE_A_FOLDER = """
+import sys, time
+from bascule.leases import scratch_folder
+with scratch_folder("bascule-calibration-", sys.argv[1]) as folder:
+    print(folder, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_scratch_folder_a_killed_process_left_is_removed_by_the_next_one(tmp_path: Path) -> None:
+    killed = python_process(["-c", LEAVE_A_FOLDER, str(tmp_path)], tmp_path)
+    assert killed.stdout is not None
+    left = Path(killed.stdout.readline().strip())
+    killed.kill()  # kill -9: no cleanup ran
+    killed.wait()
+    assert left.is_dir()
+    live, elsewhere = tmp_path / "bascule-calibration-live", tmp_path / "bascule-calibration-elsewhere"
+    for folder, holder in [(live, str(this_process())), (elsewhere, ELSEWHERE)]:
+        folder.mkdir()
+        (folder / HOLDER_FILE).write_text(holder)
+    with scratch_folder("bascule-calibration-", str(tmp_path)) as made:
+        assert not left.exists()
+        assert live.is_dir() and elsewhere.is_dir()  # a live holder's, and one this machine cannot judge
+        assert Holder.parse((made / HOLDER_FILE).read_text()) == this_process()
+    assert not made.exists()

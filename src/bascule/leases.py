@@ -18,9 +18,14 @@ import datetime as dt
 import functools
 import os
 import re
+import shutil
 import socket
+import stat
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,6 +127,17 @@ def _place() -> str:
     return f"{boot}/{namespace}"
 
 
+def ended_here(holder: Holder | None) -> bool:
+    """Whether the holder was a process of this very machine that has ended (one of elsewhere is never judged)."""
+    me = this_process()
+    return (
+        holder is not None
+        and (holder.host, holder.place) == (me.host, me.place)
+        and holder.place != UNKNOWN
+        and _process_start(holder.pid) != holder.start
+    )
+
+
 def is_alive(holder: str | None, heartbeat: dt.datetime | None, now: dt.datetime | None = None) -> bool:
     """Whether the run's holder still lives: its process on this machine, its heartbeat elsewhere.
 
@@ -129,7 +145,7 @@ def is_alive(holder: str | None, heartbeat: dt.datetime | None, now: dt.datetime
     """
     found, me = Holder.parse(holder), this_process()
     if found is not None and (found.host, found.place) == (me.host, me.place) and found.place != UNKNOWN:
-        return _process_start(found.pid) == found.start
+        return not ended_here(found)
     if heartbeat is None:
         return False
     return utc(now or dt.datetime.now(dt.UTC)) - utc(heartbeat) < stale_after()
@@ -257,3 +273,37 @@ def _discarded(connection: Connection | None) -> None:
             connection.close()
         except SQLAlchemyError:
             pass
+
+
+# ---------------------------------------------------------- scratch folders
+HOLDER_FILE = ".holder"  # in a scratch folder: the process that made it
+
+
+@contextmanager
+def scratch_folder(prefix: str, where: str | None = None) -> Iterator[Path]:
+    """A temporary folder ``PREFIXxxxx`` that names its holder, removed at the end, like ``TemporaryDirectory``.
+
+    A process killed outright leaves its folder behind: the next one
+    removes those of the same prefix that an ended process of this machine
+    made, and that belong to this user (a folder on storage other machines
+    share is never judged from here).
+    """
+    parent = Path(where or tempfile.gettempdir())
+    for left in parent.glob(f"{prefix}*"):
+        if _left_by_an_ended_process(left):
+            shutil.rmtree(left, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=where) as made:
+        folder = Path(made)
+        (folder / HOLDER_FILE).write_text(str(this_process()))
+        yield folder
+
+
+def _left_by_an_ended_process(folder: Path) -> bool:
+    try:
+        found = folder.lstat()
+        if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():  # a link, a file, another user's
+            return False
+        text = (folder / HOLDER_FILE).read_text()
+    except OSError:  # gone meanwhile, or not yet named by its holder
+        return False
+    return ended_here(Holder.parse(text))

@@ -1,17 +1,19 @@
 """How bascule's processes end: a signal stops the command cleanly, and no worker outlives it.
 
 The command (:func:`stopped_by_signals`, around the CLI's ``main``): SIGINT
-(Ctrl-C) and SIGTERM (what ``kill`` and job schedulers send) both raise
+(Ctrl-C), SIGTERM (what ``kill`` and job schedulers send) and SIGHUP (the
+terminal closed) each raise
 :class:`Interrupted`, a ``KeyboardInterrupt``, so every cleanup written for
 Ctrl-C runs for both: no half run is kept, the workers are stopped within a
 bound (:func:`bascule.scheduling.stop`). The command then exits 128 + the
 signal's number, as a shell reports a process a signal ended: 130 for
-SIGINT, 143 for SIGTERM. A signal that comes while it stops is ignored: the
+SIGINT, 143 for SIGTERM, 129 for SIGHUP (a command run under ``nohup``
+ignores it, as it was asked). A signal that comes while it stops is ignored: the
 stop is bounded, and a second Ctrl-C must not cut it short with a traceback.
 
 A worker (:func:`serve_as_worker`, a process pool's initializer) ignores
-SIGINT, which a terminal sends to the whole process group (its parent
-decides), takes SIGTERM's default action (it ends at once), and dies with
+SIGINT and SIGHUP, which a terminal sends to the whole process group (its
+parent decides), takes SIGTERM's default action (it ends at once), and dies with
 its parent: a thread waits on multiprocessing's sentinel of the pool's
 owner (a fork server started the worker, and outlives the owner for a
 moment); a worker the owner started itself is also killed by Linux when
@@ -32,7 +34,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-STOPPING = (signal.SIGINT, signal.SIGTERM)
+# SIGHUP: the terminal went away (an ssh session lost). Windows has none of it.
+STOPPING = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+# What a terminal sends to every process of the group: a worker leaves the decision to the command.
+TO_THE_GROUP = tuple(number for number in STOPPING if number != signal.SIGTERM)
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -57,7 +62,11 @@ class Received:
 
 @contextmanager
 def stopped_by_signals() -> Iterator[Received]:
-    """SIGINT and SIGTERM raise :class:`Interrupted` once, in the main thread; the handlers are restored after."""
+    """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` once, in the main thread; the handlers are restored after.
+
+    A signal the command was started deaf to stays so: ``nohup`` ignores
+    SIGHUP, a shell running a command in the background ignores SIGINT.
+    """
     received = Received()
 
     def stop(number: int, _frame: FrameType | None) -> None:
@@ -66,7 +75,7 @@ def stopped_by_signals() -> Iterator[Received]:
         received.number = number
         raise Interrupted(number)
 
-    previous = {number: signal.signal(number, stop) for number in STOPPING}
+    previous = {number: signal.signal(number, stop) for number in _heeded()}
     try:
         yield received
     finally:
@@ -76,7 +85,7 @@ def stopped_by_signals() -> Iterator[Received]:
 
 @contextmanager
 def blocked() -> Iterator[None]:
-    """SIGINT and SIGTERM held back in this thread meanwhile (and in the processes it starts, until they unblock)."""
+    """The stopping signals held back in this thread meanwhile (and in the processes it starts, until they unblock)."""
     if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
         yield
         return
@@ -88,8 +97,21 @@ def blocked() -> Iterator[None]:
 
 
 @contextmanager
+def ignored(number: int | None) -> Iterator[None]:
+    """Signal ``number`` ignored meanwhile, in the main thread (None, or another thread: nothing changes)."""
+    if number is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(number, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(number, previous)
+
+
+@contextmanager
 def deferred() -> Iterator[None]:
-    """SIGINT and SIGTERM handled once this is over, not in the middle (of what cannot be undone half made).
+    """The stopping signals handled once this is over, not in the middle (of what cannot be undone half made).
 
     A signal that comes meanwhile is noted; when it is over the handler
     that was there is given it (the command's raises :class:`Interrupted`).
@@ -99,7 +121,7 @@ def deferred() -> Iterator[None]:
         yield
         return
     noted: list[int] = []
-    previous = {number: signal.signal(number, lambda number, _: noted.append(number)) for number in STOPPING}
+    previous = {number: signal.signal(number, lambda number, _: noted.append(number)) for number in _heeded()}
     try:
         yield
     finally:
@@ -109,14 +131,20 @@ def deferred() -> Iterator[None]:
             signal.raise_signal(noted[0])  # to the handler restored, as if it came now
 
 
+def _heeded() -> list[int]:
+    """The stopping signals this process does not ignore."""
+    return [number for number in STOPPING if signal.getsignal(number) != signal.SIG_IGN]
+
+
 def serve_as_worker(parent: int | None) -> None:
-    """Make this process a worker: SIGINT ignored, SIGTERM's default action, dead when the pool's owner ends.
+    """Make this process a worker: SIGINT and SIGHUP ignored, SIGTERM's default action, dead when the pool's owner ends.
 
     ``parent`` is the pool's owner when it started this process, or None
     when a fork server did: the server outlives the owner, so only the
     watch of the owner (multiprocessing's parent sentinel) ends the worker.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in TO_THE_GROUP:
+        signal.signal(number, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the command's handler: not its own
     if parent is None or not _killed_with_parent():
         threading.Thread(target=_watch_owner, name="bascule-owner-watch", daemon=True).start()

@@ -2,7 +2,7 @@
 
 A :class:`WorkerPool` is a ``ProcessPoolExecutor`` whose workers are made
 by :func:`bascule.signals.serve_as_worker` (SIGINT ignored, dead with their
-parent), all started when the pool is made, with SIGINT and SIGTERM
+parent), all started when the pool is made, with the stopping signals
 blocked: a signal that comes while one starts waits for the worker's own
 handlers. :meth:`WorkerPool.end_workers` does not wait for the parts that
 run: SIGTERM, then SIGKILL to what is left after :data:`GRACE_SECONDS`.
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,10 +33,12 @@ from multiprocessing import forkserver, resource_tracker
 from multiprocessing.connection import wait
 from typing import Any, TypeVar
 
-from bascule.signals import blocked, deferred, serve_as_worker
+from bascule.signals import blocked, deferred, ignored, serve_as_worker
 
 Done = TypeVar("Done")
 GRACE_SECONDS = 3.0  # a worker told to stop (SIGTERM) is killed if it has not ended by then
+START_SECONDS = 120.0  # every worker of a pool has started by then, or the machine is in trouble
+READY_PAUSE_SECONDS = 0.05  # a worker's first task lasts this long: long enough for another to take the next
 # Where there is no fork server (Windows), each worker is a fresh interpreter: no less safe, slower to start.
 START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 # Imported once by the fork server, not by each worker it forks: what the parts of a run need.
@@ -63,11 +66,17 @@ class WorkerPool(ProcessPoolExecutor):
 
         A worker still starting when the pool is stopped would fail to
         read the pool's queues, gone with it, and print a traceback: a stop
-        that comes meanwhile (a few seconds, the first time) waits for them.
+        that comes meanwhile (a second, the first time) waits for them.
+        Each round gives every worker a short task; a worker ready first
+        may take two, and then there is another round.
         """
+        deadline = time.monotonic() + START_SECONDS
+        ready: set[int] = set()
         with deferred():
-            for started in [self.submit(os.getpid) for _ in range(workers)]:
-                started.result()
+            while len(ready) < workers:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{workers - len(ready)} of {workers} workers not started in {START_SECONDS} s")
+                ready |= {started.result() for started in [self.submit(_ready) for _ in range(workers)]}
 
     def end_workers(self, grace: float = GRACE_SECONDS) -> None:
         """Shut the pool down now, its parts not started cancelled and its workers ended, however busy."""
@@ -84,18 +93,29 @@ class WorkerPool(ProcessPoolExecutor):
                 del alive[ended]
         for worker in alive.values():
             worker.kill()
+        # The pool's own thread ends once it sees its workers gone: not racing the interpreter's exit, whose hook
+        # would write to the pipe that thread closes (Python 3.11's concurrent.futures, "Bad file descriptor").
+        manager = getattr(self, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(timeout=grace)
 
 
 def _fork_server_started() -> None:
-    """The fork server of this process, started with SIGINT and SIGTERM blocked, as every worker it forks is then.
+    """The fork server of this process, started with the stopping signals blocked, as every worker it forks is then.
 
     A signal that comes while a worker starts waits for its own handlers
     (:func:`bascule.signals.serve_as_worker` unblocks them). Started once
     a process: a server running already is left as it is.
     """
     forkserver.set_forkserver_preload(PRELOADED)
-    # The server starts multiprocessing's resource tracker first, which unblocks both signals once it is
-    # started (whatever the mask was): it is started before, with signals blocked by its own code.
-    resource_tracker.ensure_running()
+    # The server starts multiprocessing's resource tracker first, which unblocks SIGINT and SIGTERM once it is
+    # started (whatever the mask was): it is started before. It ignores those two, not a hang-up sent to the group.
+    with ignored(getattr(signal, "SIGHUP", None)):  # an ignored signal stays so across exec()
+        resource_tracker.ensure_running()
     with blocked():  # a signal mask is kept across fork() and exec()
         forkserver.ensure_running()
+
+
+def _ready() -> int:
+    time.sleep(READY_PAUSE_SECONDS)
+    return os.getpid()

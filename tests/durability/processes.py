@@ -150,4 +150,8 @@ def _exists(pid: int) -> bool:
     return psutil.pid_exists(pid)
 
 
-SIGNALS_HANDLED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # README, "Exit codes": 128 + the signal's number
+SIGNALS_HANDLED = {
+    signal.SIGINT: 130,
+    signal.SIGTERM: 143,
+    signal.SIGHUP: 129,
+}  # README, "Exit codes": 128 + the signal's number

@@ -1,9 +1,10 @@
 """A signal to the bascule command ends its whole process tree within seconds, and a handled one cleanly.
 
 Real processes on a real extract (issue 16, item 4): SIGTERM, what ``kill``
-and job schedulers send, and SIGINT sent to the process group, what a
-terminal's Ctrl-C does, stop the command with exit 143 and 130 (128 + the
-signal's number, README "Exit codes"), "Interrupted." and no traceback from
+and job schedulers send, SIGINT sent to the process group, what a
+terminal's Ctrl-C does, and SIGHUP sent to the group, what a shell passes
+on when its terminal closes, stop the command with exit 143, 130 and 129
+(128 + the signal's number, README "Exit codes"), "Interrupted." and no traceback from
 it or its workers, and no half run kept; SIGKILL ends the command at once,
 and its workers die with it. In every case no process of the tree is left
 after ``ENDED_WITHIN`` seconds.
@@ -30,7 +31,7 @@ COMMANDS: dict[str, Callable[[Path, str], list[object]]] = {
 }
 
 
-@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda n: n.name)
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL], ids=lambda n: n.name)
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_signal_while_the_workers_compute_leaves_no_process_behind(
     command: str, number: signal.Signals, longer_extract: Path, tmp_path: Path, track: Callable[[Command], Command]
@@ -38,7 +39,8 @@ def test_a_signal_while_the_workers_compute_leaves_no_process_behind(
     db = tmp_path / "bascule.db"
     started = track(bascule_command(COMMANDS[command](longer_extract, f"sqlite:///{db}"), tmp_path))
     workers = started.wait_for_workers(WORKERS)
-    started.signal(number, group=number == signal.SIGINT)  # Ctrl-C reaches every process of the group
+    # Ctrl-C, and a hang-up the shell passes on, reach every process of the group
+    started.signal(number, group=number in (signal.SIGINT, signal.SIGHUP))
     code, stderr, alive = started.ended()
     assert code is not None, f"the command had not ended {ENDED_WITHIN} s after {number.name}"
     assert alive == [], f"{len(alive)} of its processes ({len(workers)} workers) outlived {number.name}"
@@ -80,3 +82,22 @@ def test_a_signal_while_a_cluster_starts_is_handled_once_it_has_started() -> Non
             time.sleep(0.2)  # the handler would have run by now
             finished = True
     assert finished and received.exit_code == SIGNALS_HANDLED[signal.SIGTERM]
+
+
+def test_a_signal_the_command_was_started_deaf_to_stays_ignored() -> None:
+    """``nohup`` starts a command with SIGHUP ignored: a hang-up then does not stop it."""
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with stopped_by_signals() as received:
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.2)  # a handler would have run by now
+        assert received.exit_code is None and signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, before)
+
+
+def test_a_hang_up_stops_the_command_with_exit_129() -> None:
+    with stopped_by_signals() as received, pytest.raises(Interrupted):
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(0.2)
+    assert received.exit_code == SIGNALS_HANDLED[signal.SIGHUP]

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ from bascule.defaults import PARTITION_BYTES, SETTLEMENT_LAG_DAYS
 from bascule.engines.inputs import extraction_date_of
 from bascule.engines.interface import Engine as ComputingEngine
 from bascule.engines.interface import EngineSpec, load_engine
+from bascule.leases import scratch_folder
 from bascule.legacy_adapters.plan import ExtractPlan
 from bascule.legacy_adapters.reader import ExtractReader, facts_of
 from bascule.scheduling import each_done, executor_for
@@ -160,8 +160,7 @@ def calibrate(
     reader = ExtractReader(extract, copybook=options.copybook, chunk_bytes=options.partition_bytes)
     step("scan")
     plan = reader.plan(digest=True)
-    with tempfile.TemporaryDirectory(prefix="bascule-calibration-", dir=options.scratch) as scratch:
-        folder = Path(scratch)
+    with scratch_folder("bascule-calibration-", options.scratch) as folder:  # what a kill -9 left is removed
         header = reader.parts.header() or {}
         extraction = extraction_date_of(reader.path, str(header.get("extraction_date", "")))
         calibrating = Calibrating(
