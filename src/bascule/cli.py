@@ -7,7 +7,6 @@ function that a Python user can make with ``import bascule``.
 from __future__ import annotations
 
 import io
-import json
 import os
 import shlex
 import sys
@@ -50,7 +49,7 @@ from bascule.errors import (
     ExtractUnreadable,
 )
 from bascule.files import check_regular, check_writable_file, check_writable_folder, write_text, written
-from bascule.reports.safe_text import plain, visible
+from bascule.reports.safe_text import json_text, plain, visible
 from bascule.review.roles import ROLES
 
 FORMATS = click.Choice(["text", "json"])
@@ -294,14 +293,14 @@ def inspect(
         with _progress(extract, "reading", enabled=output_format == "text") as advance:
             general = inspect_file(extract, load_copybook(copybook), options, on_progress=advance)
         if output_format == "json":
-            click.echo(json.dumps(decode_summary_to_dict(general), indent=2, ensure_ascii=False))
+            click.echo(json_text(decode_summary_to_dict(general)))
         else:
             render_decode_summary(general, _console(), examples=examples)
         ctx.exit(EXIT_OK if not general.rejected else EXIT_FINDINGS)
     with _progress(extract, "reading", enabled=output_format == "text") as advance:
         summary = inspect_extract(extract, copybook=copybook, on_progress=advance)
     if output_format == "json":
-        click.echo(json.dumps(inspection_to_dict(summary, reveal=reveal), indent=2, ensure_ascii=False))
+        click.echo(json_text(inspection_to_dict(summary, reveal=reveal)))
     else:
         render_inspection(summary, _console(), examples=examples, reveal=reveal)
     ctx.exit(EXIT_OK if summary.balanced and not summary.rejected else EXIT_FINDINGS)
@@ -438,7 +437,7 @@ def migrate(
             extract, database, replace=replace, copybook=copybook, chunk_bytes=chunk_mb * 2**20, on_progress=advance
         )
     if output_format == "json":
-        click.echo(json.dumps(books.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json_text(books.to_dict()))
     else:
         render_reconciliation(books, _console())
     ctx.exit(EXIT_OK if books.balanced and not books.rejected else EXIT_FINDINGS)
@@ -488,7 +487,7 @@ def verify_migration_command(
     with _progress(extract, "verifying", enabled=output_format == "text") as advance:
         verification = verify_migration(database, run_id, extract=extract, copybook=copybook, on_progress=advance)
     if output_format == "json":
-        click.echo(json.dumps(verification.to_dict(reveal=reveal), indent=2, ensure_ascii=False))
+        click.echo(json_text(verification.to_dict(reveal=reveal)))
     else:
         render_verification(verification, _console(), reveal=reveal)
     ctx.exit(EXIT_OK if verification.survived else EXIT_FINDINGS)
@@ -586,7 +585,7 @@ def compute(
             ledger.lines.to_parquet(lines, index=False)
             ledger.outcomes.to_parquet(outcome_lines, index=False)
     elif output_format == "json":
-        text = json.dumps(ledger_to_dict(ledger), indent=2, ensure_ascii=False, default=str)
+        text = json_text(ledger_to_dict(ledger), default=str)
         write_text(output, text, "ledger", private=reveal) if output else click.echo(text)
     else:
         render_outcomes(ledger, _console())
@@ -725,7 +724,7 @@ def shadow(
         run_id = run_shadow(extract, options, acceptances, engine, store_root, on_progress=advance)
     stored = load_run(engine, run_id)
     if output_format == "json":
-        click.echo(json.dumps(shadow_to_dict(stored, reveal), indent=2, ensure_ascii=False, default=str))
+        click.echo(json_text(shadow_to_dict(stored, reveal), default=str))
     else:
         render_shadow(stored, _console(), reveal)
     ctx.exit(EXIT_FINDINGS if stored.run.unresolved else EXIT_OK)
@@ -749,7 +748,7 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
     engine = _stored_runs(database)
     found = explain_stoppage(load_run(engine, run_id), number, reveal)
     if output_format == "json":
-        click.echo(json.dumps(explanation_to_dict(found), indent=2, ensure_ascii=False, default=str))
+        click.echo(json_text(explanation_to_dict(found), default=str))
     else:
         render_explanation(found, _console())
 
@@ -875,7 +874,7 @@ def dry_run_command(
         return
     found = [sign_off(engine, run_id, chosen) for run_id in runs]
     if output_format == "json":
-        click.echo(json.dumps(signoffs_to_dict(found), indent=2, ensure_ascii=False, default=str))
+        click.echo(json_text(signoffs_to_dict(found), default=str))
     else:
         render_signoffs(found, _console())
     ctx.exit(EXIT_OK if all(report.decision == GO for report in found) else EXIT_FINDINGS)
@@ -986,7 +985,7 @@ def calibrate_command(
     step = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
     found = calibrate(extract, options, PolicyJudge(chosen), step)
     if output_format == "json":
-        _emit(json.dumps(found.to_dict(), indent=2, ensure_ascii=False), output)
+        _emit(json_text(found.to_dict()), output)
     elif output_format == "html":
         _emit(calibration_html(found.to_dict()), output)
     else:
@@ -1066,7 +1065,7 @@ def _report(
     if html is not None:
         write_text(html, render_html(found), "HTML sign-off")
     if output_format == "json":
-        _emit(json.dumps(signoff_to_dict(found), indent=2, ensure_ascii=False, default=str), output)
+        _emit(json_text(signoff_to_dict(found), default=str), output)
     elif output_format == "html":
         _emit(render_html(found), output)
     elif output is not None:
@@ -1126,7 +1125,7 @@ def evidence_verify(
     read_pack(folder)  # not a pack: refused before the database is opened
     found = verify_evidence(folder, _stored_runs(database) if database is not None else None, seal)
     if output_format == "json":
-        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json_text(found.to_dict()))
     else:
         render_verification(found, _console())
     ctx.exit(found.exit_code)
@@ -1162,7 +1161,7 @@ def runs(database: str, output_format: str, policy: Path | None, repair: bool) -
             click.echo("Nothing to repair: every running run's process is alive.", err=True)
     found = list_runs(engine, lambda run_id: sign_off(engine, run_id, chosen).decision)
     if output_format == "json":
-        click.echo(json.dumps(found.to_dict("records"), indent=2, default=str))
+        click.echo(json_text(found.to_dict("records"), default=str))
     else:
         render_runs(found, _console())
 
@@ -1183,7 +1182,7 @@ def diff_runs_command(ctx: click.Context, before: int, after: int, database: str
     engine = _stored_runs(database)
     found = diff_runs(engine, before, after)
     if output_format == "json":
-        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False, default=str))
+        click.echo(json_text(found.to_dict(), default=str))
     else:
         render_diff(found, _console())
     ctx.exit(found.exit_code)

@@ -34,7 +34,8 @@ EXTRACT_NAME = f"[red]r [link=http:evil]l {ESC}[31m <img src=x onerror=alert(1)>
 RESULTS_NAME = f"[link=http:evil]new {ESC}]8;;http:evil{ESC}\\.csv"
 WAIVED = "{{7*7}}"
 WAIVER_ID = "[link=http://evil]W[/link]"
-WAIVER_REASON = f"{ESC}[31mred <script>alert(1)</script> a\x00b {'long ' * 2_000}"
+C1_CSI, BIDI_OVERRIDE = "\x9b31m", "\u202eevil"  # a one-byte ANSI sequence start; a right-to-left override
+WAIVER_REASON = f"{ESC}[31mred <script>alert(1)</script> a\x00b {C1_CSI} {BIDI_OVERRIDE} {'long ' * 2_000}"
 WAIVER_APPROVER = '=HYPERLINK("http://evil","x")'
 CARRIED = "".join([CAISSE_NAME, *STOPPAGES.values(), *LAST_NAMES.values(), *FIRST_NAMES.values(), EXTRACT_NAME,
                    RESULTS_NAME, WAIVER_ID, WAIVER_REASON, WAIVER_APPROVER])  # fmt: skip
@@ -51,6 +52,8 @@ PAYLOADS = {  # the payloads to carry, each in at least one of the places above
     "HTML event handler": "<img src=x onerror=alert(1)>",
     "template": "{{ 7*7 }}",
     "NUL": "a\x00b",
+    "C1 control sequence": C1_CSI,
+    "bidirectional override": BIDI_OVERRIDE,
     "very long": "long " * 2_000,
 }
 
@@ -111,7 +114,9 @@ def hostile_results(folder: Path) -> Path:
 
 def hostile_waivers(folder: Path) -> Path:
     path = folder / "waivers.yaml"
-    reason = WAIVER_REASON.replace("\\", "\\\\").replace(ESC, "\\e").replace("\x00", "\\0")
+    # YAML's escapes in a double-quoted string: a YAML file may not hold these characters raw
+    escapes = {"\\": "\\\\", ESC: "\\e", "\x00": "\\0", C1_CSI[0]: "\\x9b", BIDI_OVERRIDE[0]: "\\u202e"}
+    reason = "".join(escapes.get(character, character) for character in WAIVER_REASON)
     path.write_text(
         "waivers:\n"
         f"  - id: '{WAIVER_ID}'\n"

@@ -40,6 +40,8 @@ from bascule.reports.signoff import render_signoff, sign_off
 from tests.conftest import SAMPLE
 from tests.legacy_adapters.extract_bytes import ExtractBytes
 from tests.reports.hostile import (
+    BIDI_OVERRIDE,
+    C1_CSI,
     CAISSE_NAME,
     CARRIED,
     ESC,
@@ -293,6 +295,15 @@ def test_json_documents_are_valid_and_keep_every_value(hostile: HostileRun) -> N
     assert accepted[WAIVED] == WAIVER_ID and accepted["[/]"] is None
     inspected = json.loads(run("inspect", hostile.extract, "--format", "json").stdout)
     assert inspected["caisse_name"] == CAISSE_NAME and inspected["path"] == str(hostile.extract)
+
+
+def test_json_writes_out_the_controls_a_terminal_would_obey(hostile: HostileRun) -> None:
+    """JSON escapes C0 controls itself; bascule's also writes out C1 controls and bidirectional overrides."""
+    text = run("report", hostile.run_id, "--db", hostile.url, "--format", "json").stdout
+    assert C1_CSI[0] not in text and BIDI_OVERRIDE[0] not in text
+    assert "\\u009b31m" in text and "\\u202eevil" in text
+    (use,) = json.loads(text)["waivers"]
+    assert use["reason"] == WAIVER_REASON  # the same value once read
 
 
 @pytest.mark.parametrize("name", list(PAYLOADS))

@@ -11,12 +11,15 @@ are shown as ``\\xNN`` or ``\\uNNNN``: visible, and never acted on.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 
 from rich.text import Text
 
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 UNSEEN = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
+UNSEEN_IN_JSON = re.compile(f"[\\x7f-\\x9f{BIDI_CONTROLS}]")  # JSON writes the C0 range out itself
 
 
 def visible(value: object) -> str:
@@ -32,3 +35,15 @@ def _written_out(match: re.Match[str]) -> str:
 def plain(value: object, style: str = "") -> Text:
     """A rich Text of data (None: empty): shown as written, whatever brackets it holds."""
     return Text("" if value is None else visible(value), style=style)
+
+
+def json_text(value: object, default: Callable[[object], object] | None = None) -> str:
+    """The value as indented JSON that is safe on a terminal, and the same value once read back.
+
+    Text is kept as it is (``ensure_ascii=False``: "Créteil", not
+    ``\\u00e9``), but for DEL, the C1 controls (``\\x9b`` starts an ANSI
+    sequence on some terminals) and the bidirectional overrides, written
+    as ``\\uNNNN``; JSON itself writes out the C0 range.
+    """
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=default)
+    return UNSEEN_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
