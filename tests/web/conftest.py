@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from bascule.review.users import add_user
 from bascule.web.app import create_app
 from tests.legacy_adapters.extract_bytes import ExtractBytes
 from tests.reports.conftest import EXTRACT, NEW_SYSTEM
+from tests.reports.hostile import hostile_run
 
 SCRIPT = "<script>alert('pwned')</script>"
 PASSWORDS = {"alice": "alice's password", "bob": "bob's password", "vic": "vic's password"}
@@ -54,6 +56,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     run_id = dry_run(
         extract, url, ShadowOptions(candidate=NEW_SYSTEM, referee=EngineSpec("reference"), workers=1), Acceptances()
     )
+    with serving(url, extract, run_id) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def served_hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The run of tests/reports/hostile.py, every payload in its data (stoppage numbers, names, file names, waiver)."""
+    run = hostile_run(tmp_path_factory.mktemp("served-hostile"))
+    with serving(run.url, run.extract, run.run_id) as server:
+        yield server
+
+
+@contextmanager
+def serving(url: str, extract: Path, run_id: int) -> Iterator[Served]:
+    """``bascule serve`` of the database, with the users of ROLES, on a free port of this machine."""
     database = open_database(url)
     for name, role in ROLES.items():
         add_user(database, name, role, PASSWORDS[name])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from bascule.cli import cli
 from bascule.compare.runs import load_run
 from bascule.review.audit import audit_log
 from bascule.review.triage import decisions
+from tests.reports.hostile import STOPPAGES
 from tests.web.conftest import SCRIPT, Served, logged_in, token_of
 
 NEXT_YEAR = (dt.date.today() + dt.timedelta(days=365)).isoformat()
@@ -124,6 +126,24 @@ def test_legacy_and_typed_text_with_a_script_is_escaped_on_every_page(served: Se
     escaped = "&lt;script&gt;alert("  # however the quotes are escaped
     assert escaped in shown[f"/runs/{served.run_id}"]  # the caisse's name, from the extract
     assert escaped in shown[f"/runs/{served.run_id}/stoppages/{number}"]  # the cause a case worker typed
+
+
+def test_every_payload_of_the_hostile_run_is_inert_on_every_page(served_hostile: Served) -> None:
+    """Stoppage numbers (one with a "/"), file names and a waiver carrying markup, HTML and escapes (tests/reports)."""
+    worker = logged_in(served_hostile, "alice")
+    run = served_hostile.run_id
+    numbers = list(STOPPAGES.values())
+    paths = [*pages(served_hostile), *(f"/runs/{run}/stoppages/{quote(n, safe='')}?identities=1" for n in numbers)]
+    shown = {path: worker.get(path) for path in paths}
+    for path, answer in shown.items():
+        assert answer.status_code == (404 if SCRIPT in path else 200), path  # pages() asks for no such stoppage once
+        text = answer.text.lower()
+        assert "<script" not in text and "<img" not in text and "<i>x</i>" not in text, path
+        assert "\x1b" not in text and "\x00" not in text, path  # no terminal escape, no NUL, even in a page
+    dossier = shown[f"/runs/{run}/stoppages/{quote('<i>x</i>', safe='')}?identities=1"].text
+    assert "&lt;i&gt;x&lt;/i&gt;" in dossier  # the stoppage's number, shown as written
+    runs = shown["/"].text  # the extract's file name, an HTML element and a terminal escape in it
+    assert "&lt;img src=x onerror=alert(1)&gt;" in runs and "\\x1B[31m" in runs
 
 
 def test_people_are_pseudonymised_unless_someone_with_the_right_asks(served: Served) -> None:

@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from rich.console import Console
 from rich.table import Table
 
-from bascule.reports.safe_text import plain
+from bascule.reports.safe_text import page_value, plain
 
 
 def detection_lines(calibration: dict) -> list[str]:
@@ -70,7 +70,9 @@ def render_calibration(calibration: dict, console: Console) -> None:
     console.print(f"Detection: {summary}.")
 
 
-ENVIRONMENT = Environment(loader=PackageLoader("bascule.reports", "templates"), autoescape=select_autoescape())
+ENVIRONMENT = Environment(
+    loader=PackageLoader("bascule.reports", "templates"), autoescape=select_autoescape(), finalize=page_value
+)
 
 
 def calibration_html(calibration: dict) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bascule.money import euros
+from bascule.reports.safe_text import page_value
 from bascule.reports.signoff import SignOff, evidence_sha256, signoff_to_dict
 from bascule.reports.timeliness import timeliness_line
 
@@ -55,6 +56,7 @@ def render_html(report: SignOff) -> str:
     environment = Environment(
         loader=PackageLoader("bascule.reports", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=page_value,  # the data's control characters written out
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -15,10 +15,13 @@ import json
 import re
 from collections.abc import Callable
 
+from markupsafe import Markup
 from rich.text import Text
 
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 UNSEEN = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
+# In a page, tabs, line ends and carriage returns are white space like any other: only the others are written out.
+UNSEEN_IN_PAGE = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
 UNSEEN_IN_JSON = re.compile(f"[\\x7f-\\x9f{BIDI_CONTROLS}]")  # JSON writes the C0 range out itself
 
 
@@ -30,6 +33,18 @@ def visible(value: object) -> str:
 def _written_out(match: re.Match[str]) -> str:
     point = ord(match.group())
     return f"\\x{point:02X}" if point < 0x100 else f"\\u{point:04X}"
+
+
+def page_value(value: object) -> object:
+    """A value a template shows (Jinja's ``finalize``, before escaping): text with its controls written out.
+
+    A page read with ``curl`` on a terminal obeys the escapes it holds; a
+    browser shows a bidirectional override's reordering. Markup the
+    templates make, and numbers, are left as they are.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return UNSEEN_IN_PAGE.sub(_written_out, value)
+    return value
 
 
 def plain(value: object, style: str = "") -> Text:

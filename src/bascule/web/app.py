@@ -21,6 +21,7 @@ from bascule.files import made_once
 from bascule.migrate.database import ensure_schema, open_database
 from bascule.money import euros
 from bascule.reports.policy import Policy, load_policy
+from bascule.reports.safe_text import page_value
 from bascule.web import auth, pages, triage
 
 SECRET_FILE = "web-session.key"
@@ -54,6 +55,7 @@ def templates() -> Jinja2Templates:
         # The report's partials too: the approval block is the same on the page and in the printed sign-off.
         loader=ChoiceLoader([PackageLoader("bascule.web", "templates"), PackageLoader("bascule.reports", "templates")]),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=page_value,  # the data's control characters written out
         trim_blocks=True,
         lstrip_blocks=True,
     )

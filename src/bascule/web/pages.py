@@ -274,7 +274,7 @@ routes = [
     Route("/runs/{run_id:int}", run_page),
     Route("/runs/{run_id:int}/report", report_page),
     Route("/runs/{run_id:int}/stoppages", stoppages_page),
-    Route("/runs/{run_id:int}/stoppages/{number}", dossier_page),
+    Route("/runs/{run_id:int}/stoppages/{number:path}", dossier_page),  # a legacy number may hold a "/"
     Route("/diff", diff_page),
     Route("/audit", audit_page),
 ]
