@@ -161,11 +161,8 @@ EXTERNALS: dict[str, tuple[str, str | bytes, str]] = {  # kind → (file name, c
     "e19 not UTF-8": ("latin.csv", (HEADER + ROW.replace("insured", "assur\xe9")).encode("latin-1"), "latin.csv"),
     "e21 a .parquet that is not Parquet": ("fake.parquet", HEADER + ROW, "fake.parquet"),
     "e22 an unterminated quote": ("quote.csv", HEADER + ROW + '"A000000002,SA,insured,,2024-11-12\n', "quote.csv"),
-    "rows for stoppages absent from the extract": (
-        "other.csv",
-        HEADER + ROW.replace("A000000001", "Z999999999"),
-        "'Z999999999'",
-    ),
+    "rows for stoppages absent from the extract": ("other.csv", HEADER + ROW.replace("A000000001", "Z999999999"),
+                                                   "'Z999999999'"),
     "huge daily_cents": ("huge.csv", HEADER + ROW.replace("5228", "1e30"), "daily_cents = '1e30'"),
     "missing columns": ("short.csv", "stoppage,scheme\nA000000001,SA\n", "daily_cents"),
     "not .csv nor .parquet": ("results.txt", HEADER + ROW, "results.txt"),
@@ -184,31 +181,13 @@ def extract_cases() -> list[Case]:
     }
     for command, line in commands.items():
         for kind, (make, named) in EXTRACTS.items():
-            cases.append(
-                Case(
-                    f"{command} extract {kind}",
-                    lambda env, line=line, make=make: line(env, make(env)),
-                    lambda env, named=named: named,
-                    root_ok=kind != "unreadable",
-                )
-            )
+            cases.append(Case(f"{command} extract {kind}", lambda env, line=line, make=make: line(env, make(env)),
+                              lambda env, named=named: named, root_ok=kind != "unreadable"))
     for kind, (make, named) in EXTRACTS.items():
         if kind != "not an extract":  # any bytes are records of some copybook: decode reads them (exit 1)
-            cases.append(
-                Case(
-                    f"decode file {kind}",
-                    lambda env, make=make: [
-                        "decode",
-                        make(env),
-                        "--copybook",
-                        env.file("r.cpy", "01 R.\n   05 A PIC X(10).\n"),
-                        "--output",
-                        env.tmp / "out",
-                    ],
-                    lambda env, named=named: named,
-                    root_ok=kind != "unreadable",
-                )
-            )
+            cases.append(Case(f"decode file {kind}", lambda env, make=make: [
+                "decode", make(env), "--copybook", env.file("r.cpy", "01 R.\n   05 A PIC X(10).\n"),
+                "--output", env.tmp / "out"], lambda env, named=named: named, root_ok=kind != "unreadable"))
     return cases
 
 
@@ -217,121 +196,53 @@ def input_file_cases() -> list[Case]:
     for command in ("shadow", "dry-run"):
         base = [command, EXTRACT, "--workers", 1]
         for kind, text in WAIVERS.items():
-            cases.append(
-                Case(
-                    f"{command} waivers {kind}",
-                    lambda env, text=text, base=base: [
-                        *base,
-                        "--db",
-                        env.new_db,
-                        "--waivers",
-                        env.file("waivers.yaml", text),
-                    ],
-                    lambda env: "waivers.yaml",
-                )
-            )
-        cases.append(
-            Case(
-                f"{command} waivers not UTF-8",
-                lambda env, base=base: [*base, "--db", env.new_db, "--waivers", env.file("waivers.yaml", NOT_UTF8)],
-                lambda env: "waivers.yaml",
-                hint="UTF-8",
-            )
-        )
-        cases.append(
-            Case(
-                f"{command} waivers FIFO",
-                lambda env, base=base: [*base, "--db", env.new_db, "--waivers", env.fifo("waivers.yaml")],
-                lambda env: "waivers.yaml",
-            )
-        )
-        cases.append(
-            Case(
-                f"{command} waivers directory",
-                lambda env, base=base: [*base, "--db", env.new_db, "--waivers", env.folder("waivers.yaml")],
-                lambda env: "waivers.yaml",
-            )
-        )
+            cases.append(Case(f"{command} waivers {kind}",
+                              lambda env, text=text, base=base: [*base, "--db", env.new_db,
+                                                                 "--waivers", env.file("waivers.yaml", text)],
+                              lambda env: "waivers.yaml"))
+        cases.append(Case(f"{command} waivers not UTF-8",
+                          lambda env, base=base: [*base, "--db", env.new_db, "--waivers",
+                                                  env.file("waivers.yaml", NOT_UTF8)],
+                          lambda env: "waivers.yaml", hint="UTF-8"))
+        cases.append(Case(f"{command} waivers FIFO",
+                          lambda env, base=base: [*base, "--db", env.new_db, "--waivers", env.fifo("waivers.yaml")],
+                          lambda env: "waivers.yaml"))
+        cases.append(Case(f"{command} waivers directory",
+                          lambda env, base=base: [*base, "--db", env.new_db, "--waivers", env.folder("waivers.yaml")],
+                          lambda env: "waivers.yaml"))
         for kind, (name, content, named) in EXTERNALS.items():
             option = "--candidate"
-            cases.append(
-                Case(
-                    f"{command} external {kind}",
-                    lambda env, name=name, content=content, base=base, option=option: [
-                        *base,
-                        "--db",
-                        env.new_db,
-                        option,
-                        f"external:{env.file(name, content)}",
-                    ],
-                    lambda env, named=named: named,
-                )
-            )
-        for kind, make, named in (
-            ("missing", lambda env: env.tmp / "absent.csv", "absent.csv"),
-            ("directory", lambda env: env.folder("dir.csv"), "dir.csv"),
-            ("FIFO", lambda env: env.fifo("pipe.csv"), "pipe.csv"),
-        ):
-            cases.append(
-                Case(
-                    f"{command} external {kind}",
-                    lambda env, make=make, base=base: [
-                        *base,
-                        "--db",
-                        env.new_db,
-                        "--candidate",
-                        f"external:{make(env)}",
-                    ],
-                    lambda env, named=named: named,
-                )
-            )
-        cases.append(
-            Case(
-                f"{command} engine name typo",
-                lambda env, base=base: [*base, "--db", env.new_db, "--candidate", "referense"],
-                lambda env: "'referense'",
-                hint="bascule knows",
-            )
-        )
-        cases.append(
-            Case(
-                f"{command} external without its source",
-                lambda env, base=base: [*base, "--db", env.new_db, "--candidate", "external"],
-                lambda env: "external",
-                hint="external:FILE.csv",
-            )
-        )
-    cases.append(
-        Case(
-            "shadow referee name typo",
-            lambda env: ["shadow", EXTRACT, "--db", env.new_db, "--referee", "refrence"],
-            lambda env: "'refrence'",
-        )
-    )
+            cases.append(Case(f"{command} external {kind}",
+                              lambda env, name=name, content=content, base=base, option=option: [
+                                  *base, "--db", env.new_db, option, f"external:{env.file(name, content)}"],
+                              lambda env, named=named: named))
+        for kind, make, named in (("missing", lambda env: env.tmp / "absent.csv", "absent.csv"),
+                                  ("directory", lambda env: env.folder("dir.csv"), "dir.csv"),
+                                  ("FIFO", lambda env: env.fifo("pipe.csv"), "pipe.csv")):
+            cases.append(Case(f"{command} external {kind}",
+                              lambda env, make=make, base=base: [*base, "--db", env.new_db, "--candidate",
+                                                                 f"external:{make(env)}"],
+                              lambda env, named=named: named))
+        cases.append(Case(f"{command} engine name typo",
+                          lambda env, base=base: [*base, "--db", env.new_db, "--candidate", "referense"],
+                          lambda env: "'referense'", hint="bascule knows"))
+        cases.append(Case(f"{command} external without its source",
+                          lambda env, base=base: [*base, "--db", env.new_db, "--candidate", "external"],
+                          lambda env: "external", hint="external:FILE.csv"))
+    cases.append(Case("shadow referee name typo",
+                      lambda env: ["shadow", EXTRACT, "--db", env.new_db, "--referee", "refrence"],
+                      lambda env: "'refrence'"))
     for command in ("dry-run", "report", "runs"):
         for kind, text in POLICIES.items():
-            cases.append(
-                Case(
-                    f"{command} policy {kind}",
-                    lambda env, text=text, command=command: policy_line(env, command, text),
-                    lambda env: "policy.yaml",
-                )
-            )
-        cases.append(
-            Case(
-                f"{command} policy not UTF-8",
-                lambda env, command=command: policy_line(env, command, NOT_UTF8),
-                lambda env: "policy.yaml",
-                hint="UTF-8",
-            )
-        )
-        cases.append(
-            Case(
-                f"{command} policy FIFO",
-                lambda env, command=command: policy_line(env, command, None),
-                lambda env: "policy.yaml",
-            )
-        )
+            cases.append(Case(f"{command} policy {kind}",
+                              lambda env, text=text, command=command: policy_line(env, command, text),
+                              lambda env: "policy.yaml"))
+        cases.append(Case(f"{command} policy not UTF-8",
+                          lambda env, command=command: policy_line(env, command, NOT_UTF8),
+                          lambda env: "policy.yaml", hint="UTF-8"))
+        cases.append(Case(f"{command} policy FIFO",
+                          lambda env, command=command: policy_line(env, command, None),
+                          lambda env: "policy.yaml"))
     return cases
 
 
@@ -352,84 +263,42 @@ def output_cases() -> list[Case]:
         }[where]
 
     lines: dict[str, tuple[Callable[[Env, Path], list[object]], str, tuple[str, ...]]] = {
-        "dry-run --html": (
-            lambda env, out: ["dry-run", EXTRACT, "--db", env.new_db, "--workers", 1, "--html", out],
-            "signoff.html",
-            ("a missing folder", "a read-only folder", "a folder", "a file's folder"),
-        ),
-        "report --output": (
-            lambda env, out: ["report", 1, "--db", env.db, "--output", out],
-            "report.txt",
-            ("a missing folder", "a read-only folder", "a folder"),
-        ),
-        "report --format json --output": (
-            lambda env, out: ["report", 1, "--db", env.db, "--format", "json", "--output", out],
-            "report.json",
-            ("a missing folder", "a read-only folder"),
-        ),
-        "report --evidence": (
-            lambda env, out: ["report", 1, "--db", env.db, "--evidence", out],
-            "pack",
-            ("a read-only folder", "a file's folder"),
-        ),
-        "compute --format json --output": (
-            lambda env, out: ["compute", EXTRACT, "--format", "json", "--output", out],
-            "ledger.json",
-            ("a missing folder", "a read-only folder", "a folder"),
-        ),
-        "compute --format parquet --output": (
-            lambda env, out: ["compute", EXTRACT, "--format", "parquet", "--output", out],
-            "ledger.parquet",
-            ("a missing folder", "a read-only folder"),
-        ),
-        "worklist --output": (
-            lambda env, out: ["worklist", 1, "--db", env.db, "--output", out],
-            "worklist.csv",
-            ("a missing folder", "a read-only folder"),
-        ),
-        "waivers export --output": (
-            lambda env, out: ["waivers", "export", "--family", "caisse-441", "--db", env.db, "--output", out],
-            "waivers.yaml",
-            ("a missing folder", "a read-only folder", "a folder"),
-        ),
-        "shadow --store": (
-            lambda env, out: ["shadow", EXTRACT, "--db", env.new_db, "--workers", 1, "--store", out],
-            "runs",
-            ("a read-only folder", "a file's folder"),
-        ),
+        "dry-run --html": (lambda env, out: ["dry-run", EXTRACT, "--db", env.new_db, "--workers", 1, "--html", out],
+                           "signoff.html", ("a missing folder", "a read-only folder", "a folder", "a file's folder")),
+        "report --output": (lambda env, out: ["report", 1, "--db", env.db, "--output", out], "report.txt",
+                            ("a missing folder", "a read-only folder", "a folder")),
+        "report --format json --output": (lambda env, out: ["report", 1, "--db", env.db, "--format", "json",
+                                                            "--output", out], "report.json",
+                                          ("a missing folder", "a read-only folder")),
+        "report --evidence": (lambda env, out: ["report", 1, "--db", env.db, "--evidence", out], "pack",
+                              ("a read-only folder", "a file's folder")),
+        "compute --format json --output": (lambda env, out: ["compute", EXTRACT, "--format", "json", "--output", out],
+                                           "ledger.json", ("a missing folder", "a read-only folder", "a folder")),
+        "compute --format parquet --output": (lambda env, out: ["compute", EXTRACT, "--format", "parquet",
+                                                                "--output", out], "ledger.parquet",
+                                              ("a missing folder", "a read-only folder")),
+        "worklist --output": (lambda env, out: ["worklist", 1, "--db", env.db, "--output", out], "worklist.csv",
+                              ("a missing folder", "a read-only folder")),
+        "waivers export --output": (lambda env, out: ["waivers", "export", "--family", "caisse-441", "--db", env.db,
+                                                      "--output", out], "waivers.yaml",
+                                    ("a missing folder", "a read-only folder", "a folder")),
+        "shadow --store": (lambda env, out: ["shadow", EXTRACT, "--db", env.new_db, "--workers", 1, "--store", out],
+                           "runs", ("a read-only folder", "a file's folder")),
     }
     cases = []
     for label, (line, name, wheres) in lines.items():
         for where in wheres:
-            cases.append(
-                Case(
-                    f"{label} into {where}",
-                    lambda env, line=line, name=name, where=where: line(env, into(where)(env, name)),
-                    lambda env, name=name: name,
-                )
-            )
-    cases.append(
-        Case(
-            "worklist --output of an unknown kind",
-            lambda env: ["worklist", 1, "--db", env.db, "--output", env.tmp / "worklist.pdf"],
-            lambda env: "worklist.pdf",
-            hint=".csv, .parquet or .xlsx",
-        )
-    )
-    cases.append(
-        Case(
-            "report --evidence a file",
-            lambda env: ["report", 1, "--db", env.db, "--evidence", env.file("pack", "x")],
-            lambda env: "pack",
-        )
-    )
-    cases.append(
-        Case(
-            "shadow --store a file",
-            lambda env: ["shadow", EXTRACT, "--db", env.new_db, "--store", env.file("store", "x")],
-            lambda env: "store",
-        )
-    )
+            cases.append(Case(f"{label} into {where}", lambda env, line=line, name=name, where=where:
+                              line(env, into(where)(env, name)), lambda env, name=name: name))
+    cases.append(Case("worklist --output of an unknown kind",
+                      lambda env: ["worklist", 1, "--db", env.db, "--output", env.tmp / "worklist.pdf"],
+                      lambda env: "worklist.pdf", hint=".csv, .parquet or .xlsx"))
+    cases.append(Case("report --evidence a file", lambda env: ["report", 1, "--db", env.db,
+                                                               "--evidence", env.file("pack", "x")],
+                      lambda env: "pack"))
+    cases.append(Case("shadow --store a file", lambda env: ["shadow", EXTRACT, "--db", env.new_db,
+                                                           "--store", env.file("store", "x")],
+                      lambda env: "store"))
     return cases
 
 
@@ -451,21 +320,12 @@ def database_cases() -> list[Case]:
         "dry-run": lambda db: ["dry-run", EXTRACT, "--db", db, "--workers", 1],
     }
     kinds: dict[str, tuple[Callable[[Env], str], Callable[[Env], str], str]] = {
-        "d08 the extract": (
-            lambda env: str(shutil.copy(EXTRACT, env.tmp / "extract.dat")),
-            lambda env: "extract.dat",
-            "not a database",
-        ),
-        "d08b a CSV file": (
-            lambda env: str(shutil.copy(NEW_SYSTEM, env.tmp / "results.csv")),
-            lambda env: "results.csv",
-            "not a database",
-        ),
-        "d12 a port that is not a number": (
-            lambda env: "postgresql+psycopg://u:secret@host:notaport/x",
-            lambda env: "notaport",
-            "",
-        ),
+        "d08 the extract": (lambda env: str(shutil.copy(EXTRACT, env.tmp / "extract.dat")),
+                            lambda env: "extract.dat", "not a database"),
+        "d08b a CSV file": (lambda env: str(shutil.copy(NEW_SYSTEM, env.tmp / "results.csv")),
+                            lambda env: "results.csv", "not a database"),
+        "d12 a port that is not a number": (lambda env: "postgresql+psycopg://u:secret@host:notaport/x",
+                                            lambda env: "notaport", ""),
         "an empty URL": (lambda env: "", lambda env: "--db", ""),
         "an in-memory database": (lambda env: "sqlite://", lambda env: "sqlite://", "in memory"),
         "mysql without its driver": (lambda env: "mysql://u@localhost/x", lambda env: "MySQLdb", "mysqlclient"),
@@ -477,106 +337,51 @@ def database_cases() -> list[Case]:
     for group in (readers, writers):
         for command, line in group.items():
             for kind, (make, named, hint) in kinds.items():
-                cases.append(
-                    Case(f"{command} --db {kind}", lambda env, line=line, make=make: line(make(env)), named, hint=hint)
-                )
+                cases.append(Case(f"{command} --db {kind}", lambda env, line=line, make=make: line(make(env)),
+                                  named, hint=hint))
     for command, line in readers.items():
-        cases.append(
-            Case(
-                f"{command} --db a typo (no database made)",
-                lambda env, line=line: line(f"sqlite:///{env.tmp / 'typo.db'}"),
-                lambda env: "typo.db",
-                hint="no database",
-            )
-        )
-        cases.append(
-            Case(
-                f"{command} --db an empty file",
-                lambda env, line=line: line(str(env.file("empty.db", b""))),
-                lambda env: "empty.db",
-                hint="empty",
-            )
-        )
+        cases.append(Case(f"{command} --db a typo (no database made)",
+                          lambda env, line=line: line(f"sqlite:///{env.tmp / 'typo.db'}"),
+                          lambda env: "typo.db", hint="no database"))
+        cases.append(Case(f"{command} --db an empty file",
+                          lambda env, line=line: line(str(env.file("empty.db", b""))),
+                          lambda env: "empty.db", hint="empty"))
     return cases
 
 
 def use_cases() -> list[Case]:
     return [
         Case("report of a run that does not exist", lambda env: ["report", 99, "--db", env.db], lambda env: "99"),
-        Case(
-            "diff-runs of a run that does not exist", lambda env: ["diff-runs", 1, 99, "--db", env.db], lambda env: "99"
-        ),
-        Case(
-            "worklist of a run that does not exist",
-            lambda env: ["worklist", 99, "--db", env.db, "--output", env.tmp / "w.csv"],
-            lambda env: "99",
-        ),
-        Case(
-            "explain of a stoppage not in the run",
-            lambda env: ["explain", "Z999", "--run", 1, "--db", env.db],
-            lambda env: "Z999",
-        ),
-        Case(
-            "verify-migration of a run that does not exist",
-            lambda env: ["verify-migration", "--run", 99, "--db", env.db],
-            lambda env: "99",
-        ),
-        Case(
-            "verify-migration with another extract",
-            lambda env: [
-                "verify-migration",
-                "--run",
-                1,
-                "--db",
-                env.db,
-                "--extract",
-                SAMPLE / "progres_441_cp1147.dat",
-            ],
-            lambda env: "progres_441_cp1147.dat",
-        ),
-        Case(
-            "compute of a stoppage not in the extract",
-            lambda env: ["compute", EXTRACT, "--stoppage", "Z999"],
-            lambda env: "Z999",
-        ),
-        Case(
-            "compute --format parquet without --output",
-            lambda env: ["compute", EXTRACT, "--format", "parquet"],
-            lambda env: "--output",
-        ),
-        Case(
-            "inspect --copybook not UTF-8",
-            lambda env: ["inspect", EXTRACT, "--copybook", env.file("layout.cpy", "\xe9".encode("latin-1"))],
-            lambda env: "layout.cpy",
-            hint="UTF-8",
-        ),
-        Case(
-            "evidence verify of a missing folder",
-            lambda env: ["evidence", "verify", env.tmp / "pack"],
-            lambda env: "pack",
-        ),
-        Case(
-            "evidence verify of a folder without a manifest",
-            lambda env: ["evidence", "verify", env.folder("pack")],
-            lambda env: "pack",
-            hint="manifest.json",
-        ),
-        Case(
-            "evidence verify of a damaged manifest",
-            lambda env: ["evidence", "verify", env.file("manifest.json", "{").parent],
-            lambda env: "manifest.json",
-            hint="not valid JSON",
-        ),
-        Case(
-            "evidence verify of a manifest bascule never writes",
-            lambda env: ["evidence", "verify", env.file("manifest.json", "[1, 2]").parent],
-            lambda env: "manifest.json",
-        ),
-        Case(
-            "inspect --copybook a FIFO",
-            lambda env: ["inspect", EXTRACT, "--copybook", env.fifo("layout.cpy")],
-            lambda env: "layout.cpy",
-        ),
+        Case("diff-runs of a run that does not exist", lambda env: ["diff-runs", 1, 99, "--db", env.db],
+             lambda env: "99"),
+        Case("worklist of a run that does not exist",
+             lambda env: ["worklist", 99, "--db", env.db, "--output", env.tmp / "w.csv"], lambda env: "99"),
+        Case("explain of a stoppage not in the run",
+             lambda env: ["explain", "Z999", "--run", 1, "--db", env.db], lambda env: "Z999"),
+        Case("verify-migration of a run that does not exist",
+             lambda env: ["verify-migration", "--run", 99, "--db", env.db], lambda env: "99"),
+        Case("verify-migration with another extract",
+             lambda env: ["verify-migration", "--run", 1, "--db", env.db, "--extract",
+                          SAMPLE / "progres_441_cp1147.dat"], lambda env: "progres_441_cp1147.dat"),
+        Case("compute of a stoppage not in the extract",
+             lambda env: ["compute", EXTRACT, "--stoppage", "Z999"], lambda env: "Z999"),
+        Case("compute --format parquet without --output",
+             lambda env: ["compute", EXTRACT, "--format", "parquet"], lambda env: "--output"),
+        Case("inspect --copybook not UTF-8",
+             lambda env: ["inspect", EXTRACT, "--copybook", env.file("layout.cpy", "\xe9".encode("latin-1"))],
+             lambda env: "layout.cpy", hint="UTF-8"),
+        Case("evidence verify of a missing folder",
+             lambda env: ["evidence", "verify", env.tmp / "pack"], lambda env: "pack"),
+        Case("evidence verify of a folder without a manifest",
+             lambda env: ["evidence", "verify", env.folder("pack")], lambda env: "pack", hint="manifest.json"),
+        Case("evidence verify of a damaged manifest",
+             lambda env: ["evidence", "verify", env.file("manifest.json", "{").parent],
+             lambda env: "manifest.json", hint="not valid JSON"),
+        Case("evidence verify of a manifest bascule never writes",
+             lambda env: ["evidence", "verify", env.file("manifest.json", "[1, 2]").parent],
+             lambda env: "manifest.json"),
+        Case("inspect --copybook a FIFO",
+             lambda env: ["inspect", EXTRACT, "--copybook", env.fifo("layout.cpy")], lambda env: "layout.cpy"),
     ]
 
 
@@ -622,7 +427,10 @@ def invoke(args: list[object]) -> Result:
 
 def error_lines(result: Result) -> list[str]:
     """Standard error but for click's usage lines (`Usage: …`, `Try '… --help'`), which come with a usage error."""
-    return [line for line in result.stderr.splitlines() if line.strip() and not line.startswith(("Usage: ", "Try '"))]
+    return [
+        line for line in result.stderr.splitlines()
+        if line.strip() and not line.startswith(("Usage: ", "Try '"))
+    ]
 
 
 SQLITE_OWN = ("-wal", "-shm", "-journal")  # SQLite's files beside a database, there while a connection is open
@@ -751,9 +559,7 @@ def test_dry_run_checks_every_input_before_its_first_stage(env: Env, bad: list[s
 def test_a_good_dry_run_shows_its_stages(env: Env) -> None:
     """The counterpart of the test above: its stages print on standard error, so their absence there means something."""
     result = invoke(["dry-run", EXTRACT, "--db", env.new_db, "--workers", 1, "--html", env.tmp / "signoff.html"])
-    assert result.exit_code in (0, 1) and "read, migrate and compute…" in result.stderr, (
-        result.output
-    )  # GO or NO-GO, no error
+    assert result.exit_code in (0, 1) and "read, migrate and compute…" in result.stderr, result.output  # GO or NO-GO, no error
     assert (env.tmp / "signoff.html").read_text(encoding="utf-8").startswith("<!")
 
 

@@ -141,82 +141,49 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def reuse_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--reuse/--no-reuse",
-        default=True,
-        show_default=True,
+        "--reuse/--no-reuse", default=True, show_default=True,
         help="Read the control's and the referee's ledgers from an earlier run of the same extract, engines and "
-        "options (only the candidate changed) instead of computing them again.",
+             "options (only the candidate changed) instead of computing them again.",
     )(function)
 
 
 def scheduler_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--scheduler",
-        envvar="BASCULE_SCHEDULER",
-        show_envvar=True,
+        "--scheduler", envvar="BASCULE_SCHEDULER", show_envvar=True,
         help="Run the parts on Dask: a scheduler's address (tcp://host:8786), or local[:N] for a local cluster "
-        "of N workers [default: a local process pool of --workers].",
+             "of N workers [default: a local process pool of --workers].",
     )(function)
 
 
 def copybook_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--copybook",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        "--copybook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
         help="Read the extract with this copybook instead of the one its HD record names.",
     )(function)
 
 
 def general_reader_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """The options that say how to read a file through any copybook (``decode``, ``inspect --copybook``)."""
-    for option in reversed(
-        [
-            click.option(
-                "--record-type",
-                "record_types",
-                multiple=True,
-                metavar="FIELD=VALUE:RECORD",
-                help="Records whose FIELD holds VALUE are read as RECORD (an 01 or a REDEFINES entry); repeat.",
-            ),
-            click.option(
-                "--encoding",
-                default=None,
-                metavar="CP",
-                help="cp037, cp273, cp285, cp297, cp500, cp1140, cp1141, cp1147, cp1148, latin-1 or ascii "
-                "(decode: cp037; inspect: told by the first bytes).",
-            ),
-            click.option(
-                "--record-format",
-                type=click.Choice(["F", "V", "VB"]),
-                default="F",
-                show_default=True,
-                help="F fixed length, V behind an RDW, VB in BDW blocks of RDW records.",
-            ),
-            click.option(
-                "--control-bytes",
-                "controls",
-                multiple=True,
-                metavar="[FIELD=]reject|keep|blank",
-                help="What a control byte in a text field does: reject the record (default), keep it, blank it.",
-            ),
-            click.option(
-                "--float-format",
-                type=click.Choice(["ibm", "ieee"]),
-                default=None,
-                help="COMP-1/COMP-2: IBM hexadecimal (EBCDIC default) or IEEE 754 (ASCII default).",
-            ),
-        ]
-    ):
+    for option in reversed([
+        click.option("--record-type", "record_types", multiple=True, metavar="FIELD=VALUE:RECORD",
+                     help="Records whose FIELD holds VALUE are read as RECORD (an 01 or a REDEFINES entry); repeat."),
+        click.option("--encoding", default=None, metavar="CP",
+                     help="cp037, cp273, cp285, cp297, cp500, cp1140, cp1141, cp1147, cp1148, latin-1 or ascii "
+                          "(decode: cp037; inspect: told by the first bytes)."),
+        click.option("--record-format", type=click.Choice(["F", "V", "VB"]), default="F", show_default=True,
+                     help="F fixed length, V behind an RDW, VB in BDW blocks of RDW records."),
+        click.option("--control-bytes", "controls", multiple=True, metavar="[FIELD=]reject|keep|blank",
+                     help="What a control byte in a text field does: reject the record (default), keep it, blank it."),
+        click.option("--float-format", type=click.Choice(["ibm", "ieee"]), default=None,
+                     help="COMP-1/COMP-2: IBM hexadecimal (EBCDIC default) or IEEE 754 (ASCII default)."),
+    ]):
         function = option(function)
     return function
 
 
 def store_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--store",
-        "store_root",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="BASCULE_STORE",
+        "--store", "store_root", type=click.Path(file_okay=False, path_type=Path), envvar="BASCULE_STORE",
         show_envvar=True,
         help="The run store's folder (the runs' Parquet ledgers, the pseudonym key), one per database: NAME-runs/ "
         "beside a SQLite file by default; a server database's is configured by the first one given and kept in it "
@@ -226,38 +193,17 @@ def store_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command()
 @click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=FORMATS,
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts (schema in the README).",
-)
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
+              help="text for people, json for scripts (schema in the README).")
 @copybook_option
 @general_reader_options
-@click.option(
-    "--examples",
-    type=click.IntRange(min=0),
-    default=3,
-    show_default=True,
-    help="Example records shown for each reject reason (text format).",
-)
+@click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Example records shown for each reject reason (text format).")
 @click.option("--reveal", is_flag=True, help="Show personal data (NIR, names, IBAN) unmasked.")
 @click.pass_context
-def inspect(
-    ctx: click.Context,
-    extract: Path,
-    output_format: str,
-    copybook: Path | None,
-    record_types: tuple[str, ...],
-    encoding: str | None,
-    record_format: str,
-    controls: tuple[str, ...],
-    float_format: str | None,
-    examples: int,
-    reveal: bool,
-) -> None:
+def inspect(ctx: click.Context, extract: Path, output_format: str, copybook: Path | None,
+            record_types: tuple[str, ...], encoding: str | None, record_format: str, controls: tuple[str, ...],
+            float_format: str | None, examples: int, reveal: bool) -> None:
     """Read a PROGRES extract, or any file with --copybook, and say what it holds.
 
     Shows the encoding, layout version, caisse, extraction date, the records
@@ -278,18 +224,14 @@ def inspect(
         render_decode_summary,
         render_inspection,
     )
-
     reading_options = bool(record_types or encoding or controls or float_format or record_format != "F")
     if copybook is None and reading_options:
-        raise click.UsageError(
-            "--record-type, --encoding, --record-format, --control-bytes and --float-format "
-            "read a file through its copybook: give --copybook"
-        )
+        raise click.UsageError("--record-type, --encoding, --record-format, --control-bytes and --float-format "
+                               "read a file through its copybook: give --copybook")
     if copybook is not None and (reading_options or not is_progres_layout(load_copybook(copybook))):
         _existing_extract(extract)
-        options = general_options(
-            record_types, encoding or guess_encoding(extract), record_format, controls, float_format, 64
-        )
+        options = general_options(record_types, encoding or guess_encoding(extract), record_format, controls,
+                                  float_format, 64)
         with _progress(extract, "reading", enabled=output_format == "text") as advance:
             general = inspect_file(extract, load_copybook(copybook), options, on_progress=advance)
         if output_format == "json":
@@ -308,48 +250,19 @@ def inspect(
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--copybook",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The copybook that describes the file's records.",
-)
+@click.option("--copybook", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The copybook that describes the file's records.")
 @general_reader_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(OUTPUT_FORMATS),
-    default="parquet",
-    show_default=True,
-    help="Format of the tables written (json: JSON Lines).",
-)
-@click.option(
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write one table per record type, the rejects and decode.json into.",
-)
-@click.option(
-    "--chunk-mb",
-    type=click.IntRange(min=1),
-    default=64,
-    show_default=True,
-    help="Bytes read at a time (memory is a few times this).",
-)
+@click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default="parquet", show_default=True,
+              help="Format of the tables written (json: JSON Lines).")
+@click.option("--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write one table per record type, the rejects and decode.json into.")
+@click.option("--chunk-mb", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Bytes read at a time (memory is a few times this).")
 @click.pass_context
-def decode(
-    ctx: click.Context,
-    file: Path,
-    copybook: Path,
-    record_types: tuple[str, ...],
-    encoding: str | None,
-    record_format: str,
-    controls: tuple[str, ...],
-    float_format: str | None,
-    output_format: str,
-    output: Path,
-    chunk_mb: int,
-) -> None:
+def decode(ctx: click.Context, file: Path, copybook: Path, record_types: tuple[str, ...], encoding: str | None,
+           record_format: str, controls: tuple[str, ...], float_format: str | None, output_format: str,
+           output: Path, chunk_mb: int) -> None:
     """Decode any fixed or variable mainframe file through its copybook into tables, nothing lost.
 
     One table per record type, each row with its record index and byte
@@ -360,17 +273,13 @@ def decode(
     from bascule.legacy_adapters.copybook import load_copybook
     from bascule.legacy_adapters.decode_output import write_decoded
     from bascule.legacy_adapters.records import RecordReader, general_options
-
     options = general_options(record_types, encoding or "cp037", record_format, controls, float_format, chunk_mb)
     reader = RecordReader(file, load_copybook(copybook), options)
     with _progress(file, "decoding", enabled=True) as advance:
         summary = write_decoded(reader, output, output_format, copybook=str(copybook), on_progress=advance)
-    click.echo(
-        f"{summary.records:,} records read from {visible(file)}: "
-        + ", ".join(f"{n:,} {name}" for name, n in sorted(summary.rows.items()))
-        + f"; {summary.rejected:,} rejected"
-        + (f" ({_reasons(summary.reasons)})" if summary.rejected else "")
-    )
+    click.echo(f"{summary.records:,} records read from {visible(file)}: "
+               + ", ".join(f"{n:,} {name}" for name, n in sorted(summary.rows.items()))
+               + f"; {summary.rejected:,} rejected" + (f" ({_reasons(summary.reasons)})" if summary.rejected else ""))
     click.echo(f"tables written to {visible(output)}/ (decode.json records the options and counts)")
     ctx.exit(EXIT_OK if not summary.rejected else EXIT_FINDINGS)
 
@@ -381,12 +290,7 @@ def _reasons(reasons: Any) -> str:
 
 def database_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--db",
-        "database",
-        default=DEFAULT_DATABASE,
-        envvar="BASCULE_DB",
-        show_default=True,
-        show_envvar=True,
+        "--db", "database", default=DEFAULT_DATABASE, envvar="BASCULE_DB", show_default=True, show_envvar=True,
         help="Database URL: sqlite:///file.db, postgresql+psycopg://user:password@host/name, or a SQLite file path.",
     )(function)
 
@@ -395,32 +299,14 @@ def database_option(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
 @database_option
 @click.option("--replace", is_flag=True, help="Reload an extract that was already migrated (its old run is deleted).")
-@click.option(
-    "--format",
-    "output_format",
-    type=FORMATS,
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts (schema in the README).",
-)
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
+              help="text for people, json for scripts (schema in the README).")
 @copybook_option
-@click.option(
-    "--chunk-mb",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MIGRATION_CHUNK_BYTES // 2**20,
-    show_default=True,
-    help="Size of a chunk of whole persons: one transaction, and the memory bound.",
-)
+@click.option("--chunk-mb", type=click.IntRange(min=1), default=DEFAULT_MIGRATION_CHUNK_BYTES // 2**20,
+              show_default=True, help="Size of a chunk of whole persons: one transaction, and the memory bound.")
 @click.pass_context
-def migrate(
-    ctx: click.Context,
-    extract: Path,
-    database: str,
-    replace: bool,
-    output_format: str,
-    copybook: Path | None,
-    chunk_mb: int,
-) -> None:
+def migrate(ctx: click.Context, extract: Path, database: str, replace: bool, output_format: str,
+            copybook: Path | None, chunk_mb: int) -> None:
     """Migrate a PROGRES extract into the new data model and reconcile the books.
 
     Every record ends migrated or rejected (with its reasons and bytes, in
@@ -431,11 +317,9 @@ def migrate(
     """
     from bascule.migrate.migration import migrate_extract
     from bascule.reports.migration import render_reconciliation
-
     with _progress(extract, "migrating", enabled=output_format == "text") as advance:
-        books = migrate_extract(
-            extract, database, replace=replace, copybook=copybook, chunk_bytes=chunk_mb * 2**20, on_progress=advance
-        )
+        books = migrate_extract(extract, database, replace=replace, copybook=copybook,
+                                chunk_bytes=chunk_mb * 2**20, on_progress=advance)
     if output_format == "json":
         click.echo(json_text(books.to_dict()))
     else:
@@ -446,35 +330,16 @@ def migrate(
 @cli.command("verify-migration")
 @database_option
 @click.option("--run", "run_id", type=int, required=True, help="The migration run to verify (see `bascule migrate`).")
-@click.option(
-    "--extract",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where the extract is now, if it moved since the migration.",
-)
-@click.option(
-    "--copybook",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The copybook the extract was migrated with, if not the one its HD record names.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=FORMATS,
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts (schema in the README).",
-)
+@click.option("--extract", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where the extract is now, if it moved since the migration.")
+@click.option("--copybook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The copybook the extract was migrated with, if not the one its HD record names.")
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
+              help="text for people, json for scripts (schema in the README).")
 @click.option("--reveal", is_flag=True, help="Show personal data (NIR, names, IBAN) unmasked.")
 @click.pass_context
-def verify_migration_command(
-    ctx: click.Context,
-    database: str,
-    run_id: int,
-    extract: Path | None,
-    copybook: Path | None,
-    output_format: str,
-    reveal: bool,
-) -> None:
+def verify_migration_command(ctx: click.Context, database: str, run_id: int, extract: Path | None,
+                             copybook: Path | None, output_format: str, reveal: bool) -> None:
     """Prove that a migration run lost and changed nothing.
 
     Rebuilds every legacy record from the new model, compares it field by
@@ -483,9 +348,9 @@ def verify_migration_command(
     """
     from bascule.migrate.verify import verify_migration
     from bascule.reports.migration import render_verification
-
     with _progress(extract, "verifying", enabled=output_format == "text") as advance:
-        verification = verify_migration(database, run_id, extract=extract, copybook=copybook, on_progress=advance)
+        verification = verify_migration(database, run_id, extract=extract, copybook=copybook,
+                                        on_progress=advance)
     if output_format == "json":
         click.echo(json_text(verification.to_dict(reveal=reveal)))
     else:
@@ -495,60 +360,23 @@ def verify_migration_command(
 
 @cli.command()
 @click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--engine",
-    type=click.Choice(["reference"]),
-    default="reference",
-    show_default=True,
-    help="The engine that computes (the legacy replay and the new system come with the shadow run).",
-)
+@click.option("--engine", type=click.Choice(["reference"]), default="reference", show_default=True,
+              help="The engine that computes (the legacy replay and the new system come with the shadow run).")
 @click.option("--stoppage", "number", help="Show the trace of this one stoppage (its PRG-NUM-ARRET).")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "parquet"]),
-    default="text",
-    show_default=True,
-    help="text for people; json or parquet (the ledger lines, and outcomes beside).",
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write json or parquet here (parquet: the lines; the outcomes go to NAME_outcomes.parquet).",
-)
-@click.option(
-    "--rounding",
-    type=click.Choice([r.value for r in Rounding]),
-    default=Rounding.HALF_UP.value,
-    show_default=True,
-    help="Convention R: how a daily allowance is brought to the cent.",
-)
-@click.option(
-    "--gap",
-    type=click.Choice([g.value for g in GapReading]),
-    default=GapReading.CALENDAR_DAYS.value,
-    show_default=True,
-    help="Convention G: which gaps before an extension make it serve waiting days (from 2024-09-01).",
-)
-@click.option(
-    "--pass-date",
-    type=click.Choice([d.value for d in PassDate]),
-    default=PassDate.REFERENCE_DATE.value,
-    show_default=True,
-    help="Convention P: the day the work-accident cap reads the PASS at.",
-)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "parquet"]), default="text",
+              show_default=True, help="text for people; json or parquet (the ledger lines, and outcomes beside).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write json or parquet here (parquet: the lines; the outcomes go to NAME_outcomes.parquet).")
+@click.option("--rounding", type=click.Choice([r.value for r in Rounding]), default=Rounding.HALF_UP.value,
+              show_default=True, help="Convention R: how a daily allowance is brought to the cent.")
+@click.option("--gap", type=click.Choice([g.value for g in GapReading]), default=GapReading.CALENDAR_DAYS.value,
+              show_default=True,
+              help="Convention G: which gaps before an extension make it serve waiting days (from 2024-09-01).")
+@click.option("--pass-date", type=click.Choice([d.value for d in PassDate]), default=PassDate.REFERENCE_DATE.value,
+              show_default=True, help="Convention P: the day the work-accident cap reads the PASS at.")
 @click.option("--reveal", is_flag=True, help="Show NIRs unmasked.")
-def compute(
-    extract: Path,
-    engine: str,
-    number: str | None,
-    output_format: str,
-    output: Path | None,
-    rounding: str,
-    gap: str,
-    pass_date: str,
-    reveal: bool,
-) -> None:
+def compute(extract: Path, engine: str, number: str | None, output_format: str, output: Path | None,
+            rounding: str, gap: str, pass_date: str, reveal: bool) -> None:
     """Compute what every stoppage of an extract is owed, with the reference engine (docs/RULES.md).
 
     The ledger has one line per stoppage, scheme, payee and run of days with
@@ -561,7 +389,6 @@ def compute(
     from bascule.engines.reference.engine import compute_reference
     from bascule.engines.reference.trace import trace_stoppage
     from bascule.reports.ledger import ledger_to_dict, render_outcomes, render_trace, shown_ledger
-
     conventions = Conventions(Rounding(rounding), GapReading(gap), PassDate(pass_date))
     if output_format == "parquet" and output is None and not number:
         raise click.UsageError("--format parquet needs --output FILE")
@@ -578,10 +405,8 @@ def compute(
         return
     ledger = shown_ledger(compute_reference(rows, extraction, conventions), reveal)
     if output_format == "parquet":
-        with (
-            written(output, "ledger", private=reveal) as lines,
-            written(outcomes, "outcomes", private=reveal) as outcome_lines,
-        ):  # NIRs shown: the owner's only
+        with written(output, "ledger", private=reveal) as lines, \
+                written(outcomes, "outcomes", private=reveal) as outcome_lines:  # NIRs shown: the owner's only
             ledger.lines.to_parquet(lines, index=False)
             ledger.outcomes.to_parquet(outcome_lines, index=False)
     elif output_format == "json":
@@ -598,7 +423,6 @@ class EngineParam(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> EngineSpec:
         from bascule.engines.interface import EngineSpec
-
         return value if isinstance(value, EngineSpec) else EngineSpec.parse(value)
 
 
@@ -607,82 +431,33 @@ ENGINE = EngineParam()
 
 @cli.command()
 @click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--control",
-    type=ENGINE,
-    default="progres-replay",
-    show_default=True,
-    help="The engine the others are held to: what the legacy actually paid.",
-)
-@click.option(
-    "--candidate",
-    type=ENGINE,
-    default="reference",
-    show_default=True,
-    help="The engine under test, e.g. external:new_system.parquet.",
-)
-@click.option(
-    "--referee", type=ENGINE, help="A third engine that says who is right (regression, or legacy defect fixed)."
-)
-@click.option(
-    "--waivers",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML of accepted differences and tolerances (README, 'Waivers').",
-)
+@click.option("--control", type=ENGINE, default="progres-replay", show_default=True,
+              help="The engine the others are held to: what the legacy actually paid.")
+@click.option("--candidate", type=ENGINE, default="reference", show_default=True,
+              help="The engine under test, e.g. external:new_system.parquet.")
+@click.option("--referee", type=ENGINE,
+              help="A third engine that says who is right (regression, or legacy defect fixed).")
+@click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML of accepted differences and tolerances (README, 'Waivers').")
 @database_option
 @store_option
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=default_workers(),
-    show_default="CPUs, at most 8",
-    help="Processes computing partitions at once.",
-)
+@click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8",
+              help="Processes computing partitions at once.")
 @scheduler_option
 @reuse_option
-@click.option(
-    "--partition-mb",
-    type=click.IntRange(min=1),
-    default=PARTITION_BYTES // 2**20,
-    show_default=True,
-    help="Megabytes of the extract in each partition (whole persons): memory grows with it.",
-)
-@click.option(
-    "--settlement-lag",
-    type=click.IntRange(min=0),
-    default=SETTLEMENT_LAG_DAYS,
-    show_default=True,
-    help="Days before the extraction date from which unpaid days count as not yet due.",
-)
+@click.option("--partition-mb", type=click.IntRange(min=1), default=PARTITION_BYTES // 2**20, show_default=True,
+              help="Megabytes of the extract in each partition (whole persons): memory grows with it.")
+@click.option("--settlement-lag", type=click.IntRange(min=0), default=SETTLEMENT_LAG_DAYS, show_default=True,
+              help="Days before the extraction date from which unpaid days count as not yet due.")
 @copybook_option
-@click.option(
-    "--format",
-    "output_format",
-    type=FORMATS,
-    default="text",
-    show_default=True,
-    help="text for people, json for pipelines (schema in the README).",
-)
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True,
+              help="text for people, json for pipelines (schema in the README).")
 @click.option("--reveal", is_flag=True, help="Name people by their NIR, not by a pseudonym.")
 @click.pass_context
-def shadow(
-    ctx: click.Context,
-    extract: Path,
-    control: EngineSpec,
-    candidate: EngineSpec,
-    referee: EngineSpec | None,
-    waivers: Path | None,
-    database: str,
-    store_root: Path | None,
-    workers: int,
-    scheduler: str | None,
-    reuse: bool,
-    partition_mb: int,
-    settlement_lag: int,
-    copybook: Path | None,
-    output_format: str,
-    reveal: bool,
-) -> None:
+def shadow(ctx: click.Context, extract: Path, control: EngineSpec, candidate: EngineSpec, referee: EngineSpec | None,
+           waivers: Path | None, database: str, store_root: Path | None, workers: int, scheduler: str | None,
+           reuse: bool, partition_mb: int, settlement_lag: int, copybook: Path | None, output_format: str,
+           reveal: bool) -> None:
     """Compute every stoppage under control, candidate (and referee), compare day by day, store the run.
 
     Divergences get a kind, the money at stake and its direction, a verdict
@@ -699,19 +474,9 @@ def shadow(
     from bascule.migrate.database import ensure_schema, open_database
     from bascule.reports.shadow import render_shadow, shadow_to_dict
     from bascule.review.triage import family_acceptances
-
     _existing_extract(extract)
-    options = ShadowOptions(
-        control,
-        candidate,
-        referee,
-        workers,
-        partition_mb * 2**20,
-        settlement_lag,
-        str(copybook) if copybook else None,
-        scheduler,
-        reuse,
-    )
+    options = ShadowOptions(control, candidate, referee, workers, partition_mb * 2**20, settlement_lag,
+                            str(copybook) if copybook else None, scheduler, reuse)
     ExtractReader(extract, copybook=copybook)  # every input checked before the database is opened (or made)
     acceptances = load_waivers(waivers)
     prepared_engines(extract, options)
@@ -744,7 +509,6 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
     from bascule.compare.explain import explain as explain_stoppage
     from bascule.compare.runs import load_run
     from bascule.reports.explain import explanation_to_dict, render_explanation
-
     engine = _stored_runs(database)
     found = explain_stoppage(load_run(engine, run_id), number, reveal)
     if output_format == "json":
@@ -754,24 +518,14 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 
 
 @cli.command("dry-run")
-@click.argument("extracts", metavar="EXTRACT...", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--candidate",
-    type=ENGINE,
-    default="reference",
-    show_default=True,
-    help="The new system under test, e.g. external:new_system.csv.",
-)
-@click.option(
-    "--policy",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML decision policy over the built-in one (README, 'The decision policy').",
-)
-@click.option(
-    "--waivers",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML of accepted differences and tolerances.",
-)
+@click.argument("extracts", metavar="EXTRACT...", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--candidate", type=ENGINE, default="reference", show_default=True,
+              help="The new system under test, e.g. external:new_system.csv.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one (README, 'The decision policy').")
+@click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML of accepted differences and tolerances.")
 @click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML sign-off here.")
 @database_option
 @store_option
@@ -780,32 +534,16 @@ def explain(number: str, run_id: int, database: str, output_format: str, reveal:
 @scheduler_option
 @reuse_option
 @copybook_option
-@click.option(
-    "--calibrate/--no-calibrate",
-    default=False,
-    show_default=True,
-    help="Also measure the harness's noise and detection power on this extract, kept with the run "
-    "(the policy's detection_power criterion reads it).",
-)
+@click.option("--calibrate/--no-calibrate", default=False, show_default=True,
+              help="Also measure the harness's noise and detection power on this extract, kept with the run "
+                   "(the policy's detection_power criterion reads it).")
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 @click.pass_context
-def dry_run_command(
-    ctx: click.Context,
-    extracts: tuple[Path, ...],
-    candidate: EngineSpec,
-    policy: Path | None,
-    waivers: Path | None,
-    html: Path | None,
-    database: str,
-    store_root: Path | None,
-    family: str | None,
-    workers: int,
-    scheduler: str | None,
-    reuse: bool,
-    copybook: Path | None,
-    calibrate: bool,
-    output_format: str,
-) -> None:
+def dry_run_command(ctx: click.Context, extracts: tuple[Path, ...], candidate: EngineSpec, policy: Path | None,
+                    waivers: Path | None, html: Path | None, database: str, store_root: Path | None,
+                    family: str | None, workers: int,
+                    scheduler: str | None, reuse: bool, copybook: Path | None, calibrate: bool,
+                    output_format: str) -> None:
     """The main job: read, migrate, verify the migration, shadow-run with the reference as referee, decide.
 
     EXTRACT is one extract, several (one per caisse) or a folder of them:
@@ -822,7 +560,6 @@ def dry_run_command(
     from bascule.reports.policy import GO, load_policy
     from bascule.reports.signoff import sign_off
     from bascule.reports.signoffs import render_signoffs, signoffs_to_dict
-
     paths = extracts_of(extracts)
     # Every input is checked before any work: the policy, the waivers and the HTML file here;
     # the extract, the engines, the database and the run store in dry_run, before its first stage.
@@ -830,22 +567,13 @@ def dry_run_command(
     acceptances = load_waivers(waivers)
     if html is not None:
         if len(paths) > 1:
-            raise click.UsageError(
-                "--html writes one run's sign-off: with several extracts, run "
-                "`bascule report --run N --format html` for each run the table names"
-            )
+            raise click.UsageError("--html writes one run's sign-off: with several extracts, run "
+                                   "`bascule report --run N --format html` for each run the table names")
         check_writable_file(html, "HTML sign-off")
     if family and len(paths) > 1:
         raise click.UsageError("--family names one extract's series of runs; with several, each has its caisse's")
-    options = ShadowOptions(
-        EngineSpec("progres-replay"),
-        candidate,
-        EngineSpec("reference"),
-        workers,
-        copybook=str(copybook) if copybook else None,
-        scheduler=scheduler,
-        reuse=reuse,
-    )
+    options = ShadowOptions(EngineSpec("progres-replay"), candidate, EngineSpec("reference"), workers,
+                            copybook=str(copybook) if copybook else None, scheduler=scheduler, reuse=reuse)
     for path in paths:  # every extract's header and layout before the first is run
         ExtractReader(path, copybook=copybook)
     err = _console(stderr=True)
@@ -855,19 +583,8 @@ def dry_run_command(
         stage = (lambda name: err.print(plain(f"{shown}{name}…", "dim"))) if output_format == "text" else None
         with _counting(f"{shown}dry run", enabled=output_format == "text") as advance:
             accepted = _with_store_waivers(database, family or default_family(path, copybook), acceptances)
-            runs.append(
-                dry_run(
-                    path,
-                    database,
-                    options,
-                    accepted,
-                    store_root,
-                    family=family,
-                    on_stage=stage,
-                    calibrate_under=chosen if calibrate else None,
-                    on_progress=advance,
-                )
-            )
+            runs.append(dry_run(path, database, options, accepted, store_root, family=family, on_stage=stage,
+                                calibrate_under=chosen if calibrate else None, on_progress=advance))
     engine = open_database(database)
     if len(runs) == 1:
         _report(ctx, engine, runs[0], chosen, output_format, None, html, None)
@@ -906,7 +623,6 @@ def _with_store_waivers(database: str, family: str, acceptances: Any) -> Any:
     """
     from bascule.migrate.database import DatabaseError
     from bascule.review.triage import family_acceptances
-
     try:
         engine = _stored_runs(database)
     except DatabaseError:
@@ -920,43 +636,22 @@ def _with_store_waivers(database: str, family: str, acceptances: Any) -> Any:
 @cli.command("calibrate")
 @click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--candidate", type=ENGINE, help="The new system: its noise is measured against itself (or its twin).")
-@click.option(
-    "--candidate-twin",
-    type=ENGINE,
-    help="A second export of the same extract by the new system: candidate against twin is its noise.",
-)
-@click.option(
-    "--defects",
-    default="all",
-    show_default=True,
-    help="The defects to inject: all, or names separated by commas (see the README's catalogue).",
-)
-@click.option(
-    "--policy",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML decision policy over the built-in one: each injected defect must make it say NO-GO.",
-)
+@click.option("--candidate-twin", type=ENGINE,
+              help="A second export of the same extract by the new system: candidate against twin is its noise.")
+@click.option("--defects", default="all", show_default=True,
+              help="The defects to inject: all, or names separated by commas (see the README's catalogue).")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one: each injected defect must make it say NO-GO.")
 @click.option("--workers", type=click.IntRange(min=1), default=default_workers(), show_default="CPUs, at most 8")
 @scheduler_option
 @copybook_option
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text", show_default=True
-)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.pass_context
-def calibrate_command(
-    ctx: click.Context,
-    extract: Path,
-    candidate: EngineSpec | None,
-    candidate_twin: EngineSpec | None,
-    defects: str,
-    policy: Path | None,
-    workers: int,
-    scheduler: str | None,
-    copybook: Path | None,
-    output_format: str,
-    output: Path | None,
-) -> None:
+def calibrate_command(ctx: click.Context, extract: Path, candidate: EngineSpec | None,
+                      candidate_twin: EngineSpec | None, defects: str, policy: Path | None, workers: int,
+                      scheduler: str | None, copybook: Path | None, output_format: str, output: Path | None) -> None:
     """What this harness would catch on this corpus: A/A noise, and each defect of the 2024 pilot injected.
 
     Exit code 0 when there is no noise and every defect the corpus can show is caught on every stoppage
@@ -966,21 +661,14 @@ def calibrate_command(
     from bascule.reports.calibration import calibration_html, render_calibration
     from bascule.reports.policy import load_policy
     from bascule.reports.signoff import PolicyJudge
-
     _existing_extract(extract)
     if candidate_twin and not candidate:
         raise click.UsageError("--candidate-twin needs --candidate (the export it is the twin of)")
     chosen = load_policy(policy)
     if output is not None:
         check_writable_file(output, "calibration report")
-    options = CalibrationOptions(
-        candidate=candidate,
-        candidate_twin=candidate_twin,
-        defects=defects,
-        workers=workers,
-        copybook=str(copybook) if copybook else None,
-        scheduler=scheduler,
-    )
+    options = CalibrationOptions(candidate=candidate, candidate_twin=candidate_twin, defects=defects, workers=workers,
+                                 copybook=str(copybook) if copybook else None, scheduler=scheduler)
     err = _console(stderr=True)
     step = (lambda name: err.print(f"[dim]{name}…[/dim]")) if output_format == "text" else None
     found = calibrate(extract, options, PolicyJudge(chosen), step)
@@ -998,38 +686,23 @@ def calibrate_command(
 
 @cli.command()
 @click.argument("run_id", metavar="RUN", type=int)
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text", show_default=True
-)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-@click.option(
-    "--policy",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML decision policy over the built-in one.",
-)
-@click.option(
-    "--evidence",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write the evidence pack (reports, policy, waivers, manifest of hashes) into this folder.",
-)
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one.")
+@click.option("--evidence", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the evidence pack (reports, policy, waivers, manifest of hashes) into this folder.")
 @database_option
 @click.pass_context
-def report(
-    ctx: click.Context,
-    run_id: int,
-    output_format: str,
-    output: Path | None,
-    policy: Path | None,
-    evidence: Path | None,
-    database: str,
-) -> None:
+def report(ctx: click.Context, run_id: int, output_format: str, output: Path | None, policy: Path | None,
+           evidence: Path | None, database: str) -> None:
     """The go/no-go report of a stored run: decision, criteria, books, divergences, clusters, coverage, history.
 
     Exit code 0 GO, 1 NO-GO, 2 an error of use or input.
     """
     from bascule.reports.evidence import check_pack_folder
     from bascule.reports.policy import load_policy
-
     chosen = load_policy(policy)
     if output is not None:
         check_writable_file(output, "report")
@@ -1038,21 +711,12 @@ def report(
     _report(ctx, _stored_runs(database), run_id, chosen, output_format, output, None, evidence)
 
 
-def _report(
-    ctx: click.Context,
-    engine: Any,
-    run_id: int,
-    policy: Any,
-    output_format: str,
-    output: Path | None,
-    html: Path | None,
-    evidence: Path | None,
-) -> None:
+def _report(ctx: click.Context, engine: Any, run_id: int, policy: Any, output_format: str, output: Path | None,
+            html: Path | None, evidence: Path | None) -> None:
     from bascule.reports.evidence import text_report, write_evidence
     from bascule.reports.html import render_html
     from bascule.reports.policy import GO
     from bascule.reports.signoff import render_signoff, sign_off, signoff_to_dict
-
     found = sign_off(engine, run_id, policy)
     if evidence is not None:
         pack = write_evidence(engine, found, evidence)
@@ -1085,7 +749,6 @@ def _emit(text: str, output: Path | None) -> None:
 def _stored_runs(database: str) -> Any:
     """The database of a command that only reads: it must exist and hold bascule's schema (nothing is created)."""
     from bascule.migrate.database import ensure_schema, open_database
-
     engine = open_database(database, existing=True)
     ensure_schema(engine, create=False)
     return engine
@@ -1098,30 +761,20 @@ def evidence_group() -> None:
 
 @evidence_group.command("verify")
 @click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
-@click.option(
-    "--db",
-    "database",
-    envvar="BASCULE_DB",
-    show_envvar=True,
-    help="The run store's database: check the manifest against the run's seal, the chain to the previous "
-    "run and the committee's signatures. Without it, only the folder's own consistency is checked.",
-)
-@click.option(
-    "--seal",
-    help="A seal known otherwise (the manifest SHA-256 a copy of the report names, or that the "
-    "committee signed) to check the manifest against, without a database.",
-)
+@click.option("--db", "database", envvar="BASCULE_DB", show_envvar=True,
+              help="The run store's database: check the manifest against the run's seal, the chain to the previous "
+                   "run and the committee's signatures. Without it, only the folder's own consistency is checked.")
+@click.option("--seal", help="A seal known otherwise (the manifest SHA-256 a copy of the report names, or that the "
+                             "committee signed) to check the manifest against, without a database.")
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 @click.pass_context
-def evidence_verify(
-    ctx: click.Context, folder: Path, database: str | None, seal: str | None, output_format: str
-) -> None:
+def evidence_verify(ctx: click.Context, folder: Path, database: str | None, seal: str | None,
+                    output_format: str) -> None:
     """Verify an evidence pack: every file's hash, files added or missing, the seal, the chain, the signatures.
 
     Exit code 0 when everything matches, 1 when anything differs (each difference listed), 2 an error of use.
     """
     from bascule.reports.evidence_verify import read_pack, render_verification, verify_evidence
-
     read_pack(folder)  # not a pack: refused before the database is opened
     found = verify_evidence(folder, _stored_runs(database) if database is not None else None, seal)
     if output_format == "json":
@@ -1134,16 +787,10 @@ def evidence_verify(
 @cli.command()
 @database_option
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
-@click.option(
-    "--policy",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML decision policy over the built-in one: each run's decision is taken under it.",
-)
-@click.option(
-    "--repair",
-    is_flag=True,
-    help="Mark the runs whose process died as interrupted and remove their partial files first.",
-)
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one: each run's decision is taken under it.")
+@click.option("--repair", is_flag=True,
+              help="Mark the runs whose process died as interrupted and remove their partial files first.")
 def runs(database: str, output_format: str, policy: Path | None, repair: bool) -> None:
     """List the shadow runs of the database, oldest first, each with its status and its decision under the policy.
 
@@ -1153,7 +800,6 @@ def runs(database: str, output_format: str, policy: Path | None, repair: bool) -
     from bascule.reports.history import list_runs, render_runs
     from bascule.reports.policy import load_policy
     from bascule.reports.signoff import sign_off
-
     chosen = load_policy(policy)
     engine = _stored_runs(database)
     if repair:
@@ -1178,7 +824,6 @@ def diff_runs_command(ctx: click.Context, before: int, after: int, database: str
     Exit code 1 when B has stoppages unresolved that A had not (a CI can gate a release on it), 0 otherwise.
     """
     from bascule.reports.history import diff_runs, render_diff
-
     engine = _stored_runs(database)
     found = diff_runs(engine, before, after)
     if output_format == "json":
@@ -1190,24 +835,16 @@ def diff_runs_command(ctx: click.Context, before: int, after: int, database: str
 
 @cli.command()
 @click.argument("run_id", metavar="RUN", type=int)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="FILE.csv, FILE.parquet or FILE.xlsx.",
-)
-@click.option(
-    "--show-identities",
-    is_flag=True,
-    help="Add NIRs and names (from a dry run's migrated model): for authorised use only.",
-)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="FILE.csv, FILE.parquet or FILE.xlsx.")
+@click.option("--show-identities", is_flag=True,
+              help="Add NIRs and names (from a dry run's migrated model): for authorised use only.")
 @database_option
 def worklist(run_id: int, output: Path, show_identities: bool, database: str) -> None:
     """The divergent stoppages of a run for case workers: one row each, stake, direction, cluster, what to check."""
     from bascule.compare.runs import load_run
     from bascule.reports.worklist import check_worklist_output, write_worklist
     from bascule.reports.worklist import worklist as build_worklist
-
     check_worklist_output(output)
     engine = _stored_runs(database)
     found = build_worklist(load_run(engine, run_id), engine, show_identities)
@@ -1218,14 +855,10 @@ def worklist(run_id: int, output: Path, show_identities: bool, database: str) ->
 @cli.command()
 @database_option
 @store_option
-@click.option(
-    "--policy",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML decision policy over the built-in one, for the sign-offs shown and signed.",
-)
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="The address to listen on: this machine only by default."
-)
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML decision policy over the built-in one, for the sign-offs shown and signed.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on: this machine only by default.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 def serve(database: str, store_root: Path | None, policy: Path | None, host: str, port: int) -> None:
     """The run store in a browser: runs, sign-offs, clusters, dossiers, diffs; triage and the committee's signatures.
@@ -1236,7 +869,6 @@ def serve(database: str, store_root: Path | None, policy: Path | None, host: str
 
     from bascule.reports.policy import load_policy
     from bascule.web.app import create_app
-
     app = create_app(database, store_root, load_policy(policy))  # an existing run store: nothing is created
     click.echo(f"bascule serve on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -1249,18 +881,13 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option(
-    "--role",
-    type=click.Choice(ROLES),
-    required=True,
-    help="viewer reads; case_worker also records decisions; approver also approves them and signs "
-    "the committee's decision; admin may do everything.",
-)
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="viewer reads; case_worker also records decisions; approver also approves them and signs "
+                   "the committee's decision; admin may do everything.")
 @database_option
 def users_add(name: str, role: str, database: str) -> None:
     """Add a user; the password is asked twice on a terminal, or read as one line from standard input (scripts)."""
     from bascule.review.users import add_user
-
     engine = _stored_runs(database)
     if sys.stdin.isatty():
         password = click.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
@@ -1283,7 +910,6 @@ def waivers_export(family: str, output: Path, database: str) -> None:
     """Write the family's approved acceptances as a waivers file, for review in version control."""
     from bascule.compare.waivers import Acceptances, waivers_yaml
     from bascule.review.triage import store_waivers
-
     check_writable_file(output, "waivers file")
     found = store_waivers(_stored_runs(database), family)
     header = f"# The waivers of the family {family} in the run store: approved triage decisions (bascule serve).\n"
@@ -1301,7 +927,6 @@ def db() -> None:
 def db_upgrade(database: str) -> None:
     """Bring the database's schema to this bascule's version (creating it if empty)."""
     from bascule.migrate.database import open_database, upgrade
-
     before, after = upgrade(open_database(database))
     click.echo(f"schema at version {after}" + ("" if before == after else f" (was {before or 'empty'})"))
 
@@ -1317,7 +942,6 @@ def db_set_store(folder: Path, database: str) -> None:
     """
     from bascule.compare.run_store import set_store
     from bascule.migrate.database import ensure_schema, open_database
-
     check_writable_folder(folder, "run store")
     engine = open_database(database)
     ensure_schema(engine)

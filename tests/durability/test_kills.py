@@ -49,18 +49,8 @@ HUNT = int(os.environ.get("BASCULE_KILLS", "0"))  # kills at random in each case
 EXTRACT = SAMPLE / "progres_441_latin1.dat"
 WORKERS = 2
 # Not what a run found: which run it was, when, where its files went, and whether it read an earlier one's ledgers.
-NOT_FOUND = {
-    "id",
-    "run_id",
-    "started",
-    "finished",
-    "timings",
-    "store_path",
-    "outcome",
-    "reused_from_run",
-    "holder",
-    "heartbeat",
-}  # which process held a run and when it last beat differ from run to run
+NOT_FOUND = {"id", "run_id", "started", "finished", "timings", "store_path", "outcome", "reused_from_run", "holder",
+             "heartbeat"}  # which process held a run and when it last beat differ from run to run
 HOLDING_ROWS = {"insured_person", "stoppage", "legacy_payment", "shadow_run", "shadow_divergence"}  # in the sample
 
 

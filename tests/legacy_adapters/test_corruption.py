@@ -22,7 +22,6 @@ for _name, _path in VALID.items():
 # as a whole (exit code 2, "give --copybook"), which is not what this test is about.
 _VERSION = shipped_layout(1).specs[HEADER].field(VERSION_FIELD)
 
-
 def corrupted(encoding: str, edits: list[tuple[float, bytes]], cut: int | None) -> bytes:
     """The valid extract with garbage written over it at some places, and its end cut off."""
     data = bytearray(VALID[encoding].read_bytes())

@@ -98,11 +98,8 @@ def _counts(summary: ExtractSummary) -> Table:
     rejected = summary.all_problems.drop_duplicates("record_index")["record_type"].value_counts()
     for code in sorted(summary.counts, key=_type_order):
         table.add_row(
-            code,
-            RECORD_TYPES.get(code, ""),
-            f"{summary.counts[code]:,}",
-            f"{summary.rows.get(code, 0):,}",
-            f"{int(rejected.get(code, 0)):,}",
+            code, RECORD_TYPES.get(code, ""), f"{summary.counts[code]:,}",
+            f"{summary.rows.get(code, 0):,}", f"{int(rejected.get(code, 0)):,}",
         )
     table.add_section()
     table.add_row("", "total", f"{summary.records:,}", f"{sum(summary.rows.values()):,}", f"{summary.rejected:,}")
