@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,17 +102,35 @@ def bascule_command(args: list[object], cwd: Path, stderr: int | None = subproce
     """Start ``python -m bascule ARGS`` in ``cwd``, on the code under test."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SOURCE), os.environ.get("PYTHONPATH", "")]))
     env.pop("COLUMNS", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bascule", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=stderr,
-        text=True,
-        start_new_session=True,
-    )
+    with heeding_stop_signals():
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bascule", *map(str, args)],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+        )
     return Command(process)
+
+
+@contextmanager
+def heeding_stop_signals() -> Iterator[None]:
+    """A command started meanwhile heeds SIGINT and SIGHUP, even in a test session started deaf to them.
+
+    A shell's background job ignores SIGINT, ``nohup`` SIGHUP, and the
+    command keeps what it inherits (as it should: README "Exit codes"). A
+    signal this process handles is at its default in a program it starts.
+    """
+    stopping = [signal.SIGINT, signal.SIGHUP]
+    previous = {number: signal.signal(number, lambda *_: None) for number in stopping}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def run_to_the_end(args: list[object], cwd: Path, timeout: float = 300) -> tuple[int, str]:

@@ -97,7 +97,11 @@ def test_a_signal_the_command_was_started_deaf_to_stays_ignored() -> None:
 
 
 def test_a_hang_up_stops_the_command_with_exit_129() -> None:
-    with stopped_by_signals() as received, pytest.raises(Interrupted):
-        os.kill(os.getpid(), signal.SIGHUP)
-        time.sleep(0.2)
-    assert received.exit_code == SIGNALS_HANDLED[signal.SIGHUP]
+    before = signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as a terminal starts a command (not nohup)
+    try:
+        with stopped_by_signals() as received, pytest.raises(Interrupted):
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.2)
+        assert received.exit_code == SIGNALS_HANDLED[signal.SIGHUP]
+    finally:
+        signal.signal(signal.SIGHUP, before)
