@@ -82,6 +82,7 @@ class WorkerPool(ProcessPoolExecutor):
         """Shut the pool down now, its parts not started cancelled and its workers ended, however busy."""
         # The pool's processes are private; Python 3.14's ProcessPoolExecutor.terminate_workers reads them alike.
         workers = list((getattr(self, "_processes", None) or {}).values())
+        manager = getattr(self, "_executor_manager_thread", None)  # shutdown() forgets it
         self.shutdown(wait=False, cancel_futures=True)
         for worker in workers:
             worker.terminate()
@@ -95,7 +96,6 @@ class WorkerPool(ProcessPoolExecutor):
             worker.kill()
         # The pool's own thread ends once it sees its workers gone: not racing the interpreter's exit, whose hook
         # would write to the pipe that thread closes (Python 3.11's concurrent.futures, "Bad file descriptor").
-        manager = getattr(self, "_executor_manager_thread", None)
         if manager is not None:
             manager.join(timeout=grace)
 

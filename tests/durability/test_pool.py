@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 from bascule.scheduling import each_done, executor_for
-from bascule.worker_pool import GRACE_SECONDS
+from bascule.worker_pool import GRACE_SECONDS, WorkerPool
 from tests.durability.processes import SOURCE
 
 LONG = 60.0  # seconds a part would take: far more than any bound checked here
@@ -158,3 +158,12 @@ def _interrupted_after(seconds: float) -> Iterator[list[float]]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_stopped_pool_leaves_no_thread_of_its_own_running() -> None:
+    """Python 3.11's exit hook wakes each pool's thread: one still closing its pipe then printed a traceback."""
+    pool = WorkerPool(2)
+    manager = pool._executor_manager_thread  # noqa: SLF001 (what end_workers waits for)
+    pool.submit(sleep_for, LONG)
+    pool.end_workers()
+    assert manager is not None and not manager.is_alive()
