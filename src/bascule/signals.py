@@ -4,21 +4,22 @@ The command (:func:`stopped_by_signals`, around the CLI's ``main``): SIGINT
 (Ctrl-C), SIGTERM (what ``kill`` and job schedulers send) and SIGHUP (the
 terminal closed) each raise
 :class:`Interrupted`, a ``KeyboardInterrupt``, so every cleanup written for
-Ctrl-C runs for both: no half run is kept, the workers are stopped within a
+Ctrl-C runs for each: no half run is kept, the workers are stopped within a
 bound (:func:`bascule.scheduling.stop`). The command then exits 128 + the
 signal's number, as a shell reports a process a signal ended: 130 for
 SIGINT, 143 for SIGTERM, 129 for SIGHUP (a command run under ``nohup``
-ignores it, as it was asked). A signal that comes while it stops is ignored: the
-stop is bounded, and a second Ctrl-C must not cut it short with a traceback.
+ignores it, as it was asked). A signal that comes while it stops is
+ignored: the stop is bounded, and a second Ctrl-C must not cut it short
+with a traceback.
 
 A worker (:func:`serve_as_worker`, a process pool's initializer) ignores
 SIGINT and SIGHUP, which a terminal sends to the whole process group (its
-parent decides), takes SIGTERM's default action (it ends at once), and dies with
-its parent: a thread waits on multiprocessing's sentinel of the pool's
+parent decides), takes SIGTERM's default action (it ends at once), and
+dies with its parent: a thread waits on multiprocessing's sentinel of the pool's
 owner (a fork server started the worker, and outlives the owner for a
 moment); a worker the owner started itself is also killed by Linux when
 the owner ends, even by ``kill -9`` (``PR_SET_PDEATHSIG``). It is started
-with both signals blocked (:func:`blocked`): one that comes while it
+with the stopping signals blocked (:func:`blocked`): one that comes while it
 starts waits until its own handlers are set, instead of running Python's
 handler in the worker.
 """

@@ -1,16 +1,18 @@
 """The local process pool of a run: workers that die with their parent, and that a stop ends within seconds.
 
 A :class:`WorkerPool` is a ``ProcessPoolExecutor`` whose workers are made
-by :func:`bascule.signals.serve_as_worker` (SIGINT ignored, dead with their
-parent), all started when the pool is made, with the stopping signals
-blocked: a signal that comes while one starts waits for the worker's own
-handlers. :meth:`WorkerPool.end_workers` does not wait for the parts that
-run: SIGTERM, then SIGKILL to what is left after :data:`GRACE_SECONDS`.
+by :func:`bascule.signals.serve_as_worker` (SIGINT and SIGHUP ignored,
+dead with their parent), all started when the pool is made, with the
+stopping signals blocked: a signal that comes while one starts waits for
+the worker's own handlers. :meth:`WorkerPool.end_workers` does not wait
+for the parts that run: SIGTERM, then SIGKILL to what is left after
+:data:`GRACE_SECONDS`.
 
 Workers are never forked from the process that runs the command: a fork
 server forks them, a fresh interpreter that has opened no database and
-inherited no open file. A child forked while its parent has a SQLite database open inherits
-SQLite's record of the locks its parent holds, not the locks themselves
+inherited no open file. A child forked while its parent has a SQLite
+database open inherits SQLite's record of the locks its parent holds, not
+the locks themselves
 (``fcntl`` locks belong to a process): the child's own connections then
 believe they hold locks they do not, and the parent, closing its last
 connection, believes it is the last user of the file, checkpoints and
