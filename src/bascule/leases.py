@@ -127,15 +127,15 @@ def _place() -> str:
     return f"{boot}/{namespace}"
 
 
+def _of_this_machine(holder: Holder) -> bool:
+    """Whether the holder is a process of this very boot and pid namespace: its pid and start can be looked up."""
+    me = this_process()
+    return (holder.host, holder.place) == (me.host, me.place) and holder.place != UNKNOWN
+
+
 def ended_here(holder: Holder | None) -> bool:
     """Whether the holder was a process of this very machine that has ended (one of elsewhere is never judged)."""
-    me = this_process()
-    return (
-        holder is not None
-        and (holder.host, holder.place) == (me.host, me.place)
-        and holder.place != UNKNOWN
-        and _process_start(holder.pid) != holder.start
-    )
+    return holder is not None and _of_this_machine(holder) and _process_start(holder.pid) != holder.start
 
 
 def is_alive(holder: str | None, heartbeat: dt.datetime | None, now: dt.datetime | None = None) -> bool:
@@ -143,9 +143,9 @@ def is_alive(holder: str | None, heartbeat: dt.datetime | None, now: dt.datetime
 
     ``now`` is the clock the heartbeats were stamped with (:func:`database_now`).
     """
-    found, me = Holder.parse(holder), this_process()
-    if found is not None and (found.host, found.place) == (me.host, me.place) and found.place != UNKNOWN:
-        return not ended_here(found)
+    found = Holder.parse(holder)
+    if found is not None and _of_this_machine(found):
+        return _process_start(found.pid) == found.start
     if heartbeat is None:
         return False
     return utc(now or dt.datetime.now(dt.UTC)) - utc(heartbeat) < stale_after()
